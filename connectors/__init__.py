@@ -1,0 +1,1 @@
+"""Where data comes from: each connector yields a DuckDB connection holding the user's tables."""

@@ -1,0 +1,30 @@
+"""pql: declarative predictive queries over relational databases.
+
+    >>> import pql
+    >>> pql.parse("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers.customer_id")
+
+Public names are resolved lazily so that ``import pql`` (and ``pql --help``) never pays for torch.
+"""
+from __future__ import annotations
+
+import importlib
+
+from pql.errors import PQLError, PQLSyntaxError, PQLBindError, PQLInputError
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first use)
+_LAZY = {
+    "parse": "pql.parser",
+}
+
+__all__ = ["PQLError", "PQLSyntaxError", "PQLBindError", "PQLInputError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pql' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

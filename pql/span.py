@@ -1,0 +1,36 @@
+"""Source positions carried by AST nodes and used by every error that points at query text."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Span:
+    """A half-open character range ``[start, end)`` in the source text, with 1-based line/column
+    of its start (and end) for messages. Spans never take part in AST equality (see pql.ast)."""
+
+    start: int
+    end: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @staticmethod
+    def point(text: str, pos: int) -> "Span":
+        """The one-character span at ``pos`` in ``text``."""
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return Span(start=pos, end=pos + 1, line=line, column=column, end_line=line, end_column=column + 1)
+
+
+def caret_block(text: str, span: Span) -> str:
+    """The offending source line and a caret line under ``span`` (``^^^`` across its width on that line)."""
+    lines = text.splitlines() or [""]
+    idx = min(max(span.line - 1, 0), len(lines) - 1)
+    src = lines[idx]
+    width = 1
+    if span.end_line == span.line:
+        width = max(1, span.end_column - span.column)
+    width = max(1, min(width, len(src) - span.column + 1)) if src else 1
+    return f"  {src}\n  {' ' * (span.column - 1)}{'^' * width}"
