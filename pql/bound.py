@@ -1,0 +1,226 @@
+"""The bound query: a parsed statement checked against a `Database`, every name resolved.
+
+This is the contract between the language front end (`pql.binder`) and the engine (`engine.labels`,
+models, …). Nothing here is a raw user spelling: table and column names are the database's exact names,
+named targets are expanded, and every aggregation knows the foreign-key path that links its rows to the
+entity. Spans are kept (``compare=False``) so the engine can still point at query text in its errors.
+
+Expression nodes (``BoundExpr``)::
+
+    BColumn      a column, reached from a context table through ``path`` (child -> parent FKs)
+    BLiteral     a constant
+    BAggregation AGG(table.column | table.*  [WHERE filter], window) linked to the entity by ``path``
+    BCompare     left op right                       (op in = != < <= > >=)
+    BIn          expr [NOT] IN (v, ...)
+    BLike        expr [NOT] LIKE 'pattern'
+    BMatch       expr CONTAINS | STARTS WITH | ENDS WITH 'text'
+    BIsNull      expr IS [NOT] NULL
+    BAnd / BOr / BNot
+
+Context table: at top level (target, WHERE, ASSUMING) it is the entity table; inside an aggregation's
+filter it is the aggregated table. ``BColumn.path`` walks from the context table up to ``BColumn.table``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Union
+
+from engine.schema.model import ForeignKey, SemanticType
+from pql.span import Span
+
+UNITS = ("minutes", "hours", "days", "weeks", "months", "years")
+
+
+class TaskType(str, Enum):
+    BINARY = "binary"
+    REGRESSION = "regression"
+    MULTICLASS = "multiclass"
+    MULTILABEL = "multilabel"
+    LINK_RANKING = "link_ranking"
+    FORECASTING = "forecasting"
+    UPLIFT = "uplift"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _span() -> Any:
+    return field(default=None, compare=False, repr=False, hash=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BWindow:
+    """``anchor + start < t <= anchor + end`` in ``unit``; ``start=None`` means -INF."""
+
+    start: float | None
+    end: float
+    unit: str = "days"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BColumn:
+    table: str
+    column: str
+    stype: SemanticType
+    dtype: str
+    path: tuple[ForeignKey, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BLiteral:
+    value: Any  # int | float | str | bool | None | datetime
+    kind: str  # 'number' | 'string' | 'boolean' | 'null' | 'timestamp'
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BAggregation:
+    func: str  # COUNT COUNT_DISTINCT SUM AVG MIN MAX FIRST LAST LIST_DISTINCT
+    table: str
+    column: str | None  # None = table.*
+    filter: "BoundExpr | None"
+    window: BWindow | None
+    path: tuple[ForeignKey, ...]  # from ``table`` up to the entity table, each step child -> parent
+    time_column: str  # the aggregated table's time (own column, or the parent's via inherited time)
+    result_stype: SemanticType
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BCompare:
+    op: str  # = != < <= > >=
+    left: "BoundExpr"
+    right: "BoundExpr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BIn:
+    expr: "BoundExpr"
+    values: tuple[BLiteral, ...]
+    negated: bool = False
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BLike:
+    expr: "BoundExpr"
+    pattern: str
+    negated: bool = False
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BMatch:
+    op: str  # contains | starts_with | ends_with
+    expr: "BoundExpr"
+    text: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BIsNull:
+    expr: "BoundExpr"
+    negated: bool = False
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BAnd:
+    items: tuple["BoundExpr", ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BOr:
+    items: tuple["BoundExpr", ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BNot:
+    item: "BoundExpr"
+    span: Span | None = _span()
+
+
+BoundExpr = Union[BColumn, BLiteral, BAggregation, BCompare, BIn, BLike, BMatch, BIsNull, BAnd, BOr, BNot]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoundEntity:
+    """``FOR EACH table.key`` (``values`` None) or ``FOR table.key = v`` / ``IN (v, …)``."""
+
+    table: str
+    key: tuple[str, ...]  # the entity table's primary key column(s)
+    values: tuple[Any, ...] | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoundAllocate:
+    budget: float
+    cost: str | float | tuple[tuple[str, float], ...] | None = None  # column, constant or per-arm map
+    value: str | float | None = None
+    max_per: int | None = None
+    capacities: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoundQuery:
+    """A fully resolved PREDICT statement. ``str()`` of the pieces is produced by `pql.explain`."""
+
+    text: str  # the statement's source text
+    mode: str  # 'predict' | 'evaluate' | 'explain'
+    task: TaskType
+    entity: BoundEntity
+    target: BoundExpr
+    where: BoundExpr | None = None  # entity filter, evaluated as of each anchor (looks back)
+    assuming: BoundExpr | None = None  # treatment condition (looks forward); uplift only
+    treatment_arms: tuple[str, ...] = ()  # arms when the treatment is a categorical IN (…) condition
+    outcome_task: TaskType | None = None  # for uplift: binary or regression outcome
+    rank_top: int | None = None
+    item_table: str | None = None  # link ranking: the table whose keys are ranked
+    classify: bool = False
+    forecast: int | None = None  # number of future timeframes, each as long as the target window
+    allocate: BoundAllocate | None = None
+    using: tuple[str, ...] = ()  # graph tables (USING + what the target needs); all tables if no USING
+    options: tuple[tuple[str, Any], ...] = ()  # validated WITH options, see pql.options
+    into: str | None = None
+    into_replace: bool = False
+    expansion: str | None = None  # plain PQL of a named target, for EXPLAIN
+    notes: tuple[str, ...] = ()  # what the binder decided on the user's behalf (plural match, key, …)
+    span: Span | None = _span()
+
+    def option(self, name: str, default: Any = None) -> Any:
+        for k, v in self.options:
+            if k == name:
+                return v
+        return default
+
+    @property
+    def target_window(self) -> BWindow | None:
+        """The (first) window of the target's aggregations; None for static targets."""
+        for agg in iter_aggregations(self.target):
+            if agg.window is not None:
+                return agg.window
+        return None
+
+
+def iter_aggregations(expr: BoundExpr | None):
+    """Every aggregation in ``expr`` (not descending into aggregation filters)."""
+    if expr is None:
+        return
+    if isinstance(expr, BAggregation):
+        yield expr
+    elif isinstance(expr, BCompare):
+        yield from iter_aggregations(expr.left)
+        yield from iter_aggregations(expr.right)
+    elif isinstance(expr, (BIn, BLike, BMatch, BIsNull)):
+        yield from iter_aggregations(expr.expr)
+    elif isinstance(expr, (BAnd, BOr)):
+        for item in expr.items:
+            yield from iter_aggregations(item)
+    elif isinstance(expr, BNot):
+        yield from iter_aggregations(expr.item)

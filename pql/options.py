@@ -1,0 +1,136 @@
+"""`WITH name = value` options: their names, types, defaults and checks.
+
+One table drives validation, `pql explain` and the docs, so an option is declared exactly once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from pql.errors import did_you_mean
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptionSpec:
+    name: str
+    default: Any
+    help: str
+    check: Callable[[Any], Any]  # returns the normalised value or raises ValueError with a reason
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if not isinstance(v, str) or v.lower() not in allowed:
+            raise ValueError(f"must be one of {', '.join(repr(a) for a in allowed)}")
+        return v.lower()
+
+    return check
+
+
+def _int(lo: int, hi: int | None = None) -> Callable[[Any], int]:
+    def check(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v:
+            raise ValueError("must be a whole number")
+        if v < lo or (hi is not None and v > hi):
+            raise ValueError(f"must be between {lo} and {hi}" if hi is not None else f"must be at least {lo}")
+        return int(v)
+
+    return check
+
+
+def _float(lo: float, hi: float | None = None) -> Callable[[Any], float]:
+    def check(v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError("must be a number")
+        if v < lo or (hi is not None and v > hi):
+            raise ValueError(f"must be between {lo} and {hi}" if hi is not None else f"must be at least {lo}")
+        return float(v)
+
+    return check
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    raise ValueError("must be true or false")
+
+
+def _timestamp(v: Any) -> datetime:
+    if isinstance(v, datetime):
+        return v
+    if isinstance(v, str):
+        try:
+            return datetime.fromisoformat(v)
+        except ValueError:
+            pass
+    raise ValueError("must be a timestamp such as '2010-01-01' or '2010-01-01 12:00:00'")
+
+
+def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: None if v is None else check(v)
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError("must be a string")
+    return v
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(name="model", default="auto", help="'auto' trains both and keeps the better on validation",
+               check=_choice("auto", "gnn", "lightgbm")),
+    OptionSpec(name="epochs", default=None, help="GNN training epochs (default: chosen by data size)",
+               check=_optional(_int(1, 10_000))),
+    OptionSpec(name="seed", default=0, help="random seed; a run is reproducible from query, data and options",
+               check=_int(0)),
+    OptionSpec(name="device", default="auto", help="'auto' uses CUDA when present",
+               check=_choice("auto", "cpu", "cuda")),
+    OptionSpec(name="anchor_time", default=None, help="prediction time (default: the data's last timestamp)",
+               check=_optional(_timestamp)),
+    OptionSpec(name="val_cutoff", default=None, help="anchors at or after this time are validation",
+               check=_optional(_timestamp)),
+    OptionSpec(name="test_cutoff", default=None, help="anchors at or after this time are test",
+               check=_optional(_timestamp)),
+    OptionSpec(name="train_start", default=None, help="no training anchors before this time",
+               check=_optional(_timestamp)),
+    OptionSpec(name="max_anchors", default=None, help="cap on the number of training anchor times",
+               check=_optional(_int(1))),
+    OptionSpec(name="anchor_stride", default=None,
+               help="days between anchor times (default: the target window's length)",
+               check=_optional(_float(0.0001))),
+    OptionSpec(name="retrain", default=False, help="train a new model even if a matching one is saved",
+               check=_bool),
+    OptionSpec(name="batch_size", default=512, help="GNN seeds per batch", check=_int(1)),
+    OptionSpec(name="lr", default=0.005, help="GNN learning rate", check=_float(1e-7, 10.0)),
+    OptionSpec(name="channels", default=128, help="GNN hidden size", check=_int(4, 4096)),
+    OptionSpec(name="layers", default=2, help="GNN message-passing layers", check=_int(1, 6)),
+    OptionSpec(name="neighbors", default=16, help="sampled neighbours per edge type per hop", check=_int(1, 1000)),
+    OptionSpec(name="time_budget", default=None, help="seconds 'auto' may spend training both models",
+               check=_optional(_float(1.0))),
+    OptionSpec(name="schema", default=None, help="schema overrides in the pql_schema.toml format", check=_optional(_str)),
+)
+
+OPTION_NAMES = tuple(o.name for o in OPTIONS)
+_BY_NAME = {o.name: o for o in OPTIONS}
+
+
+def spec(name: str) -> OptionSpec | None:
+    return _BY_NAME.get(name.lower())
+
+
+def check_option(name: str, value: Any) -> tuple[str, Any]:
+    """Validate one option; raises ValueError whose message is ready for the user."""
+    s = spec(name)
+    if s is None:
+        raise ValueError(f"unknown option '{name}'{did_you_mean(name, OPTION_NAMES)}")
+    try:
+        return s.name, s.check(value)
+    except ValueError as e:
+        raise ValueError(f"option '{s.name}' {e}") from None
+
+
+def defaults() -> dict[str, Any]:
+    return {o.name: o.default for o in OPTIONS}
