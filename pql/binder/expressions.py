@@ -1,0 +1,234 @@
+"""Binding expressions: names resolved, aggregations linked to the entity, types and windows checked.
+
+``role`` says where an expression sits, because each clause looks in its own direction in time:
+target and ASSUMING windows look forward (start >= 0), WHERE windows look back (end <= 0), and an
+aggregation's own filter may not aggregate again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.schema.dtypes import is_numeric
+from engine.schema.model import Column, SemanticType, Table
+from pql import ast
+from pql.binder.context import BindContext, Unresolved
+from pql.binder.names import resolve_column, resolve_table
+from pql.binder.paths import describe, prefer_named_path, up_paths
+from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
+                       BoundExpr, BWindow)
+
+NUMERIC_AGGS = ("SUM", "AVG")
+ORDER_AGGS = ("MIN", "MAX")
+NEEDS_ROWS = ("AVG", "MIN", "MAX", "FIRST", "LAST")  # empty windows drop the row
+
+
+def is_numeric_column(column: Column) -> bool:
+    return column.stype == SemanticType.NUMERICAL or (
+        column.stype not in (SemanticType.TIMESTAMP, SemanticType.TEXT) and is_numeric(column.dtype)
+        and "BOOL" not in column.dtype.upper())
+
+
+def result_stype(expr: BoundExpr) -> SemanticType | None:
+    """The semantic type an operand produces, None for conditions."""
+    if isinstance(expr, BColumn):
+        return expr.stype
+    if isinstance(expr, BAggregation):
+        return expr.result_stype
+    if isinstance(expr, BLiteral):
+        return {"number": SemanticType.NUMERICAL, "string": SemanticType.CATEGORICAL,
+                "timestamp": SemanticType.TIMESTAMP}.get(expr.kind)
+    return None
+
+
+def _agg_result_stype(func: str, column: Column | None) -> SemanticType:
+    if func in ("COUNT", "COUNT_DISTINCT", "SUM", "AVG") or column is None:
+        return SemanticType.NUMERICAL
+    if func == "LIST_DISTINCT":
+        return SemanticType.MULTICATEGORICAL
+    if column.stype == SemanticType.ID:
+        return SemanticType.CATEGORICAL
+    return column.stype
+
+
+class ExpressionBinder:
+    """Binds expressions of one statement. ``entity`` is the context table at the top level."""
+
+    def __init__(self, ctx: BindContext, entity: Table):
+        self.ctx = ctx
+        self.entity = entity
+
+    # ---- entry point ----------------------------------------------------------------------------
+
+    def bind(self, node: ast.Expr, *, role: str, context: Table | None = None) -> BoundExpr:
+        context = context or self.entity
+        method = getattr(self, f"_bind_{type(node).__name__}")
+        return method(node, role=role, context=context)
+
+    # ---- operands -------------------------------------------------------------------------------
+
+    def _bind_Literal(self, node: ast.Literal, *, role: str, context: Table) -> BoundExpr:
+        value = node.value
+        if node.kind == "timestamp":
+            try:
+                value = datetime.fromisoformat(str(node.value))
+            except ValueError:
+                self.ctx.error(f"'{node.value}' is not a timestamp (use 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS')",
+                               node.span)
+        return BLiteral(value=value, kind=node.kind, span=node.span)
+
+    def _bind_ColumnRef(self, node: ast.ColumnRef, *, role: str, context: Table) -> BoundExpr:
+        table = resolve_table(self.ctx, node.table, node.span)
+        column = resolve_column(self.ctx, table, node.column, node.span)
+        paths = prefer_named_path(up_paths(self.ctx.db, context.name, table.name), table.name)
+        if not paths:
+            where = "the entity" if context is self.entity else f"the aggregated table '{context.name}'"
+            hint = f"aggregate it instead, e.g. COUNT({table.name}.*, …)" if table is not context else None
+            self.ctx.error(f"column '{table.name}.{column.name}' is not a value of {where} '{context.name}': "
+                           f"'{table.name}' is not '{context.name}' or one of its parents", node.span, hint=hint)
+            raise Unresolved(node.column)
+        if len(paths) > 1:
+            self._ambiguous_path(context.name, table.name, paths, node.span)
+        return BColumn(table=table.name, column=column.name, stype=column.stype, dtype=column.dtype,
+                       path=paths[0], span=node.span)
+
+    def _bind_Aggregation(self, node: ast.Aggregation, *, role: str, context: Table) -> BoundExpr:
+        if role == "filter":
+            self.ctx.error("an aggregation's WHERE cannot contain another aggregation", node.span,
+                           hint="filter on the aggregated table's own columns")
+            raise Unresolved(node.func)
+        table = resolve_table(self.ctx, node.table, node.span)
+        column = resolve_column(self.ctx, table, node.column, node.span) if node.column is not None else None
+        self._check_function(node, table, column)
+        window = self._bind_window(node, role=role)
+        time_column = self._time_column(node, table)
+        paths = prefer_named_path(up_paths(self.ctx.db, table.name, self.entity.name), self.entity.name)
+        if not paths:
+            self.ctx.error(f"table '{table.name}' is not linked to the entity '{self.entity.name}' "
+                           f"through foreign keys", node.span,
+                           hint=f"aggregate a table that references '{self.entity.name}' (directly or via "
+                                f"its parents); `pql schema` shows the links")
+            raise Unresolved(table.name)
+        if len(paths) > 1:
+            self._ambiguous_path(table.name, self.entity.name, paths, node.span)
+        filt = None
+        if node.filter is not None:
+            filt = self.bind(node.filter, role="filter", context=table)
+        return BAggregation(func=node.func, table=table.name, column=column.name if column else None,
+                            filter=filt, window=window, path=paths[0], time_column=time_column,
+                            result_stype=_agg_result_stype(node.func, column), span=node.span)
+
+    # ---- conditions -----------------------------------------------------------------------------
+
+    def _bind_Comparison(self, node: ast.Comparison, *, role: str, context: Table) -> BoundExpr:
+        left = self.bind(node.left, role=role, context=context)
+        right = self.bind(node.right, role=role, context=context)
+        self._check_comparable(left, right, node)
+        return BCompare(op=node.op, left=left, right=right, span=node.span)
+
+    def _bind_InList(self, node: ast.InList, *, role: str, context: Table) -> BoundExpr:
+        expr = self.bind(node.expr, role=role, context=context)
+        values = tuple(self.bind(v, role=role, context=context) for v in node.values)
+        for v in values:
+            self._check_comparable(expr, v, node)
+        return BIn(expr=expr, values=values, negated=node.negated, span=node.span)  # type: ignore[arg-type]
+
+    def _bind_Like(self, node: ast.Like, *, role: str, context: Table) -> BoundExpr:
+        expr = self.bind(node.expr, role=role, context=context)
+        pattern = self._string_operand(node.pattern, "LIKE")
+        return BLike(expr=expr, pattern=pattern, negated=node.negated, span=node.span)
+
+    def _bind_StringMatch(self, node: ast.StringMatch, *, role: str, context: Table) -> BoundExpr:
+        expr = self.bind(node.expr, role=role, context=context)
+        text = self._string_operand(node.pattern, node.op.replace("_", " ").upper())
+        return BMatch(op=node.op, expr=expr, text=text, span=node.span)
+
+    def _bind_IsNull(self, node: ast.IsNull, *, role: str, context: Table) -> BoundExpr:
+        return BIsNull(expr=self.bind(node.expr, role=role, context=context), negated=node.negated, span=node.span)
+
+    def _bind_And(self, node: ast.And, *, role: str, context: Table) -> BoundExpr:
+        return BAnd(items=self._bind_all(node.items, role, context), span=node.span)
+
+    def _bind_Or(self, node: ast.Or, *, role: str, context: Table) -> BoundExpr:
+        return BOr(items=self._bind_all(node.items, role, context), span=node.span)
+
+    def _bind_Not(self, node: ast.Not, *, role: str, context: Table) -> BoundExpr:
+        return BNot(item=self.bind(node.item, role=role, context=context), span=node.span)
+
+    # ---- rules ----------------------------------------------------------------------------------
+
+    def _bind_all(self, items, role: str, context: Table) -> tuple[BoundExpr, ...]:
+        out = []
+        for item in items:
+            try:
+                out.append(self.bind(item, role=role, context=context))
+            except Unresolved:
+                pass  # recorded; keep checking the siblings so all errors come out at once
+        if len(out) != len(items):
+            raise Unresolved("condition")
+        return tuple(out)
+
+    def _check_function(self, node: ast.Aggregation, table: Table, column: Column | None) -> None:
+        func = node.func
+        if column is None and func != "COUNT":
+            self.ctx.error(f"{func} needs a column, not '{table.name}.*'", node.span,
+                           hint=f"COUNT({table.name}.*) counts rows; {func}({table.name}.<column>) uses a column")
+            return
+        if column is None:
+            return
+        if func in NUMERIC_AGGS and not is_numeric_column(column):
+            self.ctx.error(f"{func} needs a numeric column, but '{table.name}.{column.name}' is "
+                           f"{column.stype} ({column.dtype})", node.span,
+                           hint="COUNT, COUNT_DISTINCT, FIRST, LAST or LIST_DISTINCT work on any column")
+        if func in ORDER_AGGS and column.stype in (SemanticType.TEXT, SemanticType.MULTICATEGORICAL):
+            self.ctx.error(f"{func} cannot order the {column.stype} column '{table.name}.{column.name}'", node.span)
+
+    def _bind_window(self, node: ast.Aggregation, *, role: str) -> BWindow | None:
+        w = node.window
+        if w is None:
+            if role != "filter":
+                self.ctx.error(f"{node.func}({node.table}…) needs a time window", node.span,
+                               hint=f"e.g. {node.func}({node.table}.{node.column or '*'}, 0, 30, days) "
+                                    "for the next 30 days")
+            return None
+        span = w.span or node.span
+        if w.start is not None and w.start >= w.end:
+            self.ctx.error(f"window start {w.start:g} must be before its end {w.end:g}", span)
+        if role in ("target", "assuming") and (w.start is None or w.start < 0):
+            where = "a target" if role == "target" else "ASSUMING"
+            self.ctx.error(f"{where} window looks forward: its start must be 0 or later, not "
+                           f"{'-INF' if w.start is None else format(w.start, 'g')}", span,
+                           hint="past windows belong in the entity WHERE clause")
+        if role == "where" and w.end > 0:
+            self.ctx.error(f"a WHERE window looks back: its end must be 0 or earlier, not {w.end:g}", span,
+                           hint="future windows belong in the target or ASSUMING")
+        return BWindow(start=w.start, end=w.end, unit=w.unit)
+
+    def _time_column(self, node: ast.Aggregation, table: Table) -> str:
+        if table.time_column:
+            return table.time_column
+        if table.inherited_time is not None:
+            return table.inherited_time.parent_column
+        self.ctx.error(f"cannot aggregate '{table.name}' over time: it has no time column", node.span,
+                       hint=f"set one with a schema override (time_columns = {{ {table.name} = \"<column>\" }})")
+        return ""
+
+    def _check_comparable(self, left: BoundExpr, right: BoundExpr, node: ast.Node) -> None:
+        kinds = {result_stype(left), result_stype(right)}
+        if SemanticType.NUMERICAL in kinds and isinstance(right, BLiteral) and right.kind == "string":
+            self.ctx.error(f"cannot compare a number with the string '{right.value}'", right.span or node.span)
+        if isinstance(right, BLiteral) and right.kind == "number" and isinstance(left, BColumn) \
+                and left.stype in (SemanticType.TEXT,):
+            self.ctx.error(f"cannot compare the text column '{left.table}.{left.column}' with a number",
+                           right.span or node.span)
+
+    def _string_operand(self, node: ast.Expr, what: str) -> str:
+        if isinstance(node, ast.Literal) and node.kind == "string":
+            return str(node.value)
+        self.ctx.error(f"{what} needs a string pattern", node.span)
+        raise Unresolved(what)
+
+    def _ambiguous_path(self, start: str, goal: str, paths, span) -> None:
+        options = "; ".join(describe(p) for p in paths)
+        self.ctx.error(f"'{start}' reaches '{goal}' in {len(paths)} ways: {options}", span,
+                       hint="restrict the graph with USING or override the schema's foreign keys")
+        raise Unresolved(start)

@@ -1,0 +1,52 @@
+"""Resolving the user's table and column spellings against the database.
+
+Tables match exactly, then case-insensitively, then singular/plural (`customer` finds `customers`,
+with a note). Columns match exactly, then case-insensitively. Unknown names get "did you mean".
+"""
+from __future__ import annotations
+
+from engine.schema.model import Column, Database, Table
+from engine.schema.names import norm, singular, words
+from pql.binder.context import BindContext, Unresolved
+from pql.errors import did_you_mean
+from pql.span import Span
+
+
+def _singular_form(name: str) -> str:
+    parts = words(name) or [name.lower()]
+    return "".join(parts[:-1] + [singular(parts[-1])])
+
+
+def find_table(db: Database, name: str) -> tuple[Table | None, list[Table]]:
+    """(match, candidates): a unique match, or None with the ambiguous candidates (possibly empty)."""
+    exact = db.table(name)
+    if exact is not None:
+        return exact, [exact]
+    want = _singular_form(name)
+    matches = [t for t in db.tables if _singular_form(t.name) == want or norm(t.name) == norm(name)]
+    if len(matches) == 1:
+        return matches[0], matches
+    return None, matches
+
+
+def resolve_table(ctx: BindContext, name: str, span: Span | None) -> Table:
+    table, candidates = find_table(ctx.db, name)
+    if table is not None:
+        if table.name.lower() != name.lower():
+            ctx.note(f"'{name}' is table '{table.name}'")
+        return table
+    if candidates:
+        names = ", ".join(f"'{t.name}'" for t in candidates)
+        ctx.error(f"table name '{name}' is ambiguous: it could be {names}", span,
+                  hint="write the table's exact name")
+    else:
+        ctx.error(f"unknown table '{name}'{did_you_mean(name, ctx.db.table_names)}", span)
+    raise Unresolved(name)
+
+
+def resolve_column(ctx: BindContext, table: Table, name: str, span: Span | None) -> Column:
+    column = table.column(name)
+    if column is not None:
+        return column
+    ctx.error(f"table '{table.name}' has no column '{name}'{did_you_mean(name, table.column_names)}", span)
+    raise Unresolved(name)

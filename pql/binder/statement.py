@@ -1,0 +1,264 @@
+"""Binding one statement: each clause checked by its own small function, all errors raised together."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.schema.model import Database, SemanticType, Table
+from pql import ast
+from pql.binder.context import BindContext, Unresolved
+from pql.binder.expressions import ExpressionBinder
+from pql.binder.names import resolve_column, resolve_table
+from pql.binder.tasks import CONDITIONS, infer_task
+from pql.binder.templates import Expansion, TemplateError, expand, template_names
+from pql.bound import (BAggregation, BColumn, BIn, BoundAllocate, BoundEntity, BoundExpr, BoundQuery, TaskType,
+                       iter_aggregations)
+from pql.errors import did_you_mean
+from pql.options import check_option
+
+
+@dataclass(kw_only=True)
+class Defines:
+    """Named targets from ``DEFINE name AS target`` statements seen so far in a script or session."""
+
+    targets: dict[str, ast.DefineStatement] = field(default_factory=dict)
+
+    def add(self, stmt: ast.DefineStatement) -> None:
+        self.targets[stmt.name.lower()] = stmt
+
+    def get(self, name: str) -> ast.DefineStatement | None:
+        return self.targets.get(name.lower())
+
+
+def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines | None = None) -> BoundQuery:
+    """Resolve a parsed PREDICT/EVALUATE/EXPLAIN statement against ``db``.
+
+    Raises `PQLBindError` (one problem) or `PQLErrorGroup` (several), each pointing at the query text.
+    """
+    ctx = BindContext(db=db, text=stmt.source)
+    defines = defines or Defines()
+    entity = _bind_entity(ctx, stmt.entity)
+    if entity is None:
+        _check_table_names(ctx, stmt)  # still report every unknown name in one go
+        ctx.raise_if_errors()
+    table, bound_entity = entity
+    exprs = ExpressionBinder(ctx, table)
+    using_names = _resolve_using(ctx, stmt.using)
+
+    target_node, expansion, extra = _resolve_target(ctx, stmt, table, using_names, defines)
+    target = _try(lambda: exprs.bind(target_node, role="target"))
+    where_node = stmt.where if stmt.where is not None else extra.get("where")
+    where = _try(lambda: exprs.bind(where_node, role="where")) if where_node is not None else None
+    assuming_node = stmt.assuming if stmt.assuming is not None else extra.get("assuming")
+    assuming = _try(lambda: exprs.bind(assuming_node, role="assuming")) if assuming_node is not None else None
+    options = _bind_options(ctx, stmt.options)
+    ctx.raise_if_errors()
+    assert target is not None  # an unbound target always records an error
+
+    item_table = _item_table(db, target)
+    task = infer_task(ctx, target, rank_top=stmt.rank_top or extra.get("rank_top"), classify=stmt.classify,
+                      forecast=stmt.forecast, assuming=assuming is not None, item_is_key=item_table is not None,
+                      span=target_node.span or stmt.span)
+    _check_static_target(ctx, target, target_node)
+    ctx.raise_if_errors()
+
+    outcome_task = None
+    if task == TaskType.UPLIFT:
+        outcome_task = TaskType.BINARY if _is_condition(target) else TaskType.REGRESSION
+    using = _graph_tables(ctx, db, table, using_names, (target, where, assuming))
+    return BoundQuery(
+        text=stmt.source or str(stmt), mode=stmt.mode, task=task, entity=bound_entity, target=target,
+        where=where, assuming=assuming, treatment_arms=_treatment_arms(assuming), outcome_task=outcome_task,
+        rank_top=stmt.rank_top or extra.get("rank_top"),
+        item_table=item_table if task == TaskType.LINK_RANKING else None, classify=stmt.classify,
+        forecast=stmt.forecast, allocate=_bind_allocate(stmt.allocate), using=using, options=options,
+        into=stmt.into, into_replace=stmt.into_replace, expansion=expansion, notes=tuple(ctx.notes),
+        span=stmt.span)
+
+
+def _try(fn):
+    try:
+        return fn()
+    except Unresolved:
+        return None
+
+
+# ---- clauses ------------------------------------------------------------------------------------------
+
+
+def _bind_entity(ctx: BindContext, node: ast.Entity) -> tuple[Table, BoundEntity] | None:
+    try:
+        table = resolve_table(ctx, node.table, node.span)
+    except Unresolved:
+        return None
+    if not table.primary_key:
+        ctx.error(f"the entity table '{table.name}' has no primary key, so its rows cannot be told apart",
+                  node.span, hint=f"declare one, or override it (primary_keys = {{ {table.name} = \"<column>\" }})")
+        return None
+    key = table.primary_key
+    if node.column is None:
+        ctx.note(f"FOR {node.table} means FOR EACH {table.name}.{'+'.join(key)}")
+    else:
+        try:
+            column = resolve_column(ctx, table, node.column, node.span)
+        except Unresolved:
+            return None
+        if (column.name,) != key:
+            ctx.error(f"'{table.name}.{column.name}' is not the primary key of '{table.name}' "
+                      f"({', '.join(key)})", node.span, hint=f"write FOR EACH {table.name}.{key[0]}"
+                      if len(key) == 1 else f"write FOR EACH {table.name}")
+            return None
+    values = tuple(v.value for v in node.values) if node.values is not None else None
+    return table, BoundEntity(table=table.name, key=key, values=values, span=node.span)
+
+
+def _check_table_names(ctx: BindContext, stmt: ast.PredictStatement) -> None:
+    for clause in (stmt.target, stmt.where, stmt.assuming):
+        if clause is None:
+            continue
+        for node in ast.walk(clause):
+            if isinstance(node, (ast.ColumnRef, ast.Aggregation)):
+                _try(lambda: resolve_table(ctx, node.table, node.span))
+
+
+def _resolve_using(ctx: BindContext, names: tuple[str, ...]) -> list[str]:
+    out = []
+    for name in names:
+        try:
+            out.append(resolve_table(ctx, name, None).name)
+        except Unresolved:
+            pass
+    return out
+
+
+def _resolve_target(ctx: BindContext, stmt: ast.PredictStatement, entity: Table, using: list[str],
+                    defines: Defines) -> tuple[ast.Expr, str | None, dict[str, Any]]:
+    """The target expression, with named targets expanded: (target, expansion text, implied clauses)."""
+    node = stmt.target
+    if not isinstance(node, ast.NamedTarget):
+        return node, None, {}
+    defined = defines.get(node.name)
+    if defined is not None:
+        if isinstance(defined.target, ast.NamedTarget):
+            ctx.error(f"'{node.name}' is defined as another name, '{defined.target.name}'", node.span)
+            raise Unresolved(node.name)
+        ctx.note(f"'{node.name}' is DEFINEd as {defined.target}")
+        return defined.target, str(defined.target), {}
+    try:
+        expansion = expand(node.name, ctx.db, entity, set(using) if using else None)
+    except TemplateError as e:
+        ctx.error(str(e), node.span, hint="write the target in plain PQL, or DEFINE it")
+        ctx.raise_if_errors()
+        raise
+    if expansion is None:
+        known = [*(d for d in defines.targets)]
+        ctx.error(f"unknown target name '{node.name}'{did_you_mean(node.name, known)}", node.span,
+                  hint="named targets are DEFINEd names or templates: " + ", ".join(template_names()))
+        ctx.raise_if_errors()
+    return _parse_expansion(ctx, stmt, expansion)
+
+
+def _parse_expansion(ctx: BindContext, stmt: ast.PredictStatement, expansion: Expansion):
+    from pql.parser import parse  # the binder is below the parser in the import graph
+
+    entity = stmt.entity
+    text = f"PREDICT {expansion.target}{expansion.suffix} FOR EACH {entity.table}"
+    if expansion.where and stmt.where is None:
+        text += f" WHERE {expansion.where}"
+    if expansion.assuming and stmt.assuming is None:
+        text += f" ASSUMING {expansion.assuming}"
+    (parsed,) = parse(text)
+    shown = str(ast.PredictStatement(**{**_fields(stmt), "target": parsed.target, "rank_top": parsed.rank_top
+                                        or stmt.rank_top, "where": stmt.where or parsed.where,
+                                        "assuming": stmt.assuming or parsed.assuming}))
+    ctx.note(f"'{stmt.target.name}' expands to: {shown}")
+    extra = {"where": parsed.where, "assuming": parsed.assuming, "rank_top": parsed.rank_top}
+    return parsed.target, shown, extra
+
+
+def _fields(node: ast.Node) -> dict[str, Any]:
+    import dataclasses
+
+    return {f.name: getattr(node, f.name) for f in dataclasses.fields(node) if f.init}
+
+
+def _bind_options(ctx: BindContext, options: tuple[ast.Option, ...]) -> tuple[tuple[str, Any], ...]:
+    out: dict[str, Any] = {}
+    for opt in options:
+        value = opt.value.value
+        try:
+            name, checked = check_option(opt.name, value)
+        except ValueError as e:
+            ctx.error(str(e), opt.span)
+            continue
+        out[name] = checked
+    return tuple(out.items())
+
+
+def _bind_allocate(node: ast.Allocate | None) -> BoundAllocate | None:
+    if node is None:
+        return None
+    cost: Any = None
+    if isinstance(node.cost, ast.ColumnRef):
+        cost = f"{node.cost.table}.{node.cost.column}"
+    elif isinstance(node.cost, ast.Literal):
+        cost = float(node.cost.value)
+    elif isinstance(node.cost, tuple):
+        cost = tuple((c.arm, float(c.cost)) for c in node.cost)
+    value: Any = None
+    if isinstance(node.value, ast.ColumnRef):
+        value = f"{node.value.table}.{node.value.column}"
+    elif isinstance(node.value, ast.Literal):
+        value = float(node.value.value)
+    return BoundAllocate(budget=float(node.budget), cost=cost, value=value,
+                         max_per=node.max_per.limit if node.max_per else None,
+                         capacities=tuple((c.arm, c.limit) for c in node.capacities))
+
+
+# ---- checks and derived facts ---------------------------------------------------------------------------
+
+
+def _is_condition(expr: BoundExpr) -> bool:
+    return isinstance(expr, CONDITIONS)
+
+
+def _item_table(db: Database, target: BoundExpr) -> str | None:
+    """For LIST_DISTINCT over a single-column foreign key: the table whose keys are the items."""
+    if not isinstance(target, BAggregation) or target.func != "LIST_DISTINCT" or target.column is None:
+        return None
+    for fk in db.foreign_keys_from(target.table):
+        if fk.columns == (target.column,):
+            return fk.ref_table
+    return None
+
+
+def _check_static_target(ctx: BindContext, target: BoundExpr, node: ast.Expr) -> None:
+    if isinstance(target, BColumn) and target.stype in (SemanticType.ID,):
+        ctx.error(f"'{target.table}.{target.column}' is an identifier; predicting it makes no sense",
+                  node.span, hint="predict an attribute, an aggregation or a condition instead")
+
+
+def _treatment_arms(assuming: BoundExpr | None) -> tuple[str, ...]:
+    """A categorical treatment (``x IN ('a', 'b')``) has one arm per value."""
+    if isinstance(assuming, BIn) and not assuming.negated:
+        stype = getattr(assuming.expr, "stype", None) or getattr(assuming.expr, "result_stype", None)
+        if stype in (SemanticType.CATEGORICAL, SemanticType.ID, SemanticType.TEXT):
+            return tuple(str(v.value) for v in assuming.values)
+    return ()
+
+
+def _graph_tables(ctx: BindContext, db: Database, entity: Table, using: list[str],
+                  exprs: tuple[BoundExpr | None, ...]) -> tuple[str, ...]:
+    """USING's tables plus the entity and every table the query's expressions need; all tables without
+    USING."""
+    if not using:
+        return db.table_names
+    needed = list(dict.fromkeys([entity.name, *using]))
+    for expr in exprs:
+        for agg in iter_aggregations(expr):
+            for name in (agg.table, *(fk.ref_table for fk in agg.path)):
+                if name not in needed:
+                    needed.append(name)
+                    ctx.note(f"graph also uses '{name}' (the query needs it)")
+    return tuple(needed)
+
