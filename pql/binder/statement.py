@@ -171,7 +171,6 @@ def _parse_expansion(ctx: BindContext, stmt: ast.PredictStatement, expansion: Ex
     shown = str(ast.PredictStatement(**{**_fields(stmt), "target": parsed.target, "rank_top": parsed.rank_top
                                         or stmt.rank_top, "where": stmt.where or parsed.where,
                                         "assuming": stmt.assuming or parsed.assuming}))
-    ctx.note(f"'{stmt.target.name}' expands to: {shown}")
     extra = {"where": parsed.where, "assuming": parsed.assuming, "rank_top": parsed.rank_top}
     return parsed.target, shown, extra
 
