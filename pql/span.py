@@ -34,3 +34,23 @@ def caret_block(text: str, span: Span) -> str:
         width = max(1, span.end_column - span.column)
     width = max(1, min(width, len(src) - span.column + 1)) if src else 1
     return f"  {src}\n  {' ' * (span.column - 1)}{'^' * width}"
+
+
+def narrow(text: str | None, span: Span | None, needle: str, *, after: str | None = None) -> Span | None:
+    """The span of ``needle`` (case-insensitive) inside ``span``, so a caret can point at one name of a
+    larger node; ``after``: search past the first occurrence of this text first. Falls back to ``span``."""
+    if text is None or span is None:
+        return span
+    low = text.lower()
+    begin = span.start
+    if after:
+        found = low.find(after.lower(), begin, span.end)
+        if found >= 0:
+            begin = found + len(after)
+    pos = low.find(needle.lower(), begin, span.end)
+    if pos < 0:
+        return span
+    start = Span.point(text, pos)
+    end_col = start.column + len(needle)
+    return Span(start=pos, end=pos + len(needle), line=start.line, column=start.column,
+                end_line=start.line, end_column=end_col)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from engine.schema.model import Database
 from pql.errors import PQLBindError, PQLErrorGroup
-from pql.span import Span
+from pql.span import Span, narrow
 
 
 @dataclass(kw_only=True)
@@ -18,6 +18,10 @@ class BindContext:
     def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
         """Record an error and carry on: all errors of a statement are raised together."""
         self.errors.append(PQLBindError(message, text=self.text, span=span, hint=hint))
+
+    def at(self, span: Span | None, name: str, *, after: str | None = None) -> Span | None:
+        """Narrow ``span`` to where ``name`` is written inside it."""
+        return narrow(self.text, span, name, after=after)
 
     def note(self, message: str) -> None:
         if message not in self.notes:

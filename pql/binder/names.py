@@ -37,10 +37,10 @@ def resolve_table(ctx: BindContext, name: str, span: Span | None) -> Table:
         return table
     if candidates:
         names = ", ".join(f"'{t.name}'" for t in candidates)
-        ctx.error(f"table name '{name}' is ambiguous: it could be {names}", span,
+        ctx.error(f"table name '{name}' is ambiguous: it could be {names}", ctx.at(span, name),
                   hint="write the table's exact name")
     else:
-        ctx.error(f"unknown table '{name}'{did_you_mean(name, ctx.db.table_names)}", span)
+        ctx.error(f"unknown table '{name}'{did_you_mean(name, ctx.db.table_names)}", ctx.at(span, name))
     raise Unresolved(name)
 
 
@@ -48,5 +48,6 @@ def resolve_column(ctx: BindContext, table: Table, name: str, span: Span | None)
     column = table.column(name)
     if column is not None:
         return column
-    ctx.error(f"table '{table.name}' has no column '{name}'{did_you_mean(name, table.column_names)}", span)
+    ctx.error(f"table '{table.name}' has no column '{name}'{did_you_mean(name, table.column_names)}",
+              ctx.at(span, name, after="."))
     raise Unresolved(name)

@@ -93,7 +93,7 @@ def _bind_entity(ctx: BindContext, node: ast.Entity) -> tuple[Table, BoundEntity
         return None
     if not table.primary_key:
         ctx.error(f"the entity table '{table.name}' has no primary key, so its rows cannot be told apart",
-                  node.span, hint=f"declare one, or override it (primary_keys = {{ {table.name} = \"<column>\" }})")
+                  ctx.at(node.span, node.table), hint=f"declare one, or override it (primary_keys = {{ {table.name} = \"<column>\" }})")
         return None
     key = table.primary_key
     if node.column is None:
@@ -105,7 +105,7 @@ def _bind_entity(ctx: BindContext, node: ast.Entity) -> tuple[Table, BoundEntity
             return None
         if (column.name,) != key:
             ctx.error(f"'{table.name}.{column.name}' is not the primary key of '{table.name}' "
-                      f"({', '.join(key)})", node.span, hint=f"write FOR EACH {table.name}.{key[0]}"
+                      f"({', '.join(key)})", ctx.at(node.span, node.column, after="."), hint=f"write FOR EACH {table.name}.{key[0]}"
                       if len(key) == 1 else f"write FOR EACH {table.name}")
             return None
     values = tuple(v.value for v in node.values) if node.values is not None else None
