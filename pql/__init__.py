@@ -16,6 +16,11 @@ __version__ = "0.1.0"
 # public name -> module that defines it (imported on first use)
 _LAZY = {
     "parse": "pql.parser",
+    "explain": "pql.explain",
+    "schema": "pql.schema_api",
+    "connect": "pql.session",
+    "Session": "pql.session",
+    "bind": "pql.binder",
 }
 
 __all__ = ["PQLError", "PQLSyntaxError", "PQLBindError", "PQLInputError", "__version__", *_LAZY]

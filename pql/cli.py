@@ -29,5 +29,119 @@ def main() -> None:
     """pql: predictive queries over relational databases."""
 
 
+@main.command("parse")
+@click.argument("source", type=click.File("r", encoding="utf-8"), metavar="FILE|-")
+@friendly
+def parse_command(source) -> None:
+    """Print the syntax tree of each statement in a PQL script (- reads stdin)."""
+    from pql.ast import dump
+    from pql.parser import parse
+
+    statements = parse(source.read())
+    click.echo("\n\n".join(dump(s) for s in statements) if statements else "(no statements)")
+
+
+@main.command("explain")
+@click.argument("query")
+@click.option("--db", default=None, help="Bind against this database (DuckDB file or CSV/Parquet folder).")
+@friendly
+def explain_command(query: str, db: str | None) -> None:
+    """Explain what pql understands from QUERY (with --db: names, task, SQL and plan)."""
+    from pql.explain import explain
+
+    click.echo(explain(query, db=db))
+
+
+DB_OPTION = click.option("--db", required=True, help="DuckDB file, or a folder of CSV/Parquet files.")
+OUTPUT_OPTION = click.option("--output", "-o", default=None, metavar="FILE",
+                             help="Write the result to FILE (.parquet, .csv or .json) instead of printing it.")
+
+
+@main.command("query")
+@click.argument("query")
+@DB_OPTION
+@OUTPUT_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@friendly
+def query_command(query: str, db: str, output: str | None, quiet: bool) -> None:
+    """Run one PQL statement (PREDICT, EVALUATE or EXPLAIN) against DB and show the result."""
+    from pql.display import show_results
+    from pql.session import connect
+
+    with connect(db, log=None if quiet else _log, show_progress=not quiet) as session:
+        show_results(session.run(query), output)
+
+
+@main.command("run")
+@click.argument("script", type=click.File("r", encoding="utf-8"), metavar="SCRIPT|-")
+@DB_OPTION
+@OUTPUT_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@friendly
+def run_command(script, db: str, output: str | None, quiet: bool) -> None:
+    """Run every statement of a .pql script (DEFINEs included) against DB."""
+    from pql.display import show_results
+    from pql.session import connect
+
+    with connect(db, log=None if quiet else _log, show_progress=not quiet) as session:
+        show_results(session.run(script.read()), output)
+
+
+@main.command("train-table")
+@click.argument("query")
+@DB_OPTION
+@click.option("--output", "-o", required=True, metavar="FILE.parquet", help="Where to write the table.")
+@friendly
+def train_table_command(query: str, db: str, output: str) -> None:
+    """Export the labelled training rows (entity, anchor_time, label, split) of QUERY."""
+    from engine.labels import write_parquet
+    from pql.session import connect
+
+    with connect(db) as session:
+        tt = session.training_table(query)
+        path = write_parquet(tt, output)
+    counts = ", ".join(f"{k} {v:,}" for k, v in tt.counts().items())
+    click.echo(f"wrote {tt.table.num_rows:,} rows ({counts}) to {path}")
+    for warning in tt.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command("models")
+@click.option("--remove", default=None, metavar="FINGERPRINT", help="Delete one saved model.")
+@friendly
+def models_command(remove: str | None) -> None:
+    """List the saved models (or remove one)."""
+    from pql.display import show_models
+
+    show_models(remove)
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@main.command("schema")
+@click.argument("db", required=False, default=".", metavar="[DB]")
+@click.option("--json", "as_json", is_flag=True, help="Print the pql.schema/v1 JSON document instead of a tree.")
+@click.option("--override", "-o", "override", metavar="TEXT",
+              help="Schema overrides, e.g. 'pk qualifying = qualifyId; drop fk results.statusId'.")
+@friendly
+def schema_command(db: str, as_json: bool, override: str | None) -> None:
+    """Show the tables, keys, links, time columns and semantic types pql sees in DB
+    (a .duckdb file, or a folder of CSV/Parquet files; default: the current folder)."""
+    import json
+
+    from engine.schema.render import render_tree, to_dict
+    from pql.schema_api import schema
+
+    database = schema(db, overrides=override)
+    if as_json:
+        click.echo(json.dumps(to_dict(database), indent=2))
+    else:
+        from rich.console import Console
+
+        Console().print(render_tree(database))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,138 @@
+"""Model registry: trained models saved under a fingerprint of what determines them.
+
+    fingerprint = sha256(normalised query, schema, data version, options that change training)
+
+The same query on unchanged data finds its model and predicts without training; `WITH retrain = true`
+trains anew. Each entry is a folder ``<home>/models/<fingerprint>/`` holding ``meta.json`` and the
+model's own files (torch ``state_dict`` + JSON config, LightGBM text model) — never a pickle.
+The home is ``$PQL_HOME`` or ``~/.pql``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlglot.expressions as exp
+
+from engine.schema.model import Database
+from pql.bound import BoundQuery
+from pql.errors import EngineError
+
+# Options that change what is predicted but not what is learned, or only how fast.
+_NOT_FINGERPRINTED = {"retrain", "device"}
+FORMAT_VERSION = 1
+
+
+def home() -> Path:
+    return Path(os.environ.get("PQL_HOME") or Path.home() / ".pql")
+
+
+def models_dir() -> Path:
+    return home() / "models"
+
+
+def _schema_facts(db: Database, tables: tuple[str, ...]) -> list:
+    facts = []
+    for name in sorted(tables):
+        t = db.table(name)
+        if t is None:
+            continue
+        facts.append([t.name, [[c.name, c.dtype, str(c.stype)] for c in t.columns], list(t.primary_key),
+                      t.time_column, t.inherited_time.via.name if t.inherited_time else None])
+    facts.append(sorted(fk.name for fk in db.foreign_keys if fk.table in tables and fk.ref_table in tables))
+    return facts
+
+
+def data_version(con, tables: tuple[str, ...]) -> list:
+    """Row count and an order-independent content hash per table: one scan each, no copy."""
+    out = []
+    for name in sorted(tables):
+        row = exp.column(exp.to_identifier(name, quoted=True))
+        query = exp.select(exp.Count(this=exp.Star()),
+                           exp.func("sum", exp.func("hash", row)).as_("h")).from_(
+            exp.to_table(name, quoted=True).as_(exp.to_identifier(name, quoted=True)))
+        try:
+            count, digest = con.sql(query.sql(dialect="duckdb")).fetchall()[0]
+        except Exception as e:  # duckdb.Error; kept broad so a failing hash never blocks prediction
+            raise EngineError(f"cannot read table '{name}' to version the data: {e}") from e
+        out.append([name, int(count), str(digest)])
+    return out
+
+
+def fingerprint(bq: BoundQuery, db: Database, con, *, model: str) -> str:
+    """Stable id of (normalised query, schema, data version, options, model family)."""
+    from pql.bound_render import expr_text
+
+    query = {
+        "task": str(bq.task), "entity": [bq.entity.table, list(bq.entity.key)],
+        "target": expr_text(bq.target), "where": expr_text(bq.where) if bq.where else None,
+        "assuming": expr_text(bq.assuming) if bq.assuming else None, "rank_top": bq.rank_top,
+        "forecast": bq.forecast, "classify": bq.classify, "using": sorted(bq.using),
+        "options": sorted([k, str(v)] for k, v in bq.options if k not in _NOT_FINGERPRINTED),
+    }
+    payload = {"format": FORMAT_VERSION, "model": model, "query": query,
+               "schema": _schema_facts(db, bq.using), "data": data_version(con, bq.using)}
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:24]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    fingerprint: str
+    path: Path
+    meta: dict[str, Any]
+
+
+def lookup(fp: str) -> Entry | None:
+    path = models_dir() / fp
+    meta_file = path / "meta.json"
+    if not meta_file.exists():
+        return None
+    try:
+        meta = json.loads(meta_file.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None  # a broken entry is as good as none: it will be retrained and replaced
+    return Entry(fingerprint=fp, path=path, meta=meta)
+
+
+def save(fp: str, meta: dict[str, Any], write_model) -> Entry:
+    """Write a new entry atomically: files go to a temp folder that is renamed into place."""
+    root = models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{fp}-", dir=root))
+    try:
+        write_model(tmp)
+        meta = {**meta, "fingerprint": fp, "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "format": FORMAT_VERSION}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
+        final = root / fp
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EngineError(f"cannot save the model under {root}: {e}") from e
+    return Entry(fingerprint=fp, path=final, meta=meta)
+
+
+def list_entries() -> list[Entry]:
+    root = models_dir()
+    if not root.exists():
+        return []
+    entries = [lookup(p.name) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    return sorted((e for e in entries if e is not None), key=lambda e: e.meta.get("saved_at", ""), reverse=True)
+
+
+def remove(fp: str) -> bool:
+    path = models_dir() / fp
+    if path.exists():
+        shutil.rmtree(path)
+        return True
+    return False

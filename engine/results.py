@@ -1,0 +1,139 @@
+"""Result tables (the columns DESIGN.md lists per task) and writing them `INTO` the user's database.
+
+Every result starts with the entity key column(s) under their own names and ``anchor_time``:
+
+    binary        probability, prediction
+    regression    prediction
+    multiclass    prediction, probability
+    multilabel    one row per (entity, label): label, probability, prediction
+    link ranking  one row per (entity, rank): rank, <item key>, score
+    uplift        p_treated, p_control, uplift            (per arm: p_treated_<arm>, uplift_<arm>)
+    forecasting   one row per (entity, step): step, prediction
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import sqlglot.expressions as exp
+
+from engine.train.base import Predictions
+from pql.bound import BoundQuery, TaskType
+from pql.errors import EngineError
+
+
+def _keys(rows: pa.Table, bq: BoundQuery) -> dict[str, pa.Array]:
+    cols = {k: rows.column(k) for k in bq.entity.key}
+    cols["anchor_time"] = rows.column("anchor_time")
+    return cols
+
+
+def _repeat(cols: dict[str, pa.Array], times: int) -> dict[str, pa.Array]:
+    idx = pa.array(np.repeat(np.arange(len(next(iter(cols.values())))), times))
+    return {k: v.take(idx) for k, v in cols.items()}
+
+
+def result_table(bq: BoundQuery, rows: pa.Table, preds: Predictions, *, threshold: float = 0.5,
+                 item_key: str | None = None) -> pa.Table:
+    """Assemble the user-facing table for ``rows`` (entity key…, anchor_time) from model outputs."""
+    cols = _keys(rows, bq)
+    s = np.asarray(preds.scores)
+    task = bq.task
+    if task == TaskType.BINARY:
+        cols["probability"] = pa.array(s.astype(float))
+        cols["prediction"] = pa.array(s >= threshold)
+    elif task == TaskType.REGRESSION:
+        cols["prediction"] = pa.array(s.astype(float))
+    elif task == TaskType.MULTICLASS:
+        best = s.argmax(axis=1) if len(s) else np.zeros(0, dtype=int)
+        cols["prediction"] = pa.array([preds.classes[i] for i in best])
+        cols["probability"] = pa.array(s[np.arange(len(s)), best].astype(float) if len(s) else [], pa.float64())
+    elif task == TaskType.MULTILABEL:
+        k = len(preds.classes)
+        cols = _repeat(cols, k)
+        cols["label"] = pa.array(list(preds.classes) * len(s))
+        cols["probability"] = pa.array(s.reshape(-1).astype(float))
+        cols["prediction"] = pa.array(s.reshape(-1) >= threshold)
+    elif task == TaskType.LINK_RANKING:
+        items = preds.items if preds.items is not None else np.empty((len(s), 0), dtype=object)
+        k = items.shape[1] if items.ndim == 2 else 0
+        cols = _repeat(cols, k)
+        cols["rank"] = pa.array(np.tile(np.arange(1, k + 1), len(items)).astype(np.int32))
+        cols[item_key or bq.item_table or "item"] = pa.array(items.reshape(-1).tolist())
+        cols["score"] = pa.array(s.reshape(-1).astype(float))
+    elif task == TaskType.FORECASTING:
+        steps = s.shape[1] if s.ndim == 2 else 1
+        cols = _repeat(cols, steps)
+        cols["step"] = pa.array(np.tile(np.arange(1, steps + 1), len(s)).astype(np.int32))
+        cols["prediction"] = pa.array(s.reshape(-1).astype(float))
+    elif task == TaskType.UPLIFT:
+        control = s[:, 0].astype(float)
+        arms = preds.classes[1:]
+        if len(arms) <= 1:
+            cols["p_treated"] = pa.array(s[:, 1].astype(float))
+            cols["p_control"] = pa.array(control)
+            cols["uplift"] = pa.array(s[:, 1] - control)
+        else:
+            cols["p_control"] = pa.array(control)
+            for j, arm in enumerate(arms, start=1):
+                cols[f"p_treated_{arm}"] = pa.array(s[:, j].astype(float))
+                cols[f"uplift_{arm}"] = pa.array(s[:, j] - control)
+    else:  # pragma: no cover - every task is handled above
+        raise EngineError(f"no result layout for task {task}")
+    return pa.table(cols)
+
+
+# ---- INTO -----------------------------------------------------------------------------------------------
+
+
+def _exists(con, name: str) -> bool:
+    query = exp.select("1").from_("duckdb_tables()").where(
+        exp.and_(exp.func("lower", exp.column("table_name")).eq(exp.Literal.string(name.lower())),
+                 exp.column("schema_name").eq(exp.Literal.string("main"))))
+    return bool(con.sql(query.sql(dialect="duckdb")).fetchall())
+
+
+def write_into_connection(con, name: str, table: pa.Table, *, replace: bool) -> None:
+    """Create table ``name`` from ``table`` in one transaction; refuse to overwrite unless ``replace``."""
+    import duckdb
+
+    view = "_pql_into_source"
+    target = exp.to_table(name, quoted=True)
+    create = exp.Create(this=target, kind="TABLE", replace=replace,
+                        expression=exp.select("*").from_(exp.to_table(view, quoted=True)))
+    con.register(view, table)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if not replace and _exists(con, name):
+                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
+            con.execute(create.sql(dialect="duckdb"))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except duckdb.Error as e:
+        raise EngineError(f"cannot write predictions into '{name}': {e}") from e
+    finally:
+        con.unregister(view)
+
+
+def write_into_folder(folder: Path, name: str, table: pa.Table, *, replace: bool) -> Path:
+    """For a folder of files: ``<name>.parquet`` beside the data, written atomically."""
+    import pyarrow.parquet as pq
+
+    path = folder / f"{name}.parquet"
+    if path.exists() and not replace:
+        raise EngineError(f"{path} already exists; write INTO OR REPLACE {name} to overwrite it")
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".parquet", dir=folder)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise EngineError(f"cannot write {path}: {e}") from e
+    return path

@@ -1,0 +1,188 @@
+"""Running a bound query: training table -> model (trained or reused) -> predictions or metrics.
+
+    result = run(bound_query, db, con)
+    result.table      # predictions (PREDICT) or metrics (EVALUATE), as Arrow
+    result.summary    # one line: sizes, times, the validation metric, which model
+
+`WITH model = 'auto'` trains LightGBM and the GNN and keeps the one with the better validation metric;
+both scores are reported. Models are saved in the registry under a fingerprint of the query, schema,
+data and options, so the same query on unchanged data predicts without training.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+
+from engine import registry
+from engine.evaluate import best_threshold, score
+from engine.labels import TrainingTable, training_table
+from engine.metrics import better, selection_metric
+from engine.results import result_table
+from engine.schema.model import Database
+from engine.train.base import Predictions, Trainer, TrainInputs
+from pql.bound import BoundQuery, TaskType
+from pql.errors import EngineError
+
+TRAINERS: dict[str, tuple[str, str]] = {
+    "lightgbm": ("engine.train.lightgbm_trainer", "LightGBMTrainer"),
+    "gnn": ("engine.train.gnn_trainer", "GNNTrainer"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunResult:
+    table: pa.Table  # predictions, or metrics for EVALUATE
+    predictions: pa.Table | None  # the prediction table (also for EVALUATE, when computed)
+    metrics: dict[str, dict[str, float]]  # split -> metric -> value, for the chosen model
+    candidates: dict[str, dict[str, Any]]  # family -> {"val": metrics, "seconds": s}
+    chosen: str
+    reused: bool
+    fingerprint: str
+    summary: str
+    warnings: tuple[str, ...] = ()
+    training: TrainingTable | None = field(default=None, repr=False)
+
+
+def trainer_class(family: str) -> type[Trainer]:
+    module, name = TRAINERS[family]
+    return getattr(importlib.import_module(module), name)
+
+
+def resolve_device(requested: str, families: list[str]) -> str:
+    if "gnn" not in families or requested == "cpu":
+        return "cpu"
+    import torch
+
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise EngineError("WITH device = 'cuda' but no CUDA device is available; use 'auto' or 'cpu'")
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _fit_all(families: list[str], inputs: TrainInputs, log) -> dict[str, tuple[Trainer, dict, float]]:
+    out = {}
+    for family in families:
+        log(f"training {family} …")
+        start = time.perf_counter()
+        trainer = trainer_class(family)()
+        val = trainer.fit(inputs)
+        seconds = time.perf_counter() - start
+        metric, _ = selection_metric(inputs.bq.task)
+        log(f"{family}: validation {metric} = {val.get(metric, float('nan')):.4f} ({seconds:.1f}s)")
+        out[family] = (trainer, val, seconds)
+    return out
+
+
+def _choose(task: TaskType, fitted: dict[str, tuple[Trainer, dict, float]]) -> str:
+    metric, _ = selection_metric(task)
+    chosen = None
+    for family, (_, val, _) in fitted.items():
+        if chosen is None or better(task, val.get(metric), fitted[chosen][1].get(metric)):
+            chosen = family
+    assert chosen is not None
+    return chosen
+
+
+def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None = None,
+        show_progress: bool = False) -> RunResult:
+    """Train (or reuse) a model for ``bq`` and return predictions, or test metrics for EVALUATE."""
+    log = log or (lambda msg: None)
+    started = time.perf_counter()
+    tt = training_table(con, db, bq)
+    for warning in tt.warnings:
+        log(f"warning: {warning}")
+    counts = tt.counts()
+    if counts["train"] == 0:
+        raise EngineError("no training rows: the target's windows do not fit in the data's history "
+                          f"({tt.schedule.summary()})")
+    family_option = bq.option("model", "auto")
+    families = list(TRAINERS) if family_option == "auto" else [family_option]
+    inputs = TrainInputs(con=con, db=db, bq=bq, tt=tt, seed=int(bq.option("seed", 0)),
+                         device=resolve_device(bq.option("device", "auto"), families),
+                         epochs=bq.option("epochs"), time_budget=bq.option("time_budget"), log=log,
+                         show_progress=show_progress)
+    fp = registry.fingerprint(bq, db, con, model=family_option)
+    entry = None if bq.option("retrain", False) else registry.lookup(fp)
+
+    if entry is not None and entry.meta.get("chosen") in TRAINERS:
+        chosen = entry.meta["chosen"]
+        trainer = trainer_class(chosen).load(entry.path / chosen, inputs)
+        candidates = entry.meta.get("candidates", {})
+        threshold = float(entry.meta.get("threshold", 0.5))
+        reused = True
+        log(f"reusing saved model {fp} ({chosen}); WITH retrain = true trains a new one")
+    else:
+        fitted = _fit_all(families, inputs, log)
+        chosen = _choose(bq.task, fitted)
+        trainer = fitted[chosen][0]
+        candidates = {f: {"val": v, "seconds": round(s, 2)} for f, (_, v, s) in fitted.items()}
+        threshold = _threshold(bq, inputs, trainer)
+        meta = {"query": bq.text, "task": str(bq.task), "chosen": chosen, "candidates": candidates,
+                "threshold": threshold, "rows": counts, "schedule": tt.schedule.summary()}
+        registry.save(fp, meta, lambda d: trainer.save(_mkdir(d / chosen)))
+        reused = False
+
+    metrics: dict[str, dict[str, float]] = {"val": candidates.get(chosen, {}).get("val", {})}
+    predictions = None
+    if bq.mode == "evaluate":
+        test = tt.split("test")
+        metrics["test"] = score(bq, test, trainer.predict(inputs, test.select([*bq.entity.key, "anchor_time"])))
+        table = metrics_table(chosen, metrics, candidates)
+    else:
+        rows = tt.prediction
+        preds = trainer.predict(inputs, rows)
+        predictions = result_table(bq, rows, preds, threshold=threshold, item_key=_item_key(db, bq))
+        table = predictions
+    seconds = time.perf_counter() - started
+    metric, _ = selection_metric(bq.task)
+    val_value = metrics["val"].get(metric)
+    summary = (f"{chosen} · {bq.task} · rows train {counts['train']:,} / val {counts['val']:,} / test "
+               f"{counts['test']:,} · predicted {tt.prediction.num_rows:,} · val {metric} "
+               f"{'n/a' if val_value is None else format(val_value, '.4f')} · "
+               f"{'reused model' if reused else 'trained'} · {seconds:.1f}s")
+    if len(candidates) > 1:
+        summary += " · " + ", ".join(f"{f} {c['val'].get(metric, float('nan')):.4f}" for f, c in candidates.items())
+    return RunResult(table=table, predictions=predictions, metrics=metrics, candidates=candidates, chosen=chosen,
+                     reused=reused, fingerprint=fp, summary=summary, warnings=tt.warnings, training=tt)
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _threshold(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) -> float:
+    """Binary predictions use the F1-optimal cut-off on validation, not a blind 0.5."""
+    if bq.task not in (TaskType.BINARY, TaskType.MULTILABEL):
+        return 0.5
+    val = inputs.tt.split("val")
+    if val.num_rows == 0 or bq.task != TaskType.BINARY:
+        return 0.5
+    preds: Predictions = trainer.predict(inputs, val.select([*bq.entity.key, "anchor_time"]))
+    return best_threshold(np.array(val.column("label").to_pylist(), dtype=bool), np.asarray(preds.scores))
+
+
+def _item_key(db: Database, bq: BoundQuery) -> str | None:
+    if bq.item_table is None:
+        return None
+    table = db.table(bq.item_table)
+    return table.primary_key[0] if table is not None and len(table.primary_key) == 1 else None
+
+
+def metrics_table(chosen: str, metrics: dict[str, dict[str, float]],
+                  candidates: dict[str, dict[str, Any]]) -> pa.Table:
+    """EVALUATE's result: one row per (model, split, metric)."""
+    rows: list[tuple[str, str, str, float]] = []
+    for split, values in metrics.items():
+        if split == "val":
+            continue
+        rows += [(chosen, split, k, float(v)) for k, v in values.items()]
+    for family, info in candidates.items():
+        rows += [(family, "val", k, float(v)) for k, v in info.get("val", {}).items()]
+    return pa.table({"model": [r[0] for r in rows], "split": [r[1] for r in rows],
+                     "metric": [r[2] for r in rows], "value": [r[3] for r in rows]})

@@ -1,0 +1,96 @@
+"""Showing results on a terminal (rich tables) or writing them to a file, for the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from pql.errors import PQLInputError
+
+MAX_ROWS_SHOWN = 20
+
+
+def write_table(table: pa.Table, path: str | Path) -> Path:
+    """Write ``table`` as Parquet, CSV or JSON (one object per line), by the file's suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, path)
+        elif suffix == ".csv":
+            import pyarrow.csv as pcsv
+
+            pcsv.write_csv(table, path)
+        elif suffix in (".json", ".jsonl"):
+            table.to_pandas().to_json(path, orient="records", lines=True, date_format="iso")
+        else:
+            raise PQLInputError(f"cannot write '{path.name}': use a .parquet, .csv or .json file")
+    except OSError as e:
+        raise PQLInputError(f"cannot write {path}: {e}") from e
+    return path
+
+
+def rich_table(table: pa.Table, title: str | None = None):
+    from rich.table import Table
+
+    out = Table(title=title, show_lines=False)
+    for name in table.column_names:
+        out.add_column(name, overflow="fold")
+    for row in table.slice(0, MAX_ROWS_SHOWN).to_pylist():
+        out.add_row(*(_cell(v) for v in row.values()))
+    if table.num_rows > MAX_ROWS_SHOWN:
+        out.caption = f"{MAX_ROWS_SHOWN} of {table.num_rows:,} rows shown; --output FILE writes them all"
+    return out
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return "" if value is None else str(value)
+
+
+def show_results(results, output: str | None) -> None:
+    """Print each statement's result; with ``output``, write the last table there."""
+    from rich.console import Console
+
+    console = Console()
+    tables = [r for r in results if r.table is not None]
+    for r in results:
+        if r.text:
+            console.print(r.text, markup=False, highlight=False)
+        if r.table is not None and output is None:
+            console.print(rich_table(r.table))
+        if r.summary:
+            console.print(r.summary, style="dim", markup=False)
+    if output is not None:
+        if not tables:
+            raise PQLInputError("--output given but no statement produced a table")
+        path = write_table(tables[-1].table, output)
+        console.print(f"wrote {tables[-1].table.num_rows:,} rows to {path}")
+
+
+def show_models(remove: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from engine import registry
+
+    console = Console()
+    if remove:
+        if not registry.remove(remove):
+            raise PQLInputError(f"no saved model '{remove}' (see `pql models`)")
+        console.print(f"removed {remove}")
+        return
+    entries = registry.list_entries()
+    if not entries:
+        console.print(f"no saved models under {registry.models_dir()}")
+        return
+    out = Table(title=f"saved models ({registry.models_dir()})")
+    for col in ("fingerprint", "saved", "model", "task", "query"):
+        out.add_column(col, overflow="fold")
+    for e in entries:
+        out.add_row(e.fingerprint, e.meta.get("saved_at", ""), e.meta.get("chosen", ""), e.meta.get("task", ""),
+                    e.meta.get("query", ""))
+    console.print(out)

@@ -1,0 +1,71 @@
+"""`explain(text, db=None)`: what pql understood from a query, as text.
+
+Each stage's output is printable (DESIGN convention 1); EXPLAIN shows them in order. Without a
+database: the canonical PQL and the syntax tree of each statement. With one (``db``): the bound query
+(resolved names, named-target expansion, task type, graph tables), the anchor schedule, the generated
+training-table SQL and the model plan.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pql.ast import Statement, dump
+from pql.bound_render import render_bound
+
+
+def explain_statement(statement: Statement) -> str:
+    """Canonical PQL and the syntax tree of one parsed statement."""
+    return "\n".join(["PQL:", f"  {statement}", "Syntax tree:", _indent(dump(statement), "  ")])
+
+
+def explain(text: str, db: Any = None) -> str:
+    """Explain every statement in ``text``; raises `PQLError` for invalid text."""
+    from pql.parser import parse
+
+    if db is not None:
+        from pql.session import connect
+
+        with connect(db) as session:
+            return explain_bound(parse(text), session)
+    statements = parse(text)
+    if not statements:
+        return "(no statements)"
+    blocks = []
+    for i, statement in enumerate(statements, 1):
+        header = f"-- statement {i} of {len(statements)}" if len(statements) > 1 else None
+        blocks.append("\n".join(filter(None, [header, explain_statement(statement)])))
+    return "\n\n".join(blocks)
+
+
+def _indent(text: str, pad: str) -> str:
+    return "\n".join(pad + line for line in text.splitlines())
+
+
+def explain_bound(statements, session) -> str:
+    """Every stage for each statement against a session's database: PQL, bound query, the training
+    table's SQL and anchor schedule, and the model plan."""
+    from pql import ast
+
+    blocks = []
+    for i, statement in enumerate(statements, 1):
+        lines = [f"-- statement {i} of {len(statements)}"] if len(statements) > 1 else []
+        lines += ["PQL:", f"  {statement}"]
+        if isinstance(statement, ast.DefineStatement):
+            session.defines.add(statement)
+            blocks.append("\n".join(lines + [f"  (defines '{statement.name}')"]))
+            continue
+        bq = session._bind(statement)
+        lines += ["Bound query:", _indent(render_bound(bq), "  ")]
+        lines += _plan_lines(session, bq)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _plan_lines(session, bq) -> list[str]:
+    from engine.labels import explain_sql, schedule_for
+
+    schedule = schedule_for(session.con, session.db, bq)
+    model = bq.option("model", "auto")
+    plan = "train LightGBM and the GNN, keep the better on validation" if model == "auto" else f"train {model}"
+    return ["Anchors:", _indent(schedule.summary(), "  "), "Training-table SQL:",
+            _indent(explain_sql(session.db, bq, schedule), "  "), "Plan:", f"  {plan}"]

@@ -1,0 +1,189 @@
+"""The Python API: `pql.connect(source)` -> a `Session` that parses, binds and runs PQL against it.
+
+    >>> import pql
+    >>> with pql.connect("shop.duckdb") as s:
+    ...     churn = s.predict("PREDICT COUNT(orders.*, 0, 30) = 0 FOR EACH customers")
+    ...     print(s.explain("PREDICT next_product FOR customer"))
+
+``source`` is anything `connectors.open` accepts: a DuckDB file (opened read-only; reopened writable only
+for ``INTO``), a folder of CSV/Parquet files, a mapping of table name to pandas/Arrow tables, or an open
+DuckDB connection. DEFINEs made in a session apply to its later queries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pyarrow as pa
+
+from pql import ast
+from pql.binder import Defines, bind
+from pql.bound import BoundQuery
+from pql.errors import PQLInputError
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatementResult:
+    """What one statement of a script produced."""
+
+    statement: ast.Statement
+    bound: BoundQuery | None = None
+    table: pa.Table | None = None  # predictions or metrics
+    text: str | None = None  # EXPLAIN output, or a note for DEFINE
+    summary: str | None = None
+    run: Any = None  # engine.run.RunResult when a model ran
+
+
+class Session:
+    """A connection to one data source plus the schema pql inferred for it."""
+
+    def __init__(self, source: Any, *, overrides: Any = None, log: Callable[[str], None] | None = None,
+                 show_progress: bool = False):
+        import connectors
+
+        self._source = source
+        self._overrides = overrides
+        self.connector = connectors.open(source)
+        self._db = None
+        self.defines = Defines()
+        self.log = log or (lambda msg: None)
+        self.show_progress = show_progress
+
+    # ---- schema -------------------------------------------------------------------------------------
+
+    @property
+    def db(self):
+        """The `Database` pql sees (introspected on first use, again after INTO adds a table)."""
+        if self._db is None:
+            from engine.schema.introspect import introspect
+
+            self._db = introspect(self.connector, overrides=self._overrides)
+        return self._db
+
+    @property
+    def con(self):
+        return self.connector.connection
+
+    def schema(self):
+        return self.db
+
+    # ---- statements ---------------------------------------------------------------------------------
+
+    def bind(self, query: str | ast.PredictStatement) -> BoundQuery:
+        """Parse (if text) and bind one PREDICT statement; DEFINEs in the text are recorded first."""
+        statements = self._parse(query)
+        predicts = [s for s in statements if isinstance(s, ast.PredictStatement)]
+        for s in statements:
+            if isinstance(s, ast.DefineStatement):
+                self.defines.add(s)
+        if len(predicts) != 1:
+            raise PQLInputError(f"expected one PREDICT statement, got {len(predicts)}; use run() for scripts")
+        return self._bind(predicts[0])
+
+    def predict(self, query: str) -> pa.Table:
+        """Predictions for a PREDICT query, as an Arrow table (written INTO a table if the query says so)."""
+        return self._run_one(query, mode="predict").table
+
+    def evaluate(self, query: str) -> pa.Table:
+        """Test-split metrics for a query (as if written with EVALUATE)."""
+        return self._run_one(query, mode="evaluate").table
+
+    def explain(self, query: str) -> str:
+        """What pql understands from the query: PQL, the bound query, the training SQL and the plan."""
+        from pql.explain import explain_bound
+
+        return explain_bound(self._parse(query), self)
+
+    def train_table(self, query: str) -> pa.Table:
+        """The labelled training rows (entity key…, anchor_time, label, split) as Arrow."""
+        return self.training_table(query).table
+
+    def training_table(self, query: str):
+        """The full `engine.labels.TrainingTable` (rows, prediction rows, schedule, SQL, warnings)."""
+        from engine.labels import training_table
+
+        return training_table(self.con, self.db, self.bind(query))
+
+    def run(self, text: str) -> list[StatementResult]:
+        """Run every statement of a script in order (DEFINEs, EXPLAINs, PREDICTs, EVALUATEs)."""
+        return [self.execute(s) for s in self._parse(text)]
+
+    def execute(self, statement: ast.Statement) -> StatementResult:
+        if isinstance(statement, ast.DefineStatement):
+            self.defines.add(statement)
+            return StatementResult(statement=statement, text=f"defined {statement.name} AS {statement.target}")
+        if statement.mode == "explain":
+            from pql.explain import explain_bound
+
+            return StatementResult(statement=statement, text=explain_bound((statement,), self))
+        bq = self._bind(statement)
+        from engine.run import run
+
+        result = run(bq, self.db, self.con, log=self.log, show_progress=self.show_progress)
+        if bq.into and result.predictions is not None:
+            self._write_into(bq, result.predictions)
+        return StatementResult(statement=statement, bound=bq, table=result.table, summary=result.summary,
+                               run=result)
+
+    # ---- helpers ------------------------------------------------------------------------------------
+
+    def _parse(self, query: str | ast.Statement) -> tuple[ast.Statement, ...]:
+        if isinstance(query, (ast.PredictStatement, ast.DefineStatement)):
+            return (query,)
+        from pql.parser import parse
+
+        return parse(query)
+
+    def _bind(self, statement: ast.PredictStatement) -> BoundQuery:
+        overrides = statement.option("schema")
+        if overrides is not None:
+            from engine.schema.introspect import introspect
+
+            return bind(statement, introspect(self.connector, overrides=overrides), defines=self.defines)
+        return bind(statement, self.db, defines=self.defines)
+
+    def _run_one(self, query: str, *, mode: str) -> StatementResult:
+        statements = self._parse(query)
+        result = None
+        for s in statements:
+            if isinstance(s, ast.PredictStatement) and s.mode != mode and s.mode != "explain":
+                import dataclasses
+
+                s = dataclasses.replace(s, mode=mode)
+            result = self.execute(s)
+        if result is None or result.table is None:
+            raise PQLInputError("the query has no PREDICT statement")
+        return result
+
+    def _write_into(self, bq: BoundQuery, table: pa.Table) -> None:
+        import connectors
+        from engine.results import write_into_connection, write_into_folder
+
+        kind = self.connector.kind
+        if kind == "files":
+            folder = Path(self.connector.name)
+            write_into_folder(folder if folder.is_dir() else folder.parent, bq.into, table,
+                              replace=bq.into_replace)
+        else:
+            if kind == "duckdb" and self.connector.read_only:
+                name = self.connector.name
+                self.connector.close()  # a DuckDB file is opened once per process: reopen it writable
+                self.connector = connectors.open(name, read_only=False)
+            write_into_connection(self.con, bq.into, table, replace=bq.into_replace)
+        self.log(f"wrote {table.num_rows:,} rows into {bq.into}")
+        self._db = None  # the new table is part of the database now
+
+    def close(self) -> None:
+        self.connector.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def connect(source: Any, **kwargs: Any) -> Session:
+    """Open ``source`` for PQL queries; see `Session`."""
+    return Session(source, **kwargs)
