@@ -1,0 +1,171 @@
+"""Turn Lark's parse failures into `PQLSyntaxError`s a person can act on.
+
+Lark reports terminal names (``RPAR``, ``NAME``, ``$END``); users need plain words and, for the
+mistakes people actually make, a sentence saying what to write instead. Each friendly rule below is
+tried in order; the fallback lists the expected tokens in plain words.
+"""
+from __future__ import annotations
+
+import re
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from pql.errors import PQLSyntaxError
+from pql.keywords import RESERVED
+from pql.span import Span
+
+# Plain words for terminals, in the order they are listed in messages.
+_PLAIN = {
+    "PREDICT": "PREDICT", "EVALUATE": "EVALUATE", "EXPLAIN": "EXPLAIN", "DEFINE": "DEFINE", "AS": "AS",
+    "RANK": "RANK TOP", "CLASSIFY": "CLASSIFY", "FORECAST": "FORECAST", "FOR": "FOR", "EACH": "EACH",
+    "WHERE": "WHERE", "ASSUMING": "ASSUMING", "ALLOCATE": "ALLOCATE", "BUDGET": "BUDGET", "COST": "COST",
+    "VALUE": "VALUE", "MAX": "MAX", "PER": "PER", "CAPACITY": "CAPACITY", "USING": "USING",
+    "WITH": "WITH", "INTO": "INTO", "REPLACE": "REPLACE", "TOP": "TOP", "TIMEFRAMES": "TIMEFRAMES",
+    "AND": "AND", "OR": "OR", "NOT": "NOT", "COMP_OP": "a comparison (= != < <= > >=)", "IN": "IN",
+    "LIKE": "LIKE", "CONTAINS": "CONTAINS", "STARTS": "STARTS WITH", "ENDS": "ENDS WITH", "IS": "IS",
+    "NULL": "NULL", "INF": "INF", "NAME": "a name", "NUMBER": "a number", "MINUS": "'-'",
+    "SQ_STRING": "a string", "DQ_STRING": "a string", "TRUE": "TRUE", "FALSE": "FALSE",
+    "TIMESTAMP": "TIMESTAMP", "DATE": "DATE", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
+    "DOT": "'.'", "STAR": "'*'", "COLON": "':'", "EQUAL": "'='", "_SEMI": "';'", "$END": "end of input",
+}
+_ORDER = {name: i for i, name in enumerate(_PLAIN)}
+# A value may start with any of these; listed together as "a value".
+_VALUE_START = {"NUMBER", "MINUS", "SQ_STRING", "DQ_STRING", "TRUE", "FALSE", "NULL", "TIMESTAMP", "DATE"}
+# Spellings that duplicate another entry, or quoted names implied by "a name".
+_HIDDEN = {"NOT_LIKE", "STARTS_WITH", "ENDS_WITH", "BQ_NAME"}
+_CLAUSE_WORDS = {"FOR", "WHERE", "ASSUMING", "ALLOCATE", "USING", "WITH", "INTO", "RANK", "CLASSIFY",
+                 "FORECAST", "_SEMI", "$END", "PREDICT"}
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_WORD_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\Z")
+
+
+def translate(e: UnexpectedInput, text: str) -> PQLSyntaxError:
+    """The `PQLSyntaxError` for a Lark failure on ``text``."""
+    if isinstance(e, UnexpectedCharacters):
+        return _bad_character(e, text)
+    if isinstance(e, UnexpectedToken):
+        return _bad_token(e, text)
+    pos = getattr(e, "pos_in_stream", None) or 0
+    return PQLSyntaxError("this is not valid PQL", text=text, span=Span.point(text, min(pos, len(text))))
+
+
+def _bad_character(e: UnexpectedCharacters, text: str) -> PQLSyntaxError:
+    pos = e.pos_in_stream
+    char = text[pos]
+    span = Span.point(text, pos)
+    if char in "'\"`":
+        what = "quoted name" if char == "`" else "string"
+        return PQLSyntaxError(f"unterminated {what}: the {char} here is never closed", text=text, span=span,
+                              hint=f"close it with a matching {char}; inside, write {char}{char} for a literal {char}")
+    shown = repr(char) if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+    return PQLSyntaxError(f"unexpected character {shown}", text=text, span=span)
+
+
+def _token_span(tok, text: str) -> Span:
+    if tok.type == "$END":  # Lark places it on the last token; point just past that token
+        end = tok.end_pos if tok.end_pos is not None else len(text.rstrip())
+        return Span.point(text, min(end, len(text)))
+    return Span(start=tok.start_pos, end=tok.end_pos, line=tok.line, column=tok.column,
+                end_line=tok.end_line, end_column=tok.end_column)
+
+
+def _describe(tok) -> str:
+    if tok.type == "$END":
+        return "end of query"
+    if tok.type == "_SEMI":
+        return "';' (end of statement)"
+    return f"'{tok.value}'"
+
+
+def _expected(e: UnexpectedToken) -> set[str]:
+    try:
+        accepts = e.accepts
+    except Exception:  # noqa: BLE001 - the interactive replay is a nicety; fall back to the table
+        accepts = None
+    return set(accepts or e.expected)
+
+
+def plain_expected(names: set[str]) -> str:
+    """``{'RPAR', 'COMMA'}`` -> ``"',' or ')'"``, with value starters merged into "a value"."""
+    names = {n for n in names if n not in _HIDDEN}
+    if "NAME" in names:  # a double-quoted token there is a quoted name, implied by "a name"
+        names.discard("DQ_STRING")
+    words: list[tuple[int, str]] = []
+    if len(names & _VALUE_START) >= 4:
+        names -= _VALUE_START
+        words.append((_ORDER["NUMBER"], "a value"))
+    for n in names:
+        words.append((_ORDER.get(n, len(_ORDER)), _PLAIN.get(n, n)))
+    unique = list(dict.fromkeys(w for _, w in sorted(words)))
+    if len(unique) == 1:
+        return unique[0]
+    return ", ".join(unique[:-1]) + " or " + unique[-1]
+
+
+def _open_paren(text: str, upto: int) -> int | None:
+    """The position of the innermost '(' still open before ``upto`` (strings and comments skipped)."""
+    stack: list[int] = []
+    i = 0
+    while i < upto:
+        c = text[i]
+        if c in "'\"`":
+            close = text.find(c, i + 1)
+            while close != -1 and close + 1 < len(text) and text[close + 1] == c:
+                close = text.find(c, close + 2)
+            i = len(text) if close == -1 else close + 1
+            continue
+        if text.startswith("--", i):
+            nl = text.find("\n", i)
+            i = len(text) if nl == -1 else nl + 1
+            continue
+        if c == "(":
+            stack.append(i)
+        elif c == ")" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
+    tok = e.token
+    expected = _expected(e)
+    span = _token_span(tok, text)
+    got = _describe(tok)
+
+    def err(message: str, hint: str | None = None, where: Span = span) -> PQLSyntaxError:
+        return PQLSyntaxError(message, text=text, span=where, hint=hint)
+
+    value = str(tok.value)
+    if tok.type != "NAME" and "NAME" in expected and _WORD.match(value) and value.upper() in RESERVED:
+        return _reserved_name(value, span, text)
+    before = _WORD_BEFORE.search(text, 0, tok.start_pos) if tok.type != "$END" else None
+    if before and before.group(1).upper() in RESERVED:
+        word = before.group(1)
+        word_span = Span(start=before.start(1), end=before.end(1), line=span.line,
+                         column=span.column - (tok.start_pos - before.start(1)), end_line=span.line,
+                         end_column=span.column - (tok.start_pos - before.end(1)))
+        if tok.type == "DOT":  # `not.x`: a reserved word used as a table name
+            return _reserved_name(word, word_span, text)
+        if expected <= {"LPAR", "DOT"}:  # `> FOR EACH`: the keyword was read as a name where a value belongs
+            return PQLSyntaxError(f"expected a value or a name, got the keyword {word.upper()}", text=text,
+                                  span=word_span, hint=f'if {word} is a name, quote it: "{word}"')
+    if expected == {"TOP"}:
+        return err(f"RANK must be followed by TOP and a number, got {got}", hint="write RANK TOP 10")
+    if "RPAR" in expected and tok.type in _CLAUSE_WORDS:
+        opened = _open_paren(text, tok.start_pos if tok.type != "$END" else len(text))
+        if opened is not None:
+            return err(f"this '(' is never closed (expected ')' before {got})", where=Span.point(text, opened),
+                       hint="add the missing ')'")
+    if "FOR" in expected and tok.type in {"EACH", "NAME", "WHERE", "$END", "_SEMI", "USING", "ASSUMING"}:
+        hint = "every PREDICT names its entities: PREDICT <target> FOR EACH table.key"
+        if tok.type in ("EACH", "NAME"):
+            return err(f"missing FOR before {'EACH' if tok.type == 'EACH' else got}", hint=hint)
+        if tok.type in ("$END", "_SEMI"):
+            return err("the statement ends before its FOR clause", hint=hint)
+        return err(f"missing FOR: expected {plain_expected(expected)}, got {got}", hint=hint)
+    return err(f"unexpected {got}; expected {plain_expected(expected)}")
+
+
+def _reserved_name(word: str, span: Span, text: str) -> PQLSyntaxError:
+    return PQLSyntaxError(f"'{word}' is a reserved word and cannot be used as a name", text=text, span=span,
+                          hint=f'to use it as a name, quote it: "{word}"')

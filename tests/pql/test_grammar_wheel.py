@@ -1,0 +1,41 @@
+"""The grammar ships inside the wheel: build a wheel, unpack it, and parse with the packaged grammar
+(not the repository's) in a separate interpreter."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, pql, pql.grammar_loader as g
+(s,) = pql.parse("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers.customer_id")
+print(json.dumps({"pql": pql.__file__, "grammar": g.grammar_location(), "stmt": str(s)}))
+"""
+
+
+def test_wheel_contains_the_grammar_and_parses_with_it(tmp_path):
+    dist = tmp_path / "dist"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
+        capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-3000:]
+    (wheel,) = dist.glob("pql-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert "pql/grammar/pql.lark" in zf.namelist()
+        assert zf.read("pql/grammar/pql.lark") == (ROOT / "grammar" / "pql.lark").read_bytes()
+        site = tmp_path / "site"
+        zf.extractall(site)
+
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    probe = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    seen = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert Path(seen["pql"]).is_relative_to(site)
+    assert Path(seen["grammar"]).is_relative_to(site)
+    assert seen["stmt"] == "PREDICT COUNT(orders.*, 0, 30, days) > 0 FOR EACH customers.customer_id"
