@@ -1,1 +1,17 @@
-"""Where data comes from: each connector yields a DuckDB connection holding the user's tables."""
+"""Where data comes from: each connector yields a DuckDB connection holding the user's tables.
+
+    >>> import connectors
+    >>> with connectors.open("data/f1") as source:        # a folder of CSV/Parquet files
+    ...     source.table_names()
+
+``connectors.open`` dispatches on the source: a DuckDB file (``.duckdb``/``.ddb``/``.db``, opened
+read-only unless ``read_only=False``), a folder of CSV/Parquet files or one such file, a mapping of
+table name to pandas DataFrame / pyarrow Table, or an open duckdb connection. New sources subclass
+``Connector`` and decorate themselves with ``register``.
+"""
+from connectors import duckdb_file, files, memory, wrapped  # noqa: F401  (registers the connectors)
+from connectors.base import SCHEMA_FILE_NAME, Connector, DeclaredForeignKey, DeclaredKeys
+from connectors.registry import open_source as open  # noqa: A001  (the natural name: connectors.open)
+from connectors.registry import register, registered
+
+__all__ = ["Connector", "DeclaredForeignKey", "DeclaredKeys", "SCHEMA_FILE_NAME", "open", "register", "registered"]

@@ -30,6 +30,8 @@ class Column:
     stype: SemanticType
     nullable: bool = True
     inferred: bool = True  # semantic types are always a judgement unless overridden
+    num_distinct: int | None = None  # approximate (HyperLogLog, ±15%) distinct non-null values, when profiled
+    null_fraction: float | None = None  # share of NULL rows, when profiled
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +97,7 @@ class Database:
     tables: tuple[Table, ...]
     foreign_keys: tuple[ForeignKey, ...] = ()
     notes: tuple[str, ...] = field(default=())  # what inference decided and why, for `pql schema`
+    source: str = ""  # where the data came from (a path, "memory"), for display only
 
     def table(self, name: str) -> Table | None:
         """Exact, then case-insensitive lookup (no singular/plural; the binder does that with a note)."""

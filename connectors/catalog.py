@@ -1,0 +1,78 @@
+"""Catalog queries shared by all connectors: user tables and declared constraints in DuckDB."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from connectors.base import DeclaredKeys
+
+#: Tables whose names start with this are pql's own (or hidden ground truth) and never user data.
+HIDDEN_PREFIX = "_pql"
+
+
+def _in_default_schema(catalog_function: str, name_column: str) -> exp.Select:
+    """``SELECT <name_column> FROM <catalog_function>() WHERE`` in the current database's ``main``."""
+    return (
+        exp.select(exp.column(name_column))
+        .from_(exp.func(catalog_function))
+        .where(exp.column("database_name").eq(exp.func("current_database")))
+        .where(exp.column("schema_name").eq(exp.Literal.string("main")))
+        .where(exp.not_(exp.column("internal")))
+    )
+
+
+def user_table_names(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """Tables and views of the default schema, sorted, without hidden ``_pql*`` ones."""
+    from pql.errors import ConnectorError
+
+    import duckdb
+
+    query = exp.union(
+        _in_default_schema("duckdb_tables", "table_name"),
+        _in_default_schema("duckdb_views", "view_name"),
+        distinct=True,
+    )
+    try:
+        names = [row[0] for row in con.sql(query.sql("duckdb")).fetchall()]
+    except duckdb.Error as e:
+        raise ConnectorError(f"could not list tables: {e}") from e
+    return tuple(sorted(n for n in names if not n.lower().startswith(HIDDEN_PREFIX)))
+
+
+def declared_keys(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> DeclaredKeys:
+    """Declared PRIMARY KEY and FOREIGN KEY constraints among ``tables`` (from duckdb_constraints)."""
+    import duckdb
+
+    from connectors.base import DeclaredForeignKey, DeclaredKeys
+    from pql.errors import ConnectorError
+
+    query = (
+        exp.select("table_name", "constraint_type", "constraint_column_names", "referenced_table",
+                   "referenced_column_names")
+        .from_(exp.func("duckdb_constraints"))
+        .where(exp.column("database_name").eq(exp.func("current_database")))
+        .where(exp.column("schema_name").eq(exp.Literal.string("main")))
+        .where(exp.column("constraint_type").isin(exp.Literal.string("PRIMARY KEY"),
+                                                  exp.Literal.string("FOREIGN KEY")))
+        .order_by("table_name", "constraint_index")
+    )
+    try:
+        rows = con.sql(query.sql("duckdb")).fetchall()
+    except duckdb.Error as e:
+        raise ConnectorError(f"could not read declared constraints: {e}") from e
+    wanted = set(tables)
+    primary_keys: dict[str, tuple[str, ...]] = {}
+    foreign_keys: list[DeclaredForeignKey] = []
+    for table, kind, columns, ref_table, ref_columns in rows:
+        if table not in wanted:
+            continue
+        if kind == "PRIMARY KEY":
+            primary_keys[table] = tuple(columns)
+        elif ref_table in wanted:
+            foreign_keys.append(DeclaredForeignKey(table=table, columns=tuple(columns), ref_table=ref_table,
+                                                   ref_columns=tuple(ref_columns)))
+    return DeclaredKeys(primary_keys=primary_keys, foreign_keys=tuple(foreign_keys))

@@ -1,0 +1,171 @@
+"""A folder of CSV/Parquet files (one table per file, named by the file's stem), or one such file.
+
+CSV files are loaded into an in-memory DuckDB table once (so a bad file fails at open time, with the
+file named); ``\\N`` and empty fields are NULL, as in MySQL dumps such as the Ergast F1 data.
+Parquet files become views (DuckDB scans them fast); text columns that hold nothing but timestamps
+(common in exported Parquet) are read as TIMESTAMP, and the connector notes that it did so.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlglot import exp
+
+from connectors._sql import create_as, named_arg, select_all_from
+from connectors.base import SCHEMA_FILE_NAME, Connector
+from connectors.catalog import HIDDEN_PREFIX
+from connectors.registry import register
+
+CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+NULL_STRINGS = ("\\N", "")
+_TIMESTAMP_PROBE_ROWS = 200
+
+
+def _data_suffix(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in CSV_SUFFIXES + PARQUET_SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    return None
+
+
+def _table_name(path: Path, suffix: str) -> str:
+    return path.name[: -len(suffix)]
+
+
+@register
+class FilesConnector(Connector):
+    kind = "files"
+
+    @classmethod
+    def accepts(cls, source: object) -> bool:
+        if not isinstance(source, (str, os.PathLike)):
+            return False
+        path = Path(source).expanduser()
+        return path.is_dir() or _data_suffix(path) is not None
+
+    @classmethod
+    def from_source(cls, source: object, *, read_only: bool = True) -> FilesConnector:
+        import duckdb
+
+        from pql.errors import ConnectorError
+
+        root = Path(source).expanduser()
+        if not root.exists():
+            raise ConnectorError(f"no such file or folder: {root}")
+        files = _data_files(root)
+        con = duckdb.connect()
+        notes: list[str] = []
+        try:
+            for table, path, suffix in files:
+                if suffix in CSV_SUFFIXES:
+                    _load_csv(con, table, path)
+                else:
+                    notes.extend(_load_parquet(con, table, path))
+        except BaseException:
+            con.close()
+            raise
+        folder = root if root.is_dir() else root.parent
+        schema_file = folder / SCHEMA_FILE_NAME
+        return cls(name=str(root), connection=con, read_only=True,
+                   schema_file=schema_file if schema_file.is_file() else None, notes=tuple(notes))
+
+
+def _data_files(root: Path) -> list[tuple[str, Path, str]]:
+    """(table name, path, suffix) per data file; errors for an empty folder or clashing names."""
+    from pql.errors import ConnectorError
+
+    candidates = sorted(root.iterdir()) if root.is_dir() else [root]
+    found: dict[str, tuple[str, Path, str]] = {}
+    for path in candidates:
+        suffix = _data_suffix(path)
+        if suffix is None or not path.is_file() or path.name.startswith("."):
+            continue
+        table = _table_name(path, suffix)
+        if table.lower().startswith(HIDDEN_PREFIX):
+            continue
+        clash = found.get(table.lower())
+        if clash is not None:
+            raise ConnectorError(f"two files would both be table {table!r}: {clash[1].name} and {path.name}")
+        found[table.lower()] = (table, path, suffix)
+    if not found:
+        kinds = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
+        if root.is_dir():
+            raise ConnectorError(f"no data files ({kinds}) in folder {root}")
+        raise ConnectorError(f"unsupported file type: {root.name} (expected one of {kinds})")
+    return list(found.values())
+
+
+def _read_csv(path: Path, *, whole_file_sniff: bool) -> exp.Expression:
+    args: list[exp.Expression] = [
+        exp.Literal.string(str(path)),
+        named_arg("nullstr", exp.Array(expressions=[exp.Literal.string(s) for s in NULL_STRINGS])),
+    ]
+    if whole_file_sniff:
+        args.append(named_arg("sample_size", exp.Literal.number(-1)))
+    return exp.func("read_csv", *args)
+
+
+def _load_csv(con, table: str, path: Path) -> None:
+    """Load one CSV as a table; if the sniffer guessed a type from too few rows, sniff the whole file."""
+    import duckdb
+
+    from pql.errors import ConnectorError
+
+    try:
+        con.execute(create_as(table, select_all_from(_read_csv(path, whole_file_sniff=False)), kind="TABLE"))
+        return
+    except duckdb.Error:
+        pass
+    try:
+        con.execute(create_as(table, select_all_from(_read_csv(path, whole_file_sniff=True)), kind="TABLE"))
+    except duckdb.Error as e:
+        raise ConnectorError(f"cannot read CSV file {path}: {_short(e)}") from e
+
+
+def _load_parquet(con, table: str, path: Path) -> list[str]:
+    """Create a view over one Parquet file; text columns holding only timestamps become TIMESTAMP."""
+    import duckdb
+
+    from pql.errors import ConnectorError
+
+    scan = exp.func("read_parquet", exp.Literal.string(str(path)))
+    try:
+        relation = con.sql(select_all_from(scan).sql("duckdb"))
+        text_columns = [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
+        timestamp_columns = [c for c in text_columns if _holds_only_timestamps(con, scan, c)]
+        star = exp.Star()
+        if timestamp_columns:
+            star = exp.Star(replace=[
+                exp.alias_(exp.cast(exp.column(c, quoted=True), "TIMESTAMP"), exp.to_identifier(c, quoted=True))
+                for c in timestamp_columns
+            ])
+        con.execute(create_as(table, exp.select(star).from_(scan), kind="VIEW"))
+    except duckdb.Error as e:
+        raise ConnectorError(f"cannot read Parquet file {path}: {_short(e)}") from e
+    return [f"{table}.{c}: text column holding timestamps, read as TIMESTAMP" for c in timestamp_columns]
+
+
+def _short(error: Exception, lines: int = 3) -> str:
+    """DuckDB's CSV errors run to dozens of lines of sniffer settings; the first few say what is wrong."""
+    kept = [line.strip() for line in str(error).splitlines() if line.strip()][:lines]
+    return " ".join(kept)
+
+
+def _try_timestamp(column: str) -> exp.Expression:
+    return exp.TryCast(this=exp.column(column, quoted=True), to=exp.DataType.build("TIMESTAMP"))
+
+
+def _holds_only_timestamps(con, scan: exp.Expression, column: str) -> bool:
+    """Cheap probe on a few rows first, then one aggregate over the whole file."""
+    col = exp.column(column, quoted=True)
+    probe = (exp.select(exp.func("count", col), exp.func("count", _try_timestamp(column)))
+             .from_(exp.select(col).from_(scan).where(col.is_(exp.null()).not_()).limit(_TIMESTAMP_PROBE_ROWS).subquery("probe")))
+    seen, parsed = con.sql(probe.sql("duckdb")).fetchall()[0]
+    if seen == 0 or parsed < seen:
+        return False
+    full = exp.select(exp.func("count", col), exp.func("count", _try_timestamp(column))).from_(scan)
+    seen, parsed = con.sql(full.sql("duckdb")).fetchall()[0]
+    return parsed == seen

@@ -1,0 +1,157 @@
+"""From an open data source to a `Database`: declared facts first, inference for the rest, overrides last.
+
+    >>> import connectors
+    >>> from engine.schema import introspect
+    >>> with connectors.open("data/f1") as source:
+    ...     db = introspect(source)
+
+Every step appends what it decided (and what it refused) to ``Database.notes``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from engine.schema.dtypes import Family
+from engine.schema.keys import PrimaryKey, primary_keys
+from engine.schema.links import declared_links, infer_links
+from engine.schema.model import Column, Database, ForeignKey, Table
+from engine.schema.overrides import SchemaOverrides, resolve
+from engine.schema.profile import TableProfile, profile_table
+from engine.schema.stypes import semantic_type
+from engine.schema.timecols import choose_time_column, inherited_times
+from pql.errors import SchemaError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from connectors.base import Connector
+
+
+def introspect(source: Connector | duckdb.DuckDBPyConnection, *,
+               overrides: SchemaOverrides | str | Mapping | None = None,
+               use_schema_file: bool = True) -> Database:
+    """Describe every user table of ``source``: columns and semantic types, keys, links, time.
+
+    ``overrides`` (a ``SchemaOverrides``, its one-line string form, or a TOML-shaped mapping) win
+    over the catalog and inference; a ``pql_schema.toml`` next to the data is applied first when
+    ``use_schema_file`` is true.
+    """
+    connector = _as_connector(source)
+    con = connector.connection
+    profiles = {t: profile_table(con, t) for t in connector.table_names()}
+    notes = list(connector.notes)
+    given = _overrides(connector, overrides, use_schema_file, notes)
+    ov = resolve(given, {t: [c.name for c in p.columns] for t, p in profiles.items()})
+
+    declared = connector.declared_keys()
+    keys = primary_keys(con, profiles, declared=declared.primary_keys, overrides=ov.primary_keys, notes=notes)
+    links = declared_links(declared.foreign_keys, keys)
+    if links:
+        notes.append("foreign keys are declared in the database; none inferred")
+    else:
+        links = infer_links(con, profiles, keys, notes)
+    links = _apply_link_overrides(links, ov, keys, notes)
+
+    own_time, static = _time_columns(profiles, ov, notes)
+    inherited = inherited_times(tuple(profiles), own_time, static, links, notes)
+    tables = tuple(
+        _table(profile, keys.get(name), links, own_time.get(name), name in ov.time_columns, inherited.get(name), ov)
+        for name, profile in profiles.items()
+    )
+    return Database(tables=tables, foreign_keys=tuple(links), notes=tuple(notes), source=connector.name)
+
+
+def _as_connector(source) -> Connector:
+    from connectors.base import Connector
+    from connectors.wrapped import ConnectionConnector
+
+    if isinstance(source, Connector):
+        return source
+    if ConnectionConnector.accepts(source):
+        return ConnectionConnector.from_source(source)
+    raise SchemaError(f"introspect() needs a connector or a duckdb connection, not {type(source).__name__}; "
+                      "open paths and data frames with connectors.open()")
+
+
+def _overrides(connector: Connector, overrides, use_schema_file: bool, notes: list[str]) -> SchemaOverrides:
+    combined = SchemaOverrides()
+    if use_schema_file and connector.schema_file is not None:
+        combined = SchemaOverrides.load(connector.schema_file)
+        notes.append(f"overrides read from {connector.schema_file}")
+    return combined.merged(SchemaOverrides.coerce(overrides))
+
+
+def _apply_link_overrides(links: list[ForeignKey], ov: SchemaOverrides, keys: Mapping[str, PrimaryKey],
+                          notes: list[str]) -> list[ForeignKey]:
+    links = list(links)
+    for spec in ov.drop_foreign_keys:
+        kept = [fk for fk in links if not (fk.table == spec.table and fk.columns == spec.columns
+                                           and spec.ref_table in (None, fk.ref_table))]
+        if len(kept) == len(links):
+            notes.append(f"foreign key drop {spec}: no such link, nothing dropped")
+        links = kept
+    errors = []
+    for spec in ov.foreign_keys:
+        ref_columns = spec.ref_columns or (keys[spec.ref_table].columns if spec.ref_table in keys else ())
+        if not ref_columns:
+            errors.append(f"foreign key override {spec}: {spec.ref_table} has no primary key; name its columns "
+                          f"({spec.table}.{'+'.join(spec.columns)} -> {spec.ref_table}.<column>)")
+            continue
+        if len(ref_columns) != len(spec.columns):
+            errors.append(f"foreign key override {spec}: {len(spec.columns)} column(s) cannot reference "
+                          f"{len(ref_columns)} ({'+'.join(ref_columns)})")
+            continue
+        links = [fk for fk in links if not (fk.table == spec.table and fk.columns == spec.columns)]
+        links.append(ForeignKey(table=spec.table, columns=spec.columns, ref_table=spec.ref_table,
+                                ref_columns=ref_columns, inferred=False))
+    if errors:
+        raise SchemaError("\n".join(errors))
+    return links
+
+
+def _time_columns(profiles: Mapping[str, TableProfile], ov: SchemaOverrides,
+                  notes: list[str]) -> tuple[dict[str, str], set[str]]:
+    """(own time column per timed table, tables the user declared static)."""
+    own: dict[str, str] = {}
+    static: set[str] = set()
+    for name, profile in profiles.items():
+        if name in ov.time_columns:
+            column = ov.time_columns[name]
+            if column is None:
+                static.add(name)
+                continue
+            if profile.column(column).family is not Family.TEMPORAL:
+                raise SchemaError(f"time column override {name} = {column}: {column} is "
+                                  f"{profile.column(column).dtype}, not a DATE or TIMESTAMP")
+            own[name] = column
+        else:
+            chosen = choose_time_column(profile, notes)
+            if chosen is not None:
+                own[name] = chosen
+    return own, static
+
+
+def _table(profile: TableProfile, key: PrimaryKey | None, links: list[ForeignKey], time_column: str | None,
+           time_overridden: bool, inherited, ov: SchemaOverrides) -> Table:
+    key_columns = set(key.columns if key else ())
+    for fk in links:
+        if fk.table == profile.name:
+            key_columns.update(fk.columns)
+        if fk.ref_table == profile.name:
+            key_columns.update(fk.ref_columns)
+    columns = []
+    for c in profile.columns:
+        override = ov.semantic_types.get(f"{profile.name}.{c.name}")
+        stype = override or semantic_type(c, is_key=c.name in key_columns)
+        columns.append(Column(
+            name=c.name, dtype=c.dtype, stype=stype, nullable=c.declared_nullable,  # as the catalog says
+            inferred=override is None, num_distinct=c.approx_distinct,
+            null_fraction=round(profile.null_fraction(c.name), 4),
+        ))
+    return Table(
+        name=profile.name, columns=tuple(columns),
+        primary_key=key.columns if key else (), primary_key_inferred=bool(key and key.inferred),
+        time_column=time_column, time_column_inferred=time_column is not None and not time_overridden,
+        inherited_time=inherited, num_rows=profile.num_rows,
+    )

@@ -1,0 +1,150 @@
+"""Foreign keys: declared ones are taken as they are; otherwise inferred by a score.
+
+For every column ``c`` of a child table and every parent table ``P`` with a single-column key ``k``:
+
+    score = name_match(c, P, k) × type_compatibility(c, k) × containment(c ⊆ k)
+
+- name match: 1.0 when ``c`` is ``k``'s own specific name (``raceId`` → races.raceId); 0.9 when ``c``
+  is ``<P singular or plural>_<k>`` or ``<P>_id`` (``customer_id`` → customers.id); 0.7 when a role
+  prefix comes first (``referred_customer_id`` → customers); otherwise no link is considered, however
+  well the values match — small integers are contained in every id column.
+- type compatibility: see ``dtypes.join_compatibility``.
+- containment: the share of a deterministic sample of the child's distinct values found in the
+  parent key (one DuckDB query per candidate), so dangling values lower the score but do not hide
+  a link.
+
+A link is kept when containment ≥ 0.5 and score ≥ 0.4. When two parents score the same for one
+column the link is refused and a note says so (an override settles it).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from engine.schema.dtypes import join_compatibility
+from engine.schema.keys import PrimaryKey
+from engine.schema.model import ForeignKey
+from engine.schema.names import GENERIC_KEY_NAMES, key_names, norm, suffixes, table_forms
+from engine.schema.profile import ColumnProfile, TableProfile
+from engine.schema.sql import column_ref, not_null, run, table_ref
+
+if TYPE_CHECKING:
+    import duckdb
+
+CONTAINMENT_SAMPLE = 2000
+MIN_CONTAINMENT = 0.5
+MIN_SCORE = 0.4
+TIE_TOLERANCE = 0.005
+
+EXACT_NAME, TABLE_NAME, ROLE_NAME = 1.0, 0.9, 0.7
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Candidate:
+    parent: str
+    parent_column: str
+    score: float
+    containment: float
+
+
+def name_match(child_column: str, parent: str, parent_key: str, all_tables: tuple[str, ...]) -> float:
+    """How strongly the name ``child_column`` says "I reference ``parent.parent_key``" (0 = not at all)."""
+    nc, nk = norm(child_column), norm(parent_key)
+    forms = table_forms(parent)
+    specific = {f + "id" for f in forms} | {f + nk for f in forms}
+    if nk not in GENERIC_KEY_NAMES:
+        specific.add(nk)
+        if nc == nk:
+            return EXACT_NAME
+    if nc in specific:
+        return TABLE_NAME
+    # a role prefix (referred_customer_id), unless the whole name is some table's own key name
+    # (constructorResultsId is constructor_results' key, not a "constructor" role of results)
+    if any(s in specific for s in suffixes(child_column)) and not any(nc in key_names(t) for t in all_tables):
+        return ROLE_NAME
+    return 0.0
+
+
+def infer_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TableProfile],
+                keys: Mapping[str, PrimaryKey], notes: list[str]) -> list[ForeignKey]:
+    """Inferred foreign keys, one per child column at most, in table/column order."""
+    tables = tuple(profiles)
+    parents = {t: k.columns[0] for t, k in keys.items() if len(k.columns) == 1}
+    links: list[ForeignKey] = []
+    for child, profile in profiles.items():
+        own_key = keys[child].columns if child in keys else ()
+        for column in profile.columns:
+            # a table's own key links out only as a 1:1 extension (customer_profiles.customer_id ->
+            # customers), never when it is named after its own table (warehouse.warehouse_id)
+            if column.name in own_key and norm(column.name) in key_names(child):
+                continue
+            candidates = []
+            for parent, parent_key in parents.items():
+                if parent == child and column.name == parent_key:
+                    continue
+                strength = name_match(column.name, parent, parent_key, tables)
+                if strength == 0.0 or (column.name in own_key and strength < EXACT_NAME):
+                    continue
+                candidate = _score(con, profile, column, profiles[parent], parent_key, strength, notes)
+                if candidate is not None:
+                    candidates.append(candidate)
+            link = _pick(child, column.name, candidates, notes)
+            if link is not None:
+                links.append(link)
+    return links
+
+
+def _score(con: duckdb.DuckDBPyConnection, child: TableProfile, column: ColumnProfile, parent: TableProfile,
+           parent_key: str, strength: float, notes: list[str]) -> _Candidate | None:
+    compatibility = join_compatibility(column.dtype, parent.column(parent_key).dtype)
+    if compatibility == 0.0 or column.non_null == 0:
+        return None
+    share = containment(con, child.name, column.name, parent.name, parent_key)
+    score = round(strength * compatibility * share, 3)
+    if share < MIN_CONTAINMENT or score < MIN_SCORE:
+        notes.append(f"{child.name}.{column.name} -> {parent.name}: name matches but only {share:.0%} of sampled "
+                     "values are found there; not linked")
+        return None
+    return _Candidate(parent=parent.name, parent_column=parent_key, score=score, containment=round(share, 3))
+
+
+def _pick(child: str, column: str, candidates: list[_Candidate], notes: list[str]) -> ForeignKey | None:
+    if not candidates:
+        return None
+    best = max(c.score for c in candidates)
+    top = [c for c in candidates if best - c.score <= TIE_TOLERANCE]
+    if len(top) > 1:
+        names = ", ".join(f"{c.parent}.{c.parent_column}" for c in top)
+        notes.append(f"{child}.{column}: ambiguous link, could reference {names} (score {best:.2f} each); "
+                     "refused — add a foreign key override to choose")
+        return None
+    (c,) = top
+    return ForeignKey(table=child, columns=(column,), ref_table=c.parent, ref_columns=(c.parent_column,),
+                      inferred=True, score=c.score, containment=c.containment)
+
+
+def containment(con: duckdb.DuckDBPyConnection, child: str, column: str, parent: str, parent_key: str) -> float:
+    """Share of (a deterministic sample of) the child's distinct non-null values present in the parent key."""
+    value = column_ref(column)
+    sample = (exp.select(value).distinct().from_(table_ref(child)).where(not_null(value))
+              .subquery("d"))
+    sampled = (exp.select(value).from_(sample).order_by(exp.func("hash", value)).limit(CONTAINMENT_SAMPLE)
+               .subquery("s"))
+    found = column_ref(column, "s").isin(query=exp.select(column_ref(parent_key)).from_(table_ref(parent)))
+    query = exp.select(
+        exp.func("count", exp.Star()),
+        exp.Filter(this=exp.func("count", exp.Star()), expression=exp.Where(this=found)),
+    ).from_(sampled)
+    total, hits = run(con, query, f"compare {child}.{column} with {parent}.{parent_key}")[0]
+    return 0.0 if total == 0 else hits / total
+
+
+def declared_links(declared, keys: Mapping[str, PrimaryKey]) -> list[ForeignKey]:
+    """Declared foreign keys as model objects (``declared`` is a sequence of DeclaredForeignKey)."""
+    return [ForeignKey(table=fk.table, columns=fk.columns, ref_table=fk.ref_table,
+                       ref_columns=fk.ref_columns or (keys[fk.ref_table].columns if fk.ref_table in keys else ()),
+                       inferred=False)
+            for fk in declared]

@@ -1,0 +1,284 @@
+"""User corrections to what introspection inferred, from Python, a one-line string or a TOML file.
+
+Python::
+
+    SchemaOverrides(primary_keys={"qualifying": "qualifyId", "lines": ("order_id", "line_no")},
+                    foreign_keys=["results.statusId -> status.statusId"],
+                    drop_foreign_keys=["results.number -> cars"],
+                    time_columns={"races": "date", "circuits": None},
+                    semantic_types={"drivers.code": "categorical"})
+
+One line (for ``WITH schema = '…'``): clauses separated by ``;``::
+
+    pk qualifying = qualifyId; pk lines = order_id + line_no;
+    fk results.statusId -> status.statusId; fk a.x + y -> b;     # ref columns default to b's key
+    drop fk results.number -> cars; drop fk results.number;      # drop all links from that column
+    time races = date; time circuits = none;                      # none: a static table (no time)
+    type drivers.code = categorical
+
+``pql_schema.toml`` next to the data (top-level arrays before the tables, as TOML requires)::
+
+    foreign_keys = ["results.statusId -> status.statusId"]
+    drop_foreign_keys = ["results.number"]
+    [primary_keys]
+    qualifying = "qualifyId"
+    lines = ["order_id", "line_no"]
+    [time_columns]
+    circuits = ""            # "" = no time column
+    [semantic_types]
+    "drivers.code" = "categorical"
+
+Names are matched case-insensitively; a name that matches nothing is a SchemaError with a suggestion.
+Overrides always win over declared constraints and inference, and are shown as not inferred.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from engine.schema.model import SemanticType
+from pql.errors import SchemaError, did_you_mean
+
+_LINK = re.compile(r"^\s*(?P<table>[^.\s][^.]*?)\s*\.\s*(?P<cols>[^>]+?)\s*(?:->\s*(?P<ref>[^.]+?)\s*"
+                   r"(?:\.\s*(?P<refcols>.+?))?)?\s*$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkSpec:
+    """``table.columns -> ref_table[.ref_columns]``; ``ref_table`` may be None only for drops."""
+
+    table: str
+    columns: tuple[str, ...]
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str, *, need_ref: bool) -> LinkSpec:
+        m = _LINK.match(text)
+        if m is None or (need_ref and not m.group("ref")):
+            form = "table.column -> ref_table[.ref_column]" if need_ref else "table.column [-> ref_table]"
+            raise SchemaError(f"cannot read foreign key {text!r}; expected {form}")
+        return cls(table=m.group("table"), columns=_split_columns(m.group("cols")),
+                   ref_table=m.group("ref"), ref_columns=_split_columns(m.group("refcols") or ""))
+
+    def __str__(self) -> str:
+        text = f"{self.table}.{'+'.join(self.columns)}"
+        if self.ref_table:
+            text += f" -> {self.ref_table}" + (f".{'+'.join(self.ref_columns)}" if self.ref_columns else "")
+        return text
+
+
+def _split_columns(text: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in text.split("+") if c.strip())
+
+
+def _as_columns(value) -> tuple[str, ...]:
+    return _split_columns(value) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+def _as_link(value, *, need_ref: bool) -> LinkSpec:
+    return value if isinstance(value, LinkSpec) else LinkSpec.parse(str(value), need_ref=need_ref)
+
+
+def _as_stype(value, where: str) -> SemanticType:
+    try:
+        return SemanticType(str(value).lower())
+    except ValueError:
+        known = [s.value for s in SemanticType]
+        raise SchemaError(f"unknown semantic type {value!r} for {where}{did_you_mean(str(value), known)} "
+                          f"(one of {', '.join(known)})") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchemaOverrides:
+    """Corrections applied on top of the catalog and inference. Constructor values are normalised:
+    key columns may be a string (``"a + b"`` for composite) or a sequence; links may be strings."""
+
+    primary_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    foreign_keys: tuple[LinkSpec, ...] = ()
+    drop_foreign_keys: tuple[LinkSpec, ...] = ()
+    time_columns: Mapping[str, str | None] = field(default_factory=dict)  # None: no time column
+    semantic_types: Mapping[str, SemanticType] = field(default_factory=dict)  # "table.column" -> type
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "primary_keys", {t: _as_columns(c) for t, c in dict(self.primary_keys).items()})
+        set_(self, "foreign_keys", tuple(_as_link(v, need_ref=True) for v in self.foreign_keys))
+        set_(self, "drop_foreign_keys", tuple(_as_link(v, need_ref=False) for v in self.drop_foreign_keys))
+        set_(self, "time_columns", {t: (c or None) for t, c in dict(self.time_columns).items()})
+        set_(self, "semantic_types", {k: _as_stype(v, k) for k, v in dict(self.semantic_types).items()})
+        for key in self.semantic_types:
+            if "." not in key:
+                raise SchemaError(f"semantic type override {key!r} must name table.column")
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.primary_keys or self.foreign_keys or self.drop_foreign_keys or self.time_columns
+                    or self.semantic_types)
+
+    def merged(self, other: SchemaOverrides | None) -> SchemaOverrides:
+        """``other`` on top of ``self`` (``other`` wins where both name the same thing)."""
+        if other is None:
+            return self
+        return SchemaOverrides(
+            primary_keys={**self.primary_keys, **other.primary_keys},
+            foreign_keys=self.foreign_keys + other.foreign_keys,
+            drop_foreign_keys=self.drop_foreign_keys + other.drop_foreign_keys,
+            time_columns={**self.time_columns, **other.time_columns},
+            semantic_types={**self.semantic_types, **other.semantic_types},
+        )
+
+    # -- readers ----------------------------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str) -> SchemaOverrides:
+        """Read the one-line form (see the module docstring)."""
+        pks: dict[str, tuple[str, ...]] = {}
+        fks: list[LinkSpec] = []
+        drops: list[LinkSpec] = []
+        times: dict[str, str | None] = {}
+        types: dict[str, str] = {}
+        for clause in (c.strip() for c in text.split(";")):
+            if not clause:
+                continue
+            kind, _, rest = clause.partition(" ")
+            kind, rest = kind.lower(), rest.strip()
+            if kind == "drop":
+                what, _, rest = rest.partition(" ")
+                if what.lower() != "fk":
+                    raise SchemaError(f"cannot read schema override {clause!r}; expected 'drop fk table.column'")
+                drops.append(LinkSpec.parse(rest, need_ref=False))
+            elif kind == "fk":
+                fks.append(LinkSpec.parse(rest, need_ref=True))
+            elif kind in ("pk", "time", "type"):
+                target, eq, value = (p.strip() for p in rest.partition("="))
+                if not eq or not target:
+                    raise SchemaError(f"cannot read schema override {clause!r}; expected '{kind} name = value'")
+                if kind == "pk":
+                    pks[target] = _split_columns(value)
+                elif kind == "time":
+                    times[target] = None if value.lower() in ("", "none", "null") else value
+                else:
+                    types[target] = value
+            else:
+                known = ["pk", "fk", "drop", "time", "type"]
+                raise SchemaError(f"unknown schema override {kind!r} in {clause!r}{did_you_mean(kind, known)}")
+        return cls(primary_keys=pks, foreign_keys=tuple(fks), drop_foreign_keys=tuple(drops),
+                   time_columns=times, semantic_types=types)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping, *, origin: str = "schema overrides") -> SchemaOverrides:
+        """Read the TOML-shaped mapping (see the module docstring)."""
+        known = ("primary_keys", "foreign_keys", "drop_foreign_keys", "time_columns", "semantic_types")
+        for key in data:
+            if key not in known:
+                raise SchemaError(f"{origin}: unknown entry {key!r}{did_you_mean(key, known)}")
+        return cls(**{k: (tuple(v) if k.endswith("foreign_keys") else v) for k, v in data.items()})
+
+    @classmethod
+    def load(cls, path: str | Path) -> SchemaOverrides:
+        """Read a ``pql_schema.toml`` file."""
+        import tomllib
+
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise SchemaError(f"cannot read schema file {path}: {e}") from e
+        return cls.from_mapping(data, origin=str(path))
+
+    @classmethod
+    def coerce(cls, value: SchemaOverrides | str | Mapping | None) -> SchemaOverrides | None:
+        """Accept overrides as an object, the one-line string form, or a TOML-shaped mapping."""
+        if value is None or isinstance(value, SchemaOverrides):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        if isinstance(value, Mapping):
+            return cls.from_mapping(value)
+        raise SchemaError(f"schema overrides must be SchemaOverrides, a string or a mapping, not {type(value).__name__}")
+
+
+class Resolver:
+    """Resolves override names against the real tables and columns (exact, then case-insensitive)."""
+
+    def __init__(self, columns_by_table: Mapping[str, Iterable[str]]):
+        self._columns = {t: tuple(cs) for t, cs in columns_by_table.items()}
+        self.errors: list[str] = []
+
+    def table(self, name: str, where: str) -> str | None:
+        found = _lookup(name, self._columns)
+        if found is None:
+            self.errors.append(f"{where}: unknown table {name!r}{did_you_mean(name, self._columns)}")
+        return found
+
+    def column(self, table: str, name: str, where: str) -> str | None:
+        found = _lookup(name, self._columns[table])
+        if found is None:
+            self.errors.append(f"{where}: table {table!r} has no column {name!r}"
+                               f"{did_you_mean(name, self._columns[table])}")
+        return found
+
+    def columns(self, table: str | None, names: Iterable[str], where: str) -> tuple[str, ...] | None:
+        if table is None:
+            return None
+        found = tuple(self.column(table, n, where) for n in names)
+        return None if None in found else found
+
+    def dotted(self, key: str, where: str) -> tuple[str, str] | None:
+        table_name, _, column_name = key.partition(".")
+        table = self.table(table_name.strip(), where)
+        if table is None:
+            return None
+        column = self.column(table, column_name.strip(), where)
+        return None if column is None else (table, column)
+
+
+def _lookup(name: str, pool: Iterable[str]) -> str | None:
+    pool = tuple(pool)
+    if name in pool:
+        return name
+    matches = [p for p in pool if p.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def resolve(overrides: SchemaOverrides, columns_by_table: Mapping[str, Iterable[str]]) -> SchemaOverrides:
+    """Overrides with every name replaced by the real one; all unknown names raise one SchemaError."""
+    r = Resolver(columns_by_table)
+    pks = {}
+    for table, cols in overrides.primary_keys.items():
+        where = f"primary key override {table}"
+        t = r.table(table, where)
+        resolved = r.columns(t, cols, where)
+        if t and resolved:
+            pks[t] = resolved
+    links = []
+    for spec in overrides.foreign_keys:
+        links.append(_resolve_link(r, spec, f"foreign key override {spec}"))
+    drops = []
+    for spec in overrides.drop_foreign_keys:
+        drops.append(_resolve_link(r, spec, f"foreign key drop {spec}"))
+    times = {}
+    for table, column in overrides.time_columns.items():
+        where = f"time column override {table}"
+        t = r.table(table, where)
+        if t is not None:
+            times[t] = None if column is None else r.column(t, column, where)
+    types = {}
+    for key, stype in overrides.semantic_types.items():
+        found = r.dotted(key, f"semantic type override {key}")
+        if found is not None:
+            types[f"{found[0]}.{found[1]}"] = stype
+    if r.errors:
+        raise SchemaError("\n".join(r.errors))
+    return replace(overrides, primary_keys=pks, foreign_keys=tuple(links), drop_foreign_keys=tuple(drops),
+                   time_columns=times, semantic_types=types)
+
+
+def _resolve_link(r: Resolver, spec: LinkSpec, where: str) -> LinkSpec:
+    table = r.table(spec.table, where)
+    columns = r.columns(table, spec.columns, where) or spec.columns
+    ref_table = r.table(spec.ref_table, where) if spec.ref_table else None
+    ref_columns = (r.columns(ref_table, spec.ref_columns, where) or spec.ref_columns) if spec.ref_columns else ()
+    return LinkSpec(table=table or spec.table, columns=columns, ref_table=ref_table, ref_columns=ref_columns)

@@ -1,0 +1,101 @@
+"""Column statistics gathered with a handful of DuckDB aggregates (never a Python loop over rows).
+
+One aggregate query per table gives row count, non-null count and approximate distinct count of every
+column; one small query per text column pulls a deterministic sample of values (rows with the
+smallest value hashes, so runs agree) for the semantic-type judgement.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from engine.schema.dtypes import Family, family
+from engine.schema.sql import column_ref, not_null, run, table_ref
+
+if TYPE_CHECKING:
+    import duckdb
+
+TEXT_SAMPLE_SIZE = 500
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColumnProfile:
+    name: str
+    dtype: str
+    declared_nullable: bool
+    non_null: int
+    approx_distinct: int
+    sample: tuple[str, ...] = ()  # a few distinct non-null values, text columns only
+
+    @property
+    def family(self) -> Family:
+        return family(self.dtype)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableProfile:
+    name: str
+    num_rows: int
+    columns: tuple[ColumnProfile, ...]
+
+    def column(self, name: str) -> ColumnProfile:
+        return next(c for c in self.columns if c.name == name)
+
+    def null_fraction(self, name: str) -> float:
+        return 0.0 if self.num_rows == 0 else 1.0 - self.column(name).non_null / self.num_rows
+
+
+def catalog_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, bool]]:
+    """(name, DuckDB type, declared nullable) for each column of ``table`` in order."""
+    query = (
+        exp.select("column_name", "data_type", "is_nullable")
+        .from_(exp.func("duckdb_columns"))
+        .where(exp.column("database_name").eq(exp.func("current_database")))
+        .where(exp.column("schema_name").eq(exp.Literal.string("main")))
+        .where(exp.column("table_name").eq(exp.Literal.string(table)))
+        .order_by("column_index")
+    )
+    return [(n, t, bool(nullable)) for n, t, nullable in run(con, query, f"read the columns of {table}")]
+
+
+def profile_table(con: duckdb.DuckDBPyConnection, table: str) -> TableProfile:
+    columns = catalog_columns(con, table)
+    selects: list[exp.Expression] = [exp.func("count", exp.Star())]
+    for name, _, _ in columns:
+        selects.append(exp.func("count", column_ref(name)))
+        selects.append(exp.func("approx_count_distinct", column_ref(name)))
+    row = run(con, exp.select(*selects).from_(table_ref(table)), f"profile table {table}")[0]
+    num_rows = int(row[0])
+    profiles = []
+    for i, (name, dtype, nullable) in enumerate(columns):
+        non_null, distinct = int(row[1 + 2 * i]), int(row[2 + 2 * i] or 0)
+        sample: tuple[str, ...] = ()
+        if family(dtype) is Family.STRING and non_null:
+            sample = _text_sample(con, table, name)
+        # approx_count_distinct can overshoot slightly; distinct values never exceed non-null rows
+        profiles.append(ColumnProfile(name=name, dtype=dtype, declared_nullable=nullable, non_null=non_null,
+                                      approx_distinct=min(distinct, non_null), sample=sample))
+    return TableProfile(name=table, num_rows=num_rows, columns=tuple(profiles))
+
+
+def _text_sample(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[str, ...]:
+    col = column_ref(column)
+    distinct_values = exp.select(col).distinct().from_(table_ref(table)).where(not_null(col)).subquery("v")
+    query = exp.select(col).from_(distinct_values).order_by(exp.func("hash", col)).limit(TEXT_SAMPLE_SIZE)
+    return tuple(str(r[0]) for r in run(con, query, f"sample {table}.{column}"))
+
+
+def is_unique_not_null(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]) -> bool:
+    """Exact check that ``columns`` identify rows: no NULLs, no duplicates."""
+    refs = [column_ref(c) for c in columns]
+    key = refs[0] if len(refs) == 1 else exp.Tuple(expressions=refs)
+    condition = exp.and_(*(not_null(r) for r in refs))
+    query = exp.select(
+        exp.func("count", exp.Star()),
+        exp.Filter(this=exp.func("count", exp.Star()), expression=exp.Where(this=condition)),
+        exp.Count(this=exp.Distinct(expressions=[key])),
+    ).from_(table_ref(table))
+    total, complete, distinct = run(con, query, f"check the key of {table}")[0]
+    return total > 0 and total == complete == distinct
