@@ -1,0 +1,166 @@
+"""`RelationalGNN`: RelBench's RDL baseline model for one prediction task.
+
+    batch ──row encoders──▶ x_dict ──+ relative time──▶ HeteroGraphSAGE ──▶ seed rows ──▶ head
+
+The batch is a PyG ``HeteroData`` from the temporal ``NodeLoader`` (disjoint sampling):
+
+- ``batch[t].x_num``: float32 ``[n_t, F_t]``; ``batch[t].x_cat``: int64 ``[n_t, C_t]`` (0 = null)
+- ``batch[t].time``: int64 ``[n_t]`` seconds since epoch (untimed tables: INT64_MIN)
+- ``batch[t].batch``: int64 ``[n_t]`` index of the seed each node was sampled for
+- ``batch[seed].seed_time``: int64 ``[B]``; ``batch[seed].batch_size``: ``B``; the seeds are the
+  first ``B`` nodes of the seed type
+- ``batch[(src, rel, dst)].edge_index``: int64 ``[2, E]``, local indices, messages src -> dst
+
+Node types may have zero nodes and edge types zero edges in a batch. The model is rebuilt from
+`config()` (JSON) and a ``state_dict``; see `engine.models.gnn.io`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from engine.models.gnn.metadata import GraphMetadata
+from engine.models.gnn.sage import HeteroGraphSAGE
+from engine.models.gnn.row_encoder import HeteroRowEncoder
+from engine.models.gnn.time_encoder import RelativeTimeEncoder
+from engine.models.heads import TaskHead
+from engine.models.ranking import LinkRankingHead
+from engine.models.task_spec import TaskSpec
+from pql.bound import TaskType
+from pql.errors import EngineError
+
+
+def _num_nodes(store: Any) -> int:
+    """Node count of one node store, read off its tensors so empty types count as 0."""
+    for key in ("x_num", "x_cat", "time", "batch"):
+        value = store.get(key)
+        if isinstance(value, Tensor):
+            return int(value.size(0))
+    return int(store.num_nodes or 0)
+
+
+class RelationalGNN(torch.nn.Module):
+    """Table encoders + relative-time encoder + heterogeneous GraphSAGE + task head.
+
+    Args:
+        metadata: node types with their feature layout, edge types, entity type.
+        task: what to predict.
+        channels: hidden width (even).
+        num_layers: message-passing rounds; match the sampler's number of hops.
+        aggr: neighbour aggregation of each ``SAGEConv``.
+        use_sparse: message passing through sparse CSR ``adj_t`` (fast) or ``edge_index``.
+        head_layers: 1 or 2 layers in the task head.
+        rank_channels: scoring width of the link-ranking head (default ``channels``).
+        seed: seeds parameter initialisation without touching the global RNG.
+    """
+
+    def __init__(self, *, metadata: GraphMetadata, task: TaskSpec, channels: int = 128, num_layers: int = 2,
+                 aggr: str = "mean", use_sparse: bool = True, head_layers: int = 1,
+                 rank_channels: int | None = None, seed: int | None = None):
+        super().__init__()
+        if channels < 2 or channels % 2:
+            raise EngineError(f"GNN channels must be even and at least 2, got {channels}")
+        self.metadata = metadata
+        self.task = task
+        self._config = {"channels": channels, "num_layers": num_layers, "aggr": aggr, "use_sparse": use_sparse,
+                        "head_layers": head_layers, "rank_channels": rank_channels, "seed": seed}
+        node_types = metadata.node_types
+        self.encoder = HeteroRowEncoder(metadata, channels)
+        self.time_encoder = RelativeTimeEncoder(node_types, channels)
+        self.gnn = HeteroGraphSAGE(node_types, metadata.edge_types, channels,
+                                   num_layers=num_layers, aggr=aggr, use_sparse=use_sparse)
+        self.head: TaskHead | LinkRankingHead
+        if task.task is TaskType.LINK_RANKING:
+            self.head = LinkRankingHead(task, channels, channels=rank_channels,
+                                        item_in_channels=0 if task.num_items > 0 else channels)
+        else:
+            self.head = TaskHead(task, channels, num_layers=head_layers)
+        self.reset_parameters(seed)
+
+    def reset_parameters(self, seed: int | None = None) -> None:
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            self.encoder.reset_parameters()
+            self.time_encoder.reset_parameters()
+            self.gnn.reset_parameters()
+            self.head.reset_parameters()
+
+    # -- embeddings ----------------------------------------------------------------------------
+
+    def embed_nodes(self, batch: Any) -> dict[str, Tensor]:
+        """Every node of the batch after message passing: ``{type: [n_type, channels]}``."""
+        seed_type = self.metadata.entity_type
+        return self._embed(batch, seed_type)
+
+    def _embed(self, batch: Any, seed_type: str) -> dict[str, Tensor]:
+        present = set(batch.node_types)
+        node_types = [nt for nt in self.metadata.node_types if nt in present]
+        num_nodes = {nt: _num_nodes(batch[nt]) for nt in node_types}
+        x_num = {nt: batch[nt].x_num for nt in node_types if "x_num" in batch[nt]}
+        x_cat = {nt: batch[nt].x_cat for nt in node_types if "x_cat" in batch[nt]}
+        x_dict = self.encoder(x_num, x_cat, num_nodes)
+
+        seed_time = batch[seed_type].seed_time
+        time_dict = {nt: batch[nt].time for nt in node_types if "time" in batch[nt]}
+        batch_dict = {nt: batch[nt].batch for nt in node_types if "batch" in batch[nt]}
+        for nt, rel in self.time_encoder(seed_time, time_dict, batch_dict).items():
+            x_dict[nt] = x_dict[nt] + rel
+
+        edges = {et: batch[et].edge_index for et in batch.edge_types if "edge_index" in batch[et]}
+        return self.gnn(x_dict, edges)
+
+    def embed_seeds(self, batch: Any, seed_type: str | None = None) -> Tensor:
+        """Embeddings of the seed rows: ``[B, channels]``.
+
+        ``seed_type`` defaults to the entity type; pass the item type to embed items for ranking
+        from a batch sampled around item seeds.
+        """
+        seed_type = seed_type or self.metadata.entity_type
+        store = batch[seed_type]
+        batch_size = int(store.batch_size) if "batch_size" in store else int(store.seed_time.numel())
+        return self._embed(batch, seed_type)[seed_type][:batch_size]
+
+    # -- outputs -------------------------------------------------------------------------------
+
+    def forward(self, batch: Any, items: Tensor | None = None) -> Tensor:
+        """Raw outputs ``[B, task.out_channels]``; link ranking: scores against all items ``[B, I]``.
+
+        ``items``: link ranking with GNN-embedded items only, ``[I, channels]`` (see `embed_seeds`).
+        """
+        h = self.embed_seeds(batch)
+        if isinstance(self.head, LinkRankingHead):
+            return self.head(h, items)
+        return self.head(h)
+
+    @torch.no_grad()
+    def predict(self, batch: Any) -> Tensor:
+        """User-facing predictions for the seeds (see `engine.models.heads.TaskHead.predict`)."""
+        if isinstance(self.head, LinkRankingHead):
+            raise EngineError("link ranking predicts with rank(batch, k)")
+        return self.head.predict(self.forward(batch))
+
+    @torch.no_grad()
+    def rank(self, batch: Any, k: int, items: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Link ranking: ``(scores [B, k], item indices [B, k])``, best first."""
+        if not isinstance(self.head, LinkRankingHead):
+            raise EngineError(f"rank() needs a link ranking task, this model predicts {self.task.task}")
+        return self.head.rank(self.embed_seeds(batch), k, items)
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        """JSON-serialisable constructor arguments; ``from_config(config())`` rebuilds the architecture."""
+        return {"metadata": self.metadata.to_dict(), "task": self.task.to_dict(), **self._config}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> RelationalGNN:
+        args = dict(config)
+        try:
+            metadata = GraphMetadata.from_dict(args.pop("metadata"))
+            task = TaskSpec.from_dict(args.pop("task"))
+            return cls(metadata=metadata, task=task, **args)
+        except (KeyError, TypeError) as e:
+            raise EngineError(f"not a RelationalGNN config: {e}") from e

@@ -1,0 +1,113 @@
+"""Link ranking: score entity embeddings against item embeddings by dot product.
+
+Items are embedded either by a learned item table (``num_items > 0``: one row per item key, the
+two-tower / shallow-embedding baseline of RelBench's link tasks) or by the caller, e.g. the GNN's
+embeddings of the item table's nodes (``item_in_channels > 0``: projected by a Linear).
+
+Training pairs are the observed future links ``(pos_rows[p], pos_items[p])`` -- entity row ``b`` of
+the batch and item index ``i`` -- against sampled negatives, with either
+
+- ``softmax``: cross-entropy of each positive against ``num_negatives`` items shared by the batch
+  (all items when there are no more than that), or
+- ``bpr``: ``-log sigmoid(s_pos - s_neg)`` against ``num_negatives`` items per positive.
+
+Sampled negatives that happen to be positives of the same entity ("accidental hits") are masked.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from engine.models.task_spec import TaskSpec
+from pql.bound import TaskType
+from pql.errors import EngineError
+
+
+class LinkRankingHead(torch.nn.Module):
+    """Dot-product scorer of entities ``[B, C]`` against items ``[I, *]``.
+
+    Args:
+        spec: a link-ranking task (``num_items``, ``loss``, ``num_negatives``).
+        in_channels: width ``C`` of the entity embeddings.
+        channels: width ``d`` of the shared scoring space.
+        item_in_channels: width of caller-given item embeddings; 0 when the learned table is used.
+    """
+
+    def __init__(self, spec: TaskSpec, in_channels: int, *, channels: int | None = None, item_in_channels: int = 0):
+        super().__init__()
+        if spec.task is not TaskType.LINK_RANKING:
+            raise EngineError(f"LinkRankingHead needs a link ranking task, got {spec.task}")
+        if (spec.num_items > 0) == (item_in_channels > 0):
+            raise EngineError("link ranking needs exactly one item source: num_items (learned table) "
+                              "or item_in_channels (caller-given embeddings)")
+        self.spec = spec
+        self.channels = channels or in_channels
+        self.entity_lin = torch.nn.Linear(in_channels, self.channels)
+        self.item_table = torch.nn.Embedding(spec.num_items, self.channels) if spec.num_items > 0 else None
+        self.item_lin = torch.nn.Linear(item_in_channels, self.channels) if item_in_channels > 0 else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        self.entity_lin.reset_parameters()
+        if self.item_table is not None:
+            torch.nn.init.normal_(self.item_table.weight, std=self.channels ** -0.5)
+        if self.item_lin is not None:
+            self.item_lin.reset_parameters()
+
+    def entity_embedding(self, h: Tensor) -> Tensor:
+        """``[B, C]`` -> ``[B, d]``."""
+        return self.entity_lin(h)
+
+    def item_embedding(self, items: Tensor | None = None) -> Tensor:
+        """The learned table ``[I, d]``, or caller-given item embeddings ``[I, C_item]`` projected to ``[I, d]``."""
+        if self.item_table is not None:
+            if items is not None:
+                raise EngineError("this head embeds items with its own table; do not pass item embeddings")
+            return self.item_table.weight
+        if items is None:
+            raise EngineError("this head needs the item embeddings [I, C_item]")
+        return self.item_lin(items)
+
+    def forward(self, h: Tensor, items: Tensor | None = None) -> Tensor:
+        """Scores of every entity against every item: ``[B, I]``."""
+        return self.entity_embedding(h) @ self.item_embedding(items).t()
+
+    @torch.no_grad()
+    def rank(self, h: Tensor, k: int, items: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Top-``k`` items per entity: ``(scores [B, k], item indices [B, k])``, best first."""
+        scores = self.forward(h, items)
+        return torch.topk(scores, min(k, scores.size(1)), dim=1)
+
+    def loss(self, h: Tensor, pos_rows: Tensor, pos_items: Tensor, items: Tensor | None = None,
+             *, generator: torch.Generator | None = None) -> Tensor:
+        """Ranking loss of the positives ``(pos_rows [P], pos_items [P])`` against sampled negatives."""
+        entity = self.entity_embedding(h)
+        item = self.item_embedding(items)
+        num_items = item.size(0)
+        if pos_rows.numel() == 0:
+            return entity.sum() * 0.0 + item.sum() * 0.0
+        pos_rows, pos_items = pos_rows.long(), pos_items.long()
+        anchor = entity[pos_rows]  # [P, d]
+        pos_score = (anchor * item[pos_items]).sum(-1)  # [P]
+        pos_keys = pos_rows * num_items + pos_items
+        k = self.spec.num_negatives
+        if self.spec.loss == "bpr":
+            neg = torch.randint(num_items, (pos_rows.numel(), k), device=item.device, generator=generator)
+            neg_score = torch.einsum("pd,pkd->pk", anchor, item[neg])  # [P, k]
+            valid = ~torch.isin(pos_rows[:, None] * num_items + neg, pos_keys)
+            per_pair = -F.logsigmoid(pos_score[:, None] - neg_score)
+            return (per_pair * valid).sum() / valid.sum().clamp(min=1)
+        if num_items <= k:  # exact softmax over every item
+            neg = torch.arange(num_items, device=item.device)
+        else:
+            neg = torch.randint(num_items, (k,), device=item.device, generator=generator)
+        neg_score = anchor @ item[neg].t()  # [P, k]
+        hit = torch.isin(pos_rows[:, None] * num_items + neg[None, :], pos_keys)
+        neg_score = neg_score.masked_fill(hit, float("-inf"))  # includes the row's own positive
+        logits = torch.cat([pos_score[:, None], neg_score], dim=1)
+        return F.cross_entropy(logits, torch.zeros_like(pos_rows))
+
+    def extra_repr(self) -> str:
+        source = f"num_items={self.spec.num_items}" if self.item_table is not None else "items=given"
+        return f"channels={self.channels}, {source}, loss={self.spec.loss}"

@@ -1,0 +1,44 @@
+import json
+
+import pytest
+
+from engine.models.task_spec import TaskSpec
+from pql.bound import TaskType
+from pql.errors import PQLInputError
+
+
+def test_defaults_follow_the_task():
+    binary = TaskSpec(task=TaskType.BINARY)
+    assert (binary.loss, binary.metric, binary.higher_is_better, binary.out_channels) == ("bce", "auroc", True, 1)
+    reg = TaskSpec(task="regression")
+    assert (reg.task, reg.loss, reg.metric, reg.higher_is_better) == (TaskType.REGRESSION, "l1", "mae", False)
+    assert TaskSpec(task=TaskType.UPLIFT, outcome=TaskType.REGRESSION).loss == "l1"
+    assert TaskSpec(task=TaskType.UPLIFT, outcome=TaskType.BINARY, num_arms=3, propensity=True).out_channels == 6
+    assert TaskSpec(task=TaskType.FORECASTING, num_steps=4).out_channels == 4
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"task": TaskType.MULTICLASS, "num_classes": 1}, "at least 2 classes"),
+    ({"task": TaskType.BINARY, "loss": "l1"}, "does not fit"),
+    ({"task": TaskType.BINARY, "log_target": True}, "real-valued"),
+    ({"task": TaskType.UPLIFT, "outcome": TaskType.MULTICLASS}, "binary or regression"),
+    ({"task": TaskType.UPLIFT, "outcome": TaskType.BINARY, "loss": "l1"}, "does not fit"),
+    ({"task": TaskType.REGRESSION, "label_range": (3.0, 1.0)}, "low <= high"),
+    ({"task": TaskType.FORECASTING}, "at least 1 step"),
+])
+def test_invalid_specs_are_rejected(kwargs, message):
+    with pytest.raises(PQLInputError, match=message):
+        TaskSpec(**kwargs)
+
+
+def test_round_trips_through_json():
+    spec = TaskSpec(task=TaskType.REGRESSION, loss="huber", log_target=True).with_label_range(0, 12.5)
+    again = TaskSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert again == spec
+    assert again.label_range == (0.0, 12.5)
+
+
+def test_better_respects_direction():
+    assert TaskSpec(task=TaskType.BINARY).better(0.8, 0.7)
+    assert TaskSpec(task=TaskType.REGRESSION).better(1.0, 2.0)
+    assert not TaskSpec(task=TaskType.REGRESSION).better(2.0, 1.0)
