@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 #: Tables whose names start with this are pql's own (or hidden ground truth) and never user data.
 HIDDEN_PREFIX = "_pql"
+#: Predictions pql wrote with INTO carry this marker (a DuckDB table comment starting with it, or a
+#: Parquet metadata key): they are outputs, and must not become inputs of the next query's graph.
+OUTPUT_MARKER = "pql predictions"
 
 
 def _in_default_schema(catalog_function: str, name_column: str) -> exp.Select:
@@ -26,13 +29,16 @@ def _in_default_schema(catalog_function: str, name_column: str) -> exp.Select:
 
 
 def user_table_names(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
-    """Tables and views of the default schema, sorted, without hidden ``_pql*`` ones."""
+    """Tables and views of the default schema, sorted, without hidden ``_pql*`` ones or INTO outputs."""
     from pql.errors import ConnectorError
 
     import duckdb
 
+    comment = exp.column("comment")
+    not_an_output = exp.or_(comment.is_(exp.null()),
+                            exp.not_(exp.func("starts_with", comment, exp.Literal.string(OUTPUT_MARKER))))
     query = exp.union(
-        _in_default_schema("duckdb_tables", "table_name"),
+        _in_default_schema("duckdb_tables", "table_name").where(not_an_output),
         _in_default_schema("duckdb_views", "view_name"),
         distinct=True,
     )

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from connectors._sql import create_as, named_arg, select_all_from
 from connectors.base import SCHEMA_FILE_NAME, Connector
-from connectors.catalog import HIDDEN_PREFIX
+from connectors.catalog import HIDDEN_PREFIX, OUTPUT_MARKER
 from connectors.registry import register
 
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
@@ -33,6 +33,14 @@ def _data_suffix(path: Path) -> str | None:
 
 def _table_name(path: Path, suffix: str) -> str:
     return path.name[: -len(suffix)]
+
+
+def table_name_of(path: Path) -> str | None:
+    """The table a file in a folder source becomes (None for files the connector ignores)."""
+    suffix = _data_suffix(path)
+    if suffix is None or path.name.startswith("."):
+        return None
+    return _table_name(path, suffix)
 
 
 @register
@@ -73,6 +81,17 @@ class FilesConnector(Connector):
                    schema_file=schema_file if schema_file.is_file() else None, notes=tuple(notes))
 
 
+def is_pql_output(path: Path) -> bool:
+    """True for a Parquet file pql wrote with INTO (see ``catalog.OUTPUT_MARKER``)."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception:  # not readable as Parquet: leave it to the loader, which names the file in its error
+        return False
+    return OUTPUT_MARKER.encode() in metadata
+
+
 def _data_files(root: Path) -> list[tuple[str, Path, str]]:
     """(table name, path, suffix) per data file; errors for an empty folder or clashing names."""
     from pql.errors import ConnectorError
@@ -84,7 +103,7 @@ def _data_files(root: Path) -> list[tuple[str, Path, str]]:
         if suffix is None or not path.is_file() or path.name.startswith("."):
             continue
         table = _table_name(path, suffix)
-        if table.lower().startswith(HIDDEN_PREFIX):
+        if table.lower().startswith(HIDDEN_PREFIX) or (suffix in PARQUET_SUFFIXES and is_pql_output(path)):
             continue
         clash = found.get(table.lower())
         if clash is not None:

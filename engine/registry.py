@@ -91,6 +91,8 @@ class Entry:
 
 
 def lookup(fp: str) -> Entry | None:
+    if not _is_fingerprint(fp):
+        return None
     path = models_dir() / fp
     meta_file = path / "meta.json"
     if not meta_file.exists():
@@ -130,9 +132,24 @@ def list_entries() -> list[Entry]:
     return sorted((e for e in entries if e is not None), key=lambda e: e.meta.get("saved_at", ""), reverse=True)
 
 
+def _is_fingerprint(text: str) -> bool:
+    # only hex names: a user-typed '..' or 'a/b' must never reach rmtree
+    return 0 < len(text) <= 64 and all(c in "0123456789abcdef" for c in text)
+
+
 def remove(fp: str) -> bool:
-    path = models_dir() / fp
-    if path.exists():
-        shutil.rmtree(path)
-        return True
-    return False
+    """Delete the entry ``fp`` (or the one entry whose fingerprint starts with ``fp``); False if none."""
+    if not _is_fingerprint(fp):
+        return False
+    root = models_dir()
+    matches = sorted(p for p in root.glob(f"{fp}*") if p.is_dir()) if root.is_dir() else []
+    exact = root / fp
+    if exact.is_dir():
+        matches = [exact]
+    if len(matches) > 1:
+        raise EngineError(f"'{fp}' matches {len(matches)} saved models ({', '.join(m.name for m in matches)}); "
+                          "give more of the fingerprint")
+    if not matches:
+        return False
+    shutil.rmtree(matches[0])
+    return True

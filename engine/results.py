@@ -62,7 +62,10 @@ def result_table(bq: BoundQuery, rows: pa.Table, preds: Predictions, *, threshol
         k = items.shape[1] if items.ndim == 2 else 0
         cols = _repeat(cols, k)
         cols["rank"] = pa.array(np.tile(np.arange(1, k + 1), len(items)).astype(np.int32))
-        cols[item_key or bq.item_table or "item"] = pa.array(items.reshape(-1).tolist())
+        item_column = item_key or bq.item_table or "item"
+        if item_column in cols:  # customer.id ranking product.id: keep the entity's key, name the item's
+            item_column = f"{bq.item_table or 'item'}_{item_column}"
+        cols[item_column] = pa.array(items.reshape(-1).tolist())
         cols["score"] = pa.array(s.reshape(-1).astype(float))
     elif task == TaskType.FORECASTING:
         steps = s.shape[1] if s.ndim == 2 else 1
@@ -96,9 +99,48 @@ def _exists(con, name: str) -> bool:
     return bool(con.sql(query.sql(dialect="duckdb")).fetchall())
 
 
-def write_into_connection(con, name: str, table: pa.Table, *, replace: bool) -> None:
-    """Create table ``name`` from ``table`` in one transaction; refuse to overwrite unless ``replace``."""
+def into_folder(connector) -> Path:
+    """Where ``INTO`` writes for a folder (or single-file) source: beside the data."""
+    root = Path(connector.name)
+    return root if root.is_dir() else root.parent
+
+
+def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = ()) -> None:
+    """Refuse, before any training, an ``INTO`` that would fail or destroy data at the end.
+
+    ``reads`` are the tables the query itself reads: replacing one of them is never what was meant.
+    """
+    if replace and name.lower() in {t.lower() for t in reads}:
+        raise EngineError(f"INTO OR REPLACE {name} would overwrite '{name}', a table this query reads; "
+                          "choose another name")
+    if connector.kind == "files":
+        _check_folder_target(into_folder(connector), name, replace=replace)
+    elif not replace and _exists(connector.connection, name):
+        raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
+
+
+def _check_folder_target(folder: Path, name: str, *, replace: bool) -> Path:
+    from connectors.files import table_name_of
+
+    path = folder / f"{name}.parquet"
+    for other in folder.iterdir():
+        table = table_name_of(other)
+        if table is not None and table.lower() == name.lower() and other != path:
+            # the folder would then hold two files for one table and no longer open
+            raise EngineError(f"{other} already holds table '{table}'; write INTO another name")
+    if path.exists() and not replace:
+        raise EngineError(f"{path} already exists; write INTO OR REPLACE {name} to overwrite it")
+    return path
+
+
+def write_into_connection(con, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:
+    """Create table ``name`` from ``table`` in one transaction; refuse to overwrite unless ``replace``.
+
+    The table is marked as pql's output (a comment naming ``query``), so later queries leave it out of
+    their graph instead of learning from earlier predictions."""
     import duckdb
+
+    from connectors.catalog import OUTPUT_MARKER
 
     view = "_pql_into_source"
     target = exp.to_table(name, quoted=True)
@@ -106,14 +148,20 @@ def write_into_connection(con, name: str, table: pa.Table, *, replace: bool) -> 
                         expression=exp.select("*").from_(exp.to_table(view, quoted=True)))
     con.register(view, table)
     try:
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION")  # outside the rollback: a failed BEGIN has nothing to undo
         try:
             if not replace and _exists(con, name):
                 raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
             con.execute(create.sql(dialect="duckdb"))
+            comment = exp.Comment(this=target, kind="TABLE",
+                                  expression=exp.Literal.string(f"{OUTPUT_MARKER}: {query}".strip()))
+            con.execute(comment.sql(dialect="duckdb"))
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the transaction is already gone; the original error is the one to report
             raise
     except duckdb.Error as e:
         raise EngineError(f"cannot write predictions into '{name}': {e}") from e
@@ -121,19 +169,25 @@ def write_into_connection(con, name: str, table: pa.Table, *, replace: bool) -> 
         con.unregister(view)
 
 
-def write_into_folder(folder: Path, name: str, table: pa.Table, *, replace: bool) -> Path:
-    """For a folder of files: ``<name>.parquet`` beside the data, written atomically."""
+def write_into_folder(folder: Path, name: str, table: pa.Table, *, replace: bool, query: str = "") -> Path:
+    """For a folder of files: ``<name>.parquet`` beside the data, written atomically and marked as pql's
+    output in its metadata (the folder connector then leaves it out of later graphs)."""
     import pyarrow.parquet as pq
 
-    path = folder / f"{name}.parquet"
-    if path.exists() and not replace:
-        raise EngineError(f"{path} already exists; write INTO OR REPLACE {name} to overwrite it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".parquet", dir=folder)
+    from connectors.catalog import OUTPUT_MARKER
+
+    path = _check_folder_target(folder, name, replace=replace)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".parquet", dir=folder)
+    except OSError as e:
+        raise EngineError(f"cannot write {path}: {e}") from e
     os.close(fd)
     try:
-        pq.write_table(table, tmp)
+        marked = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                                OUTPUT_MARKER.encode(): query.encode()})
+        pq.write_table(marked, tmp)
         os.replace(tmp, path)
-    except OSError as e:
+    except (OSError, pa.ArrowException) as e:
         Path(tmp).unlink(missing_ok=True)
         raise EngineError(f"cannot write {path}: {e}") from e
     return path

@@ -32,7 +32,10 @@ from pql.errors import EngineError
 TRAINERS: dict[str, tuple[str, str]] = {
     "lightgbm": ("engine.train.lightgbm_trainer", "LightGBMTrainer"),
     "gnn": ("engine.train.gnn_trainer", "GNNTrainer"),
+    "heuristic": ("engine.train.heuristic_trainer", "HeuristicTrainer"),
 }
+#: the families `WITH model = 'auto'` trains and chooses between (the heuristic is a baseline, not a candidate)
+AUTO_FAMILIES: tuple[str, ...] = ("lightgbm", "gnn")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +104,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         raise EngineError("no training rows: the target's windows do not fit in the data's history "
                           f"({tt.schedule.summary()})")
     family_option = bq.option("model", "auto")
-    families = list(TRAINERS) if family_option == "auto" else [family_option]
+    families = list(AUTO_FAMILIES) if family_option == "auto" else [family_option]
     inputs = TrainInputs(con=con, db=db, bq=bq, tt=tt, seed=int(bq.option("seed", 0)),
                          device=resolve_device(bq.option("device", "auto"), families),
                          epochs=bq.option("epochs"), time_budget=bq.option("time_budget"), log=log,

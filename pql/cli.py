@@ -61,14 +61,16 @@ OUTPUT_OPTION = click.option("--output", "-o", default=None, metavar="FILE",
 @click.argument("query")
 @DB_OPTION
 @OUTPUT_OPTION
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
 @friendly
 def query_command(query: str, db: str, output: str | None, quiet: bool) -> None:
     """Run one PQL statement (PREDICT, EVALUATE or EXPLAIN) against DB and show the result."""
-    from pql.display import show_results
+    from pql.display import check_output, show_results
     from pql.session import connect
 
-    with connect(db, log=None if quiet else _log, show_progress=not quiet) as session:
+    if output is not None:
+        check_output(output)
+    with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
         show_results(session.run(query), output)
 
 
@@ -76,14 +78,16 @@ def query_command(query: str, db: str, output: str | None, quiet: bool) -> None:
 @click.argument("script", type=click.File("r", encoding="utf-8"), metavar="SCRIPT|-")
 @DB_OPTION
 @OUTPUT_OPTION
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
 @friendly
 def run_command(script, db: str, output: str | None, quiet: bool) -> None:
     """Run every statement of a .pql script (DEFINEs included) against DB."""
-    from pql.display import show_results
+    from pql.display import check_output, show_results
     from pql.session import connect
 
-    with connect(db, log=None if quiet else _log, show_progress=not quiet) as session:
+    if output is not None:
+        check_output(output)
+    with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
         show_results(session.run(script.read()), output)
 
 
@@ -95,8 +99,13 @@ def run_command(script, db: str, output: str | None, quiet: bool) -> None:
 def train_table_command(query: str, db: str, output: str) -> None:
     """Export the labelled training rows (entity, anchor_time, label, split) of QUERY."""
     from engine.labels import write_parquet
+    from pql.display import check_output
+    from pql.errors import PQLInputError
     from pql.session import connect
 
+    if not output.lower().endswith(".parquet"):
+        raise PQLInputError(f"cannot write '{output}': the training table is written as .parquet")
+    check_output(output)
     with connect(db) as session:
         tt = session.training_table(query)
         path = write_parquet(tt, output)
@@ -118,6 +127,13 @@ def models_command(remove: str | None) -> None:
 
 def _log(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _progress_log(quiet: bool):
+    """Progress goes to stderr (stdout holds the result); --quiet keeps only the warnings."""
+    if not quiet:
+        return _log
+    return lambda message: _log(message) if message.startswith("warning:") else None
 
 
 @main.command("schema")

@@ -8,11 +8,22 @@ import pyarrow as pa
 from pql.errors import PQLInputError
 
 MAX_ROWS_SHOWN = 20
+OUTPUT_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl")
+
+
+def check_output(path: str | Path) -> Path:
+    """Validate an --output path up front, so a typo fails before minutes of training, not after."""
+    path = Path(path)
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise PQLInputError(f"cannot write '{path.name}': use a .parquet, .csv or .json file")
+    if not path.parent.is_dir():
+        raise PQLInputError(f"cannot write {path}: folder {path.parent} does not exist")
+    return path
 
 
 def write_table(table: pa.Table, path: str | Path) -> Path:
     """Write ``table`` as Parquet, CSV or JSON (one object per line), by the file's suffix."""
-    path = Path(path)
+    path = check_output(path)
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -25,9 +36,7 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
             pcsv.write_csv(table, path)
         elif suffix in (".json", ".jsonl"):
             table.to_pandas().to_json(path, orient="records", lines=True, date_format="iso")
-        else:
-            raise PQLInputError(f"cannot write '{path.name}': use a .parquet, .csv or .json file")
-    except OSError as e:
+    except (OSError, pa.ArrowException) as e:
         raise PQLInputError(f"cannot write {path}: {e}") from e
     return path
 
@@ -58,17 +67,18 @@ def show_results(results, output: str | None) -> None:
     console = Console()
     tables = [r for r in results if r.table is not None]
     for r in results:
-        if r.text:
-            console.print(r.text, markup=False, highlight=False)
+        if r.text:  # EXPLAIN's SQL must stay copy-pasteable: never wrapped to the terminal's width
+            console.print(r.text, markup=False, highlight=False, soft_wrap=True)
         if r.table is not None and output is None:
             console.print(rich_table(r.table))
         if r.summary:
-            console.print(r.summary, style="dim", markup=False)
+            console.print(r.summary, style="dim", markup=False, highlight=False, soft_wrap=True)
     if output is not None:
         if not tables:
             raise PQLInputError("--output given but no statement produced a table")
         path = write_table(tables[-1].table, output)
-        console.print(f"wrote {tables[-1].table.num_rows:,} rows to {path}")
+        console.print(f"wrote {tables[-1].table.num_rows:,} rows to {path}", markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 def show_models(remove: str | None) -> None:
@@ -81,15 +91,16 @@ def show_models(remove: str | None) -> None:
     if remove:
         if not registry.remove(remove):
             raise PQLInputError(f"no saved model '{remove}' (see `pql models`)")
-        console.print(f"removed {remove}")
+        console.print(f"removed {remove}", markup=False, highlight=False)
         return
     entries = registry.list_entries()
     if not entries:
-        console.print(f"no saved models under {registry.models_dir()}")
+        console.print(f"no saved models under {registry.models_dir()}", markup=False, highlight=False, soft_wrap=True)
         return
     out = Table(title=f"saved models ({registry.models_dir()})")
-    for col in ("fingerprint", "saved", "model", "task", "query"):
-        out.add_column(col, overflow="fold")
+    for col in ("fingerprint", "saved", "model", "task"):
+        out.add_column(col, no_wrap=True)  # a fingerprint is copied into `--remove`: never split it
+    out.add_column("query", overflow="fold")
     for e in entries:
         out.add_row(e.fingerprint, e.meta.get("saved_at", ""), e.meta.get("chosen", ""), e.meta.get("task", ""),
                     e.meta.get("query", ""))

@@ -80,8 +80,10 @@ def _str(v: Any) -> str:
 
 
 OPTIONS: tuple[OptionSpec, ...] = (
-    OptionSpec(name="model", default="auto", help="'auto' trains both and keeps the better on validation",
-               check=_choice("auto", "gnn", "lightgbm")),
+    OptionSpec(name="model", default="auto",
+               help="'auto' trains LightGBM and the GNN and keeps the better on validation; "
+                    "'heuristic' is the persistence baseline",
+               check=_choice("auto", "gnn", "lightgbm", "heuristic")),
     OptionSpec(name="epochs", default=None, help="GNN training epochs (default: chosen by data size)",
                check=_optional(_int(1, 10_000))),
     OptionSpec(name="seed", default=0, help="random seed; a run is reproducible from query, data and options",
@@ -98,6 +100,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                check=_optional(_timestamp)),
     OptionSpec(name="max_anchors", default=None, help="cap on the number of training anchor times",
                check=_optional(_int(1))),
+    OptionSpec(name="max_eval_anchors", default=40,
+               help="cap on anchor times per validation / test split (RelBench: 40)", check=_int(1)),
     OptionSpec(name="anchor_stride", default=None,
                help="days between anchor times (default: the target window's length)",
                check=_optional(_float(0.0001))),

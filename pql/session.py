@@ -12,7 +12,6 @@ DuckDB connection. DEFINEs made in a session apply to its later queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 import pyarrow as pa
@@ -106,8 +105,18 @@ class Session:
         return training_table(self.con, self.db, self.bind(query))
 
     def run(self, text: str) -> list[StatementResult]:
-        """Run every statement of a script in order (DEFINEs, EXPLAINs, PREDICTs, EVALUATEs)."""
-        return [self.execute(s) for s in self._parse(text)]
+        """Run every statement of a script in order (DEFINEs, EXPLAINs, PREDICTs, EVALUATEs).
+
+        Every statement is bound first, so a mistake in statement 3 is reported before statement 1
+        spends minutes training."""
+        statements = self._parse(text)
+        self._check_script(statements)
+        results = []
+        for i, statement in enumerate(statements, 1):
+            if len(statements) > 1 and isinstance(statement, ast.PredictStatement):
+                self.log(f"statement {i} of {len(statements)}: {_shorten(str(statement))}")
+            results.append(self.execute(statement))
+        return results
 
     def execute(self, statement: ast.Statement) -> StatementResult:
         if isinstance(statement, ast.DefineStatement):
@@ -118,6 +127,12 @@ class Session:
 
             return StatementResult(statement=statement, text=explain_bound((statement,), self))
         bq = self._bind(statement)
+        for note in bq.notes:
+            self.log(f"note: {note}")
+        if bq.into:
+            from engine.results import check_into
+
+            check_into(self.connector, bq.into, replace=bq.into_replace, reads=bq.using)
         from engine.run import run
 
         result = run(bq, self.db, self.con, log=self.log, show_progress=self.show_progress)
@@ -135,13 +150,27 @@ class Session:
 
         return parse(query)
 
-    def _bind(self, statement: ast.PredictStatement) -> BoundQuery:
+    def _bind(self, statement: ast.PredictStatement, defines: Defines | None = None) -> BoundQuery:
+        defines = self.defines if defines is None else defines
         overrides = statement.option("schema")
         if overrides is not None:
             from engine.schema.introspect import introspect
 
-            return bind(statement, introspect(self.connector, overrides=overrides), defines=self.defines)
-        return bind(statement, self.db, defines=self.defines)
+            return bind(statement, introspect(self.connector, overrides=overrides), defines=defines)
+        return bind(statement, self.db, defines=defines)
+
+    def _check_script(self, statements: tuple[ast.Statement, ...]) -> None:
+        """Bind a script's statements without running them (DEFINEs go to a scratch copy)."""
+        if len(statements) < 2:
+            return
+        defines = Defines(targets=dict(self.defines.targets))
+        for statement in statements:
+            if isinstance(statement, ast.DefineStatement):
+                defines.add(statement)
+                continue
+            self._bind(statement, defines)
+            if statement.into:
+                return  # later statements may read the table this one writes
 
     def _run_one(self, query: str, *, mode: str) -> StatementResult:
         statements = self._parse(query)
@@ -158,21 +187,19 @@ class Session:
 
     def _write_into(self, bq: BoundQuery, table: pa.Table) -> None:
         import connectors
-        from engine.results import write_into_connection, write_into_folder
+        from engine.results import into_folder, write_into_connection, write_into_folder
 
         kind = self.connector.kind
         if kind == "files":
-            folder = Path(self.connector.name)
-            write_into_folder(folder if folder.is_dir() else folder.parent, bq.into, table,
-                              replace=bq.into_replace)
+            write_into_folder(into_folder(self.connector), bq.into, table, replace=bq.into_replace, query=bq.text)
         else:
             if kind == "duckdb" and self.connector.read_only:
                 name = self.connector.name
                 self.connector.close()  # a DuckDB file is opened once per process: reopen it writable
                 self.connector = connectors.open(name, read_only=False)
-            write_into_connection(self.con, bq.into, table, replace=bq.into_replace)
+            write_into_connection(self.con, bq.into, table, replace=bq.into_replace, query=bq.text)
         self.log(f"wrote {table.num_rows:,} rows into {bq.into}")
-        self._db = None  # the new table is part of the database now
+        self._db = None  # re-read the schema from the (possibly reopened) connection on next use
 
     def close(self) -> None:
         self.connector.close()
@@ -182,6 +209,10 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _shorten(text: str, width: int = 100) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def connect(source: Any, **kwargs: Any) -> Session:

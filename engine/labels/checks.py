@@ -1,0 +1,85 @@
+"""What a user needs to hear about a training table before trusting a model trained on it.
+
+Each check returns messages (plain data the caller prints), never `warnings.warn`.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from engine.labels.compile import is_static
+from engine.labels.schedule import SPLITS
+from engine.labels.scope import Scope, col, ident
+from engine.schema.model import Database
+from pql.bound import BoundQuery, iter_aggregations
+
+MIN_POSITIVES = 20
+MIN_POSITIVE_RATE = 0.01
+
+
+def empty_splits(table: pa.Table) -> list[str]:
+    counts = {s: 0 for s in SPLITS}
+    for s in table.column("split").to_pylist():
+        counts[s] = counts.get(s, 0) + 1
+    return [f"the {s} split is empty" for s in SPLITS if counts[s] == 0]
+
+
+def label_balance(table: pa.Table) -> list[str]:
+    """Single-class and too-few-positives checks on the training rows."""
+    train = table.filter(pc.equal(table.column("split"), "train"))
+    if train.num_rows == 0:
+        return []
+    label = train.column("label")
+    if pa.types.is_list(label.type):  # multilabel / ranking / forecast: no class balance to speak of
+        return []
+    distinct = pc.unique(pc.drop_null(label))
+    if len(distinct) == 1:
+        return [f"every training label is {distinct[0].as_py()!r}: a model cannot learn from a single class"]
+    if not pa.types.is_boolean(label.type):
+        return []
+    positives = pc.sum(pc.cast(label, pa.int64())).as_py() or 0
+    rate = positives / train.num_rows
+    if positives < MIN_POSITIVES or rate < MIN_POSITIVE_RATE:
+        return [f"only {positives} positive training labels ({rate:.2%} of {train.num_rows}): "
+                f"expect an unstable model; consider a longer window or more history"]
+    return []
+
+
+def never_appearing_sql(db: Database, bq: BoundQuery, events: str | None = None) -> exp.Select | None:
+    """``SELECT COUNT(*), COUNT(*) FILTER (no row in the target's table)`` over the entity table;
+    ``events`` names a prebuilt events table of the target's rows (columns ``k0…``) to read instead."""
+    agg = next(iter_aggregations(bq.target), None)
+    if agg is None or not agg.path:
+        return None
+    last = agg.path[-1]
+    if set(last.ref_columns) != set(bq.entity.key):
+        return None
+    if events is not None:
+        seen = exp.select(*(exp.column(f"k{i}", quoted=True) for i in range(len(bq.entity.key)))).distinct()
+        seen = seen.from_(exp.Table(this=ident(events)))
+    else:
+        rows = Scope(db, agg.table, prefix="r")
+        keys = [rows.column(agg.path[:-1], last.columns[last.ref_columns.index(k)]) for k in bq.entity.key]
+        seen = rows.apply(exp.select(*(exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys))).distinct())
+    entity = exp.Table(this=ident(bq.entity.table), alias=exp.TableAlias(this=ident("e")))
+    on = exp.and_(*(exp.EQ(this=col("s", f"k{i}"), expression=col("e", k)) for i, k in enumerate(bq.entity.key)))
+    missing = exp.Is(this=col("s", "k0"), expression=exp.Null())
+    return (exp.select(exp.Count(this=exp.Star()),
+                       exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=missing)))
+            .from_(entity)
+            .join(exp.Subquery(this=seen, alias=exp.TableAlias(this=ident("s"))), on=on, join_type="LEFT"))
+
+
+def never_appearing(con, db: Database, bq: BoundQuery, events: str | None = None) -> list[str]:
+    if is_static(bq):
+        return []
+    query = never_appearing_sql(db, bq, events)
+    if query is None:
+        return []
+    total, missing = con.sql(query.sql("duckdb")).fetchall()[0]
+    if not missing:
+        return []
+    table = next(iter_aggregations(bq.target)).table
+    return [f"{missing} of {total} {bq.entity.table} ({missing / total:.1%}) never appear in {table}; "
+            f"their labels only ever say 'nothing happened'"]

@@ -1,0 +1,155 @@
+"""Build a training table in DuckDB: schedule the anchors, run the compiled query, split, check."""
+from __future__ import annotations
+
+import uuid
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from engine.labels import checks
+from engine.labels.compile import ANCHORS, PREDICT, TrainingSQL, compile_training_sql, forecast_steps, is_static
+from engine.labels.scope import ident
+from engine.labels.schedule import AnchorSchedule, build_schedule
+from engine.labels.table import TrainingTable
+from engine.labels.timespan import data_time_span
+from engine.schema.model import Database
+from pql.bound import BColumn, BoundQuery, iter_aggregations
+from pql.errors import EngineError
+
+STATIC_SPLIT = (("test", 0.1), ("val", 0.1))  # the rest is train
+
+
+def schedule_for(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
+                 events: dict[str, str] | None = None) -> AnchorSchedule:
+    """The default anchor schedule of ``bq`` over the data in ``con`` (``events``: see `data_time_span`)."""
+    start, end = data_time_span(con, db, bq, events)
+    return build_schedule(bq, data_start=start, data_end=end, static=is_static(bq), steps=forecast_steps(bq))
+
+
+def explain_sql(db: Database, bq: BoundQuery, schedule: AnchorSchedule | None = None, *,
+                query: exp.Select | None = None) -> str:
+    """The training-table SQL, pretty-printed for EXPLAIN, headed by the anchor schedule."""
+    sql = (query or compile_training_sql(db, bq, anchors=ANCHORS)).sql("duckdb", pretty=True)
+    head = ["-- pql_anchors(anchor_time, split): one row per anchor time, split 'predict' for the prediction"]
+    if schedule is not None:
+        head += [f"--   {line}" for line in schedule.summary().splitlines()]
+    return "\n".join(head) + "\n" + sql
+
+
+def _anchors_arrow(schedule: AnchorSchedule) -> pa.Table:
+    rows = schedule.anchors()
+    return pa.table({"anchor_time": pa.array([t for t, _ in rows], pa.timestamp("us")),
+                     "split": pa.array([s for _, s in rows], pa.string())})
+
+
+def _sql(statement: exp.Expression) -> str:
+    return statement.sql("duckdb")
+
+
+class _Build:
+    """One build's temporary relations in ``con`` (anchors, prebuilt events), dropped on exit."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.prefix = f"pql_{uuid.uuid4().hex[:12]}"
+        self.tables: list[str] = []
+        self.views: list[str] = []
+
+    def __enter__(self) -> "_Build":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for name in self.tables:
+            self.con.execute(_sql(exp.Drop(tables=[exp.Table(this=ident(name))], kind="TABLE", exists=True)))
+        for name in self.views:
+            self.con.unregister(name)
+
+    def table(self, name: str, query: exp.Select) -> str:
+        full = f"{self.prefix}_{name}"
+        create = exp.Create(this=exp.Table(this=ident(full)), kind="TABLE", expression=query,
+                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        self.con.execute(_sql(create))
+        self.tables.append(full)
+        return full
+
+    def register(self, name: str, table: pa.Table) -> str:
+        full = f"{self.prefix}_{name}"
+        self.con.register(full, table)
+        self.views.append(full)
+        return full
+
+
+def _static_split(table: pa.Table, seed: int) -> pa.Table:
+    """Seeded random split of labelled static rows (already ordered by key, so reruns agree)."""
+    labelled = table.filter(pc.is_valid(table.column("label")))
+    n = labelled.num_rows
+    order = np.random.default_rng(seed).permutation(n)
+    split = np.full(n, "train", dtype=object)
+    at = 0
+    for name, share in STATIC_SPLIT:
+        size = int(round(n * share))
+        split[order[at:at + size]] = name
+        at += size
+    return labelled.set_column(labelled.schema.get_field_index("split"), "split", pa.array(split, pa.string()))
+
+
+def _static_columns(bq: BoundQuery) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+
+    def walk(e) -> None:
+        if isinstance(e, BColumn):
+            found.append((e.table, e.column))
+        for child in ("left", "right", "expr", "item"):
+            if hasattr(e, child):
+                walk(getattr(e, child))
+        for item in getattr(e, "items", ()):
+            walk(item)
+
+    walk(bq.target)
+    return tuple(dict.fromkeys(found))
+
+
+def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery, *,
+                   schedule: AnchorSchedule | None = None) -> TrainingTable:
+    """Labelled rows for every scheduled anchor and the prediction rows, in one DuckDB query.
+
+    ``con`` holds the tables of ``db``; ``schedule`` overrides the default anchors (tests, backtests).
+    The anchor-independent events (rows keyed to the entity, partials per timestamp) are built once
+    as temporary tables and serve the time span, the main query and the checks alike.
+    """
+    static = is_static(bq)
+    try:
+        with _Build(con) as build:
+            compiler = TrainingSQL(db, bq, anchors=ANCHORS)
+            explained = compiler.compile()  # also registers the aggregations, hence the events
+            prebuilt = {name: build.table(name, query) for name, _, query in compiler.events()}
+            by_table = {table: prebuilt[name] for name, table, _ in compiler.events()}
+            schedule = schedule or schedule_for(con, db, bq, by_table)
+            anchors = build.register("anchors", _anchors_arrow(schedule))
+            query = compiler.compile(prebuilt, anchors=anchors)
+            rows = con.sql(_sql(query)).to_arrow_table()
+            target = next(iter_aggregations(bq.target), None)
+            events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
+            appearing = checks.never_appearing(con, db, bq, events)
+    except duckdb.Error as e:
+        raise EngineError(f"building the training table failed in DuckDB: {e}") from e
+    keys = [*bq.entity.key, "anchor_time"]
+    if static:
+        labelled = _static_split(rows, int(bq.option("seed", 0) or 0))
+        prediction = rows.select(keys)
+    else:
+        is_predict = pc.equal(rows.column("split"), PREDICT)
+        labelled = rows.filter(pc.invert(is_predict))
+        prediction = rows.filter(is_predict).select(keys)
+    warnings = [*schedule.notes, *checks.empty_splits(labelled), *checks.label_balance(labelled), *appearing]
+    return TrainingTable(table=labelled, prediction=prediction, entity_key=tuple(bq.entity.key), schedule=schedule,
+                         sql=explain_sql(db, bq, schedule, query=explained), label_columns=_static_columns(bq) if static else (),
+                         warnings=tuple(warnings))
+
+
+def train_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery) -> pa.Table:
+    """The labelled rows as Arrow (the API behind ``pql train-table``)."""
+    return training_table(con, db, bq).table

@@ -1,0 +1,162 @@
+"""Which anchor times get training rows, and which split each belongs to.
+
+RelBench's temporal split, generalised (relbench/base/task_base.py):
+
+- train anchors step back from ``val_cutoff - horizon`` by the stride down to the data's first
+  timestamp (or ``train_start``);
+- validation anchors step forward from ``val_cutoff`` while their window ends by ``test_cutoff``;
+- test anchors step forward from ``test_cutoff`` while their window ends by the data's last timestamp;
+- each evaluation split holds at most ``max_eval_anchors`` anchors (RelBench's max_eval_time_frames=40).
+
+Without cut-offs, anchors step back from the data's last timestamp (or ``anchor_time``) so that the
+latest window ends exactly there; the latest tenth of them (1 to ``max_eval_anchors``) is test, the
+tenth before validation, and the cut-offs are the first anchors of those splits. Any anchor whose
+window would cross into the next split is dropped, so labels of one split never overlap the next.
+The prediction anchor is ``anchor_time`` or the data's last timestamp.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.labels.windows import describe, shift_py, window_length
+from pql.bound import BoundQuery
+from pql.errors import PQLInputError
+
+DEFAULT_MAX_EVAL_ANCHORS = 40
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnchorSchedule:
+    """Anchor times per split (each ascending), the cut-offs between splits and the prediction time."""
+
+    train: tuple[datetime, ...] = ()
+    val: tuple[datetime, ...] = ()
+    test: tuple[datetime, ...] = ()
+    prediction_time: datetime | None = None
+    val_cutoff: datetime | None = None
+    test_cutoff: datetime | None = None
+    data_start: datetime | None = None
+    data_end: datetime | None = None
+    stride: str | None = None  # e.g. "30 days"
+    horizon: str | None = None  # how far labels look ahead of an anchor, e.g. "30 days"
+    static: bool = False  # static targets: no anchors, a seeded random split
+    notes: tuple[str, ...] = field(default=())
+
+    def anchors(self) -> list[tuple[datetime, str]]:
+        """Every (anchor_time, split) pair, the prediction anchor under ``'predict'``."""
+        rows = [(t, s) for s in SPLITS for t in getattr(self, s)]
+        if self.prediction_time is not None:
+            rows.append((self.prediction_time, "predict"))
+        return rows
+
+    def summary(self) -> str:
+        if self.static:
+            return f"static target: one row per entity as of {self.prediction_time}, seeded random split"
+        lines = [f"anchors every {self.stride}, labels over the next {self.horizon}; "
+                 f"data {self.data_start} .. {self.data_end}"] if self.stride else ["anchors given explicitly"]
+        for split in SPLITS:
+            times = getattr(self, split)
+            span = f"{times[0]} .. {times[-1]}" if times else "none"
+            lines.append(f"{split:>5}: {len(times):4d} anchors  {span}")
+        lines.append(f"cut-offs: val {self.val_cutoff}, test {self.test_cutoff}; predict at {self.prediction_time}")
+        return "\n".join(lines)
+
+
+def _step(base: datetime, k: int, stride: tuple[float, str]) -> datetime:
+    return shift_py(base, k * stride[0], stride[1])
+
+
+def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime | None,
+                   static: bool = False, steps: int = 1) -> AnchorSchedule:
+    """The anchor schedule for ``bq`` over data spanning ``data_start .. data_end``.
+
+    ``steps`` is the number of consecutive windows one label covers (FORECAST n TIMEFRAMES).
+    """
+    opt: dict[str, Any] = dict(bq.options)
+    anchor_time = opt.get("anchor_time")
+    prediction_time = anchor_time or data_end
+    if static:
+        return AnchorSchedule(prediction_time=prediction_time, data_start=data_start, data_end=data_end, static=True)
+    window = bq.target_window
+    if window is None:
+        raise PQLInputError("the target has aggregations but none has a time window")
+    if data_end is None or data_start is None:
+        return AnchorSchedule(prediction_time=prediction_time, data_start=data_start, data_end=data_end,
+                              notes=("the tables the query reads hold no timestamps",))
+
+    length = window_length(window)
+    horizon = (window.end + (steps - 1) * length, window.unit)
+    notes: list[str] = []
+    if shift_py(data_start, horizon[0], horizon[1]) > data_end:
+        notes.append(f"the target looks {describe(*horizon)} ahead but the data spans only "
+                     f"{data_start} .. {data_end}: no complete window fits")
+    stride_days = opt.get("anchor_stride")
+    stride = (float(stride_days), "days") if stride_days else (length, window.unit)
+    if stride[0] <= 0:
+        raise PQLInputError("the target window has no length, so anchors cannot step through time")
+    max_eval = int(opt.get("max_eval_anchors") or DEFAULT_MAX_EVAL_ANCHORS)
+    max_train = opt.get("max_anchors")
+    lowest = max(data_start, opt["train_start"]) if opt.get("train_start") else data_start
+    ref = min(prediction_time, data_end)  # labels must be complete by then
+    val_cutoff, test_cutoff = opt.get("val_cutoff"), opt.get("test_cutoff")
+    if val_cutoff and test_cutoff and val_cutoff >= test_cutoff:
+        raise PQLInputError(f"val_cutoff ({val_cutoff}) must be before test_cutoff ({test_cutoff})")
+
+    def ends_by(t: datetime, limit: datetime | None) -> bool:
+        return limit is None or shift_py(t, horizon[0], horizon[1]) <= limit
+
+    def back_from(edge: datetime) -> list[datetime]:
+        """Anchors whose window ends by ``edge``, latest first, stepping back to the first timestamp."""
+        first = shift_py(edge, -horizon[0], horizon[1])
+        out, k = [], 0
+        while True:
+            t = _step(first, -k, stride)
+            if t < lowest:
+                return out
+            out.append(t)
+            k += 1
+
+    def forward_from(start: datetime, limit: datetime | None) -> list[datetime]:
+        out = []
+        while len(out) < max_eval:
+            t = _step(start, len(out), stride)
+            if not ends_by(t, limit) or not ends_by(t, ref):
+                return out
+            out.append(t)
+        return out
+
+    if val_cutoff or test_cutoff:
+        if val_cutoff:
+            train = back_from(val_cutoff)
+            val = forward_from(val_cutoff, test_cutoff)
+        else:  # only a test cut-off: train and validation share the time before it
+            before = back_from(test_cutoff)
+            n_val = min(max_eval, max(1, len(before) // 10)) if len(before) >= 2 else 0
+            val = sorted(before[:n_val])
+            val_cutoff = min(val) if val else None
+            train = [t for t in before[n_val:] if ends_by(t, val_cutoff)]
+        test = forward_from(test_cutoff, None) if test_cutoff else []
+    else:
+        history = back_from(ref)  # latest first
+        n_eval = min(max_eval, max(1, len(history) // 10)) if len(history) >= 3 else 0
+        if n_eval == 0 and history:
+            notes.append(f"only {len(history)} anchor(s) fit in the history: all are used for training")
+        # when the stride is shorter than the horizon, windows overlap: an anchor joins a split only
+        # if its labels end by the next split's cut-off, so no label of one split overlaps the next
+        test = history[:n_eval]
+        test_cutoff = min(test) if test else None
+        rest = [t for t in history[n_eval:] if ends_by(t, test_cutoff)]
+        val = rest[:n_eval]
+        val_cutoff = min(val) if val else None
+        train = [t for t in rest[n_eval:] if ends_by(t, val_cutoff or test_cutoff)]
+    if max_train is not None and len(train) > max_train:
+        train = sorted(train)[-max_train:]
+        notes.append(f"training anchors capped at the latest {max_train} (WITH max_anchors)")
+    return AnchorSchedule(
+        train=tuple(sorted(train)), val=tuple(sorted(val)), test=tuple(sorted(test)),
+        prediction_time=prediction_time, val_cutoff=val_cutoff, test_cutoff=test_cutoff,
+        data_start=data_start, data_end=data_end, stride=describe(*stride), horizon=describe(*horizon),
+        notes=tuple(notes))

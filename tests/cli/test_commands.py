@@ -1,0 +1,204 @@
+"""The CLI commands over the tiny shop (click's CliRunner: in-process, stdout and stderr apart)."""
+from __future__ import annotations
+
+import json
+
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from pql.cli import main
+from tests.api.conftest import folder_state
+from tests.api.shop import BUYS
+
+SCRIPT = """DEFINE buys AS COUNT(purchases.*, 0, 30, days) > 0;
+PREDICT buys FOR EACH customers WITH model = 'heuristic';
+EVALUATE PREDICT buys FOR EACH customers WITH model = 'heuristic';
+EXPLAIN PREDICT buys FOR EACH customers WITH model = 'heuristic';
+"""
+# One line of the generated SQL that is longer than a terminal: it must come out whole.
+LONG_SQL_LINE = """CASE WHEN "a"."split" = 'predict' THEN NULL ELSE COALESCE("g0"."value", 0) > 0 END AS "label","""
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=True)
+
+
+def ok(*args: str):
+    result = invoke(*args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def fails(*args: str, exit_code: int = 1):
+    result = invoke(*args)
+    assert result.exit_code == exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+def test_query_prints_the_table_and_summary_and_progress_goes_to_stderr(shop_db):
+    result = ok("query", BUYS, "--db", str(shop_db))
+    assert "customer_id" in result.stdout and "probability" in result.stdout
+    assert "20 of 40 rows shown; --output FILE writes them all" in result.stdout
+    summary = [line for line in result.stdout.splitlines() if line.startswith("heuristic · binary")]
+    assert len(summary) == 1 and summary[0].endswith("s")  # one unwrapped line
+    assert "training heuristic …" in result.stderr
+    assert "warning: 1 of 40 customers (2.5%) never appear in purchases" in result.stderr
+    assert "training" not in result.stdout
+
+
+def test_quiet_keeps_the_warnings_only(shop_db):
+    result = ok("query", BUYS, "--db", str(shop_db), "--quiet")
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("warning: ") for line in lines)
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "json"])
+def test_query_output_writes_every_row(shop_db, tmp_path, suffix):
+    out = tmp_path / f"preds.{suffix}"
+    result = ok("query", BUYS, "--db", str(shop_db), "-o", str(out), "-q")
+    assert f"wrote 40 rows to {out}" in result.stdout
+    if suffix == "parquet":
+        table = pq.read_table(out)
+    elif suffix == "csv":
+        table = pcsv.read_csv(out)
+    else:
+        table = [json.loads(line) for line in out.read_text().splitlines()]
+        assert len(table) == 40 and set(table[0]) == {"customer_id", "anchor_time", "probability", "prediction"}
+        return
+    assert table.num_rows == 40
+    assert table.column_names == ["customer_id", "anchor_time", "probability", "prediction"]
+
+
+def test_a_bad_output_file_fails_before_any_work(shop_db, tmp_path):
+    result = fails("query", BUYS, "--db", str(shop_db), "-o", str(tmp_path / "preds.xlsx"))
+    assert "Error: cannot write 'preds.xlsx': use a .parquet, .csv or .json file" in result.stderr
+    assert "training" not in result.stderr
+    result = fails("query", BUYS, "--db", str(shop_db), "-o", str(tmp_path / "nowhere" / "p.csv"))
+    assert "does not exist" in result.stderr
+
+
+def test_run_executes_a_whole_script(shop_db, tmp_path):
+    script = tmp_path / "script.pql"
+    script.write_text(SCRIPT)
+    result = ok("run", str(script), "--db", str(shop_db))
+    out = result.stdout
+    assert "defined buys AS COUNT(purchases.*, 0, 30, days) > 0" in out
+    assert out.count("heuristic · binary") == 2  # PREDICT and EVALUATE summaries
+    assert "reused model" in out  # EVALUATE reuses the model PREDICT trained
+    assert "auroc" in out and "Bound query:" in out
+    assert LONG_SQL_LINE in out
+
+
+def test_run_writes_the_last_table_to_output(shop_db, tmp_path):
+    script = tmp_path / "script.pql"
+    script.write_text(SCRIPT)
+    out = tmp_path / "metrics.csv"
+    ok("run", str(script), "--db", str(shop_db), "-o", str(out), "-q")
+    assert pcsv.read_csv(out).column_names == ["model", "split", "metric", "value"]
+
+
+def test_run_reads_a_script_from_stdin(shop_db):
+    result = CliRunner().invoke(main, ["run", "-", "--db", str(shop_db), "-q"], input=BUYS + ";\n")
+    assert result.exit_code == 0, result.output
+    assert "heuristic · binary" in result.stdout
+
+
+def test_an_error_in_statement_two_of_a_script_names_its_line(shop_db, tmp_path):
+    script = tmp_path / "bad.pql"
+    script.write_text("DEFINE buys AS COUNT(purchases.*, 0, 30, days) > 0;\n\n"
+                      "PREDICT SUM(purchases.amout, 0, 30, days)\n  FOR EACH customers WITH model = 'heuristic';\n")
+    result = fails("run", str(script), "--db", str(shop_db))
+    assert result.stderr.startswith("Error: line 3, column 23: table 'purchases' has no column 'amout'; "
+                                    "did you mean 'amount'?\n  PREDICT SUM(purchases.amout, 0, 30, days)\n")
+    assert "^^^^^" in result.stderr
+
+
+def test_train_table_exports_rows_splits_and_metadata(shop_db, tmp_path):
+    out = tmp_path / "train.parquet"
+    result = ok("train-table", BUYS, "--db", str(shop_db), "-o", str(out))
+    table = pq.read_table(out)
+    counts = {s: table.column("split").to_pylist().count(s) for s in ("train", "val", "test")}
+    assert f"wrote {table.num_rows:,} rows (train {counts['train']}, val {counts['val']}, test {counts['test']})" \
+        in result.stdout
+    assert all(counts.values())
+    assert table.column_names == ["customer_id", "anchor_time", "label", "split"]
+    metadata = pq.read_schema(out).metadata
+    assert b"anchors every 30 days" in metadata[b"pql.schedule"]
+    assert result.stderr.startswith("warning: 1 of 40 customers")
+
+
+def test_train_table_insists_on_parquet(shop_db, tmp_path):
+    result = fails("train-table", BUYS, "--db", str(shop_db), "-o", str(tmp_path / "train.csv"))
+    assert "Error: cannot write" in result.stderr and ".parquet" in result.stderr
+
+
+def test_explain_with_a_database_shows_every_stage(shop_db):
+    out = ok("explain", BUYS, "--db", str(shop_db)).stdout
+    for header in ("PQL:", "Bound query:", "Anchors:", "Training-table SQL:", "Plan:"):
+        assert f"\n{header}\n" in f"\n{out}"
+    assert "train:    " in out and "predict at" in out
+    assert 'FROM "pql_anchors"' in out
+
+
+def test_models_lists_and_removes_saved_models(shop_db, pql_home):
+    assert "no saved models under" in ok("models").stdout
+    ok("query", BUYS, "--db", str(shop_db), "-q")
+    (fingerprint,) = [p.name for p in (pql_home / "models").iterdir()]
+    listing = ok("models").stdout
+    assert fingerprint in listing and "heuristic" in listing
+    assert f"removed {fingerprint[:8]}" in ok("models", "--remove", fingerprint[:8]).stdout
+    assert not (pql_home / "models" / fingerprint).exists()
+    result = fails("models", "--remove", fingerprint)
+    assert f"Error: no saved model '{fingerprint}'" in result.stderr
+
+
+def test_models_remove_never_leaves_the_registry(pql_home):
+    (pql_home / "models").mkdir(parents=True)
+    (pql_home / "keep.txt").write_text("x")
+    fails("models", "--remove", "..")
+    fails("models", "--remove", "../keep.txt")
+    assert (pql_home / "keep.txt").exists() and (pql_home / "models").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["query", "PREDICT COUNT(orderz.*, 0, 30) > 0 FOR EACH customers"],
+     "Error: line 1, column 15: unknown table 'orderz'"),
+    (["query", BUYS.replace("'heuristic'", "'heuristic', epoch = 3")],
+     "Error: line 1, column 102: unknown option 'epoch'; did you mean 'epochs'?"),
+    (["query", BUYS.replace("'heuristic'", "'xgboost'")], "Error: line 1, column 81: option 'model' must be one of"),
+    (["query", "PREDICT COUNT(purchases.*, 0, 30) > 0 FOR EACH customers FOR"],
+     "Error: line 1, column 58: unexpected 'FOR'"),
+])
+def test_user_errors_are_one_error_line_and_exit_code_1(shop_db, args, message):
+    result = fails(*args, "--db", str(shop_db))
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_database_file_is_a_clean_error(tmp_path):
+    result = fails("query", BUYS, "--db", str(tmp_path / "missing.duckdb"))
+    assert result.stderr == f"Error: database file not found: {tmp_path / 'missing.duckdb'}\n"
+
+
+def test_an_unknown_flag_is_a_usage_error(shop_db):
+    result = fails("query", BUYS, "--db", str(shop_db), "--bogus", exit_code=2)
+    assert "Error: No such option '--bogus'" in result.stderr
+
+
+def test_commands_without_into_leave_the_database_folder_byte_for_byte_unchanged(shop_db, tmp_path):
+    before = folder_state(shop_db.parent)
+    ok("explain", BUYS, "--db", str(shop_db))
+    ok("query", BUYS, "--db", str(shop_db), "-q")
+    ok("query", "EVALUATE " + BUYS, "--db", str(shop_db), "-q")
+    ok("train-table", BUYS, "--db", str(shop_db), "-o", str(tmp_path / "train.parquet"))
+    assert folder_state(shop_db.parent) == before
+
+
+def test_query_into_writes_the_table_and_says_so(shop_db):
+    result = ok("query", BUYS + " INTO preds", "--db", str(shop_db))
+    assert "wrote 40 rows into preds" in result.stderr
+    result = fails("query", BUYS + " INTO preds", "--db", str(shop_db))
+    assert result.stderr.startswith("Error: table 'preds' already exists; write INTO OR REPLACE preds")
