@@ -54,7 +54,11 @@ class RunResult:
 
 def trainer_class(family: str) -> type[Trainer]:
     module, name = TRAINERS[family]
-    return getattr(importlib.import_module(module), name)
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as e:  # a broken install must not surface as a raw traceback
+        raise EngineError(f"the {family} model is not available in this installation ({e}); "
+                          f"try WITH model = 'heuristic' or reinstall pql") from e
 
 
 def resolve_device(requested: str, families: list[str]) -> str:

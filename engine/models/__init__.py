@@ -4,6 +4,8 @@
 - `engine.models.heads`: per-task output layer, loss, activation and label transform.
 - `engine.models.gnn`: the relational GNN (row encoders, relative-time encoder, heterogeneous
   GraphSAGE, link-ranking head) following RelBench's RDL baseline.
+- `engine.models.lightgbm_model`: `LightGBMModel` over `engine.features` tables (lightgbm is
+  imported lazily inside its methods).
 
 Nothing here imports torch at package import time; `engine.models.heads` and `engine.models.gnn`
 do, and only the engine imports them.

@@ -12,8 +12,16 @@ the batch and item index ``i`` -- against sampled negatives, with either
 - ``bpr``: ``-log sigmoid(s_pos - s_neg)`` against ``num_negatives`` items per positive.
 
 Sampled negatives that happen to be positives of the same entity ("accidental hits") are masked.
+
+With ``spec.item_history`` the score of (entity, item) also gets ``history_weight * log1p(count)``,
+where ``count`` says how often the item appears in the entity's sampled past neighbourhood
+(`ItemHistory`, e.g. how many of its recent purchases were of that item). Repeat behaviour is the
+strongest signal of most recommendation data, and a dot product of two learned towers finds it
+slowly; this one learned scalar gives it directly.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +30,36 @@ from torch import Tensor
 from engine.models.task_spec import TaskSpec
 from pql.bound import TaskType
 from pql.errors import EngineError
+
+
+@dataclass(frozen=True)
+class ItemHistory:
+    """Sparse (entity row, item) features: ``rows``, ``items`` int64 ``[H]``, ``values`` float ``[H]``.
+
+    Pairs must be distinct (the disjoint sampler reaches each item at most once per seed).
+    """
+
+    rows: Tensor
+    items: Tensor
+    values: Tensor
+
+    def add_to(self, scores: Tensor, weight: Tensor) -> Tensor:
+        """``scores [B, I]`` plus ``weight * values`` at the history's pairs."""
+        if self.rows.numel() == 0:
+            return scores
+        return scores.index_put((self.rows, self.items), weight * self.values.to(scores.dtype), accumulate=True)
+
+    def lookup(self, rows: Tensor, items: Tensor, num_items: int) -> Tensor:
+        """History values of the pairs ``(rows, items)`` (any equal shapes), 0 where absent."""
+        if self.rows.numel() == 0:
+            return torch.zeros(rows.shape, device=rows.device)
+        keys = self.rows * num_items + self.items
+        order = torch.argsort(keys)
+        sorted_keys, sorted_values = keys[order], self.values[order]
+        wanted = (rows * num_items + items).reshape(-1)
+        pos = torch.searchsorted(sorted_keys, wanted).clamp(max=sorted_keys.numel() - 1)
+        found = sorted_keys[pos] == wanted
+        return torch.where(found, sorted_values[pos], torch.zeros_like(sorted_values[pos])).reshape(rows.shape)
 
 
 class LinkRankingHead(torch.nn.Module):
@@ -46,6 +84,7 @@ class LinkRankingHead(torch.nn.Module):
         self.entity_lin = torch.nn.Linear(in_channels, self.channels)
         self.item_table = torch.nn.Embedding(spec.num_items, self.channels) if spec.num_items > 0 else None
         self.item_lin = torch.nn.Linear(item_in_channels, self.channels) if item_in_channels > 0 else None
+        self.history_weight = torch.nn.Parameter(torch.ones(1)) if spec.item_history else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -54,6 +93,8 @@ class LinkRankingHead(torch.nn.Module):
             torch.nn.init.normal_(self.item_table.weight, std=self.channels ** -0.5)
         if self.item_lin is not None:
             self.item_lin.reset_parameters()
+        if self.history_weight is not None:
+            torch.nn.init.ones_(self.history_weight)
 
     def entity_embedding(self, h: Tensor) -> Tensor:
         """``[B, C]`` -> ``[B, d]``."""
@@ -69,18 +110,27 @@ class LinkRankingHead(torch.nn.Module):
             raise EngineError("this head needs the item embeddings [I, C_item]")
         return self.item_lin(items)
 
-    def forward(self, h: Tensor, items: Tensor | None = None) -> Tensor:
+    def forward(self, h: Tensor, items: Tensor | None = None, history: ItemHistory | None = None) -> Tensor:
         """Scores of every entity against every item: ``[B, I]``."""
-        return self.entity_embedding(h) @ self.item_embedding(items).t()
+        scores = self.entity_embedding(h) @ self.item_embedding(items).t()
+        if history is not None and self.history_weight is not None:
+            scores = history.add_to(scores, self.history_weight)
+        return scores
 
     @torch.no_grad()
-    def rank(self, h: Tensor, k: int, items: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def rank(self, h: Tensor, k: int, items: Tensor | None = None,
+             history: ItemHistory | None = None) -> tuple[Tensor, Tensor]:
         """Top-``k`` items per entity: ``(scores [B, k], item indices [B, k])``, best first."""
-        scores = self.forward(h, items)
+        scores = self.forward(h, items, history)
         return torch.topk(scores, min(k, scores.size(1)), dim=1)
 
+    def _history(self, history: ItemHistory | None, rows: Tensor, items: Tensor, num_items: int) -> Tensor | float:
+        if history is None or self.history_weight is None:
+            return 0.0
+        return self.history_weight * history.lookup(rows, items, num_items)
+
     def loss(self, h: Tensor, pos_rows: Tensor, pos_items: Tensor, items: Tensor | None = None,
-             *, generator: torch.Generator | None = None) -> Tensor:
+             *, generator: torch.Generator | None = None, history: ItemHistory | None = None) -> Tensor:
         """Ranking loss of the positives ``(pos_rows [P], pos_items [P])`` against sampled negatives."""
         entity = self.entity_embedding(h)
         item = self.item_embedding(items)
@@ -89,12 +139,13 @@ class LinkRankingHead(torch.nn.Module):
             return entity.sum() * 0.0 + item.sum() * 0.0
         pos_rows, pos_items = pos_rows.long(), pos_items.long()
         anchor = entity[pos_rows]  # [P, d]
-        pos_score = (anchor * item[pos_items]).sum(-1)  # [P]
+        pos_score = (anchor * item[pos_items]).sum(-1) + self._history(history, pos_rows, pos_items, num_items)
         pos_keys = pos_rows * num_items + pos_items
         k = self.spec.num_negatives
         if self.spec.loss == "bpr":
             neg = torch.randint(num_items, (pos_rows.numel(), k), device=item.device, generator=generator)
             neg_score = torch.einsum("pd,pkd->pk", anchor, item[neg])  # [P, k]
+            neg_score = neg_score + self._history(history, pos_rows[:, None].expand_as(neg), neg, num_items)
             valid = ~torch.isin(pos_rows[:, None] * num_items + neg, pos_keys)
             per_pair = -F.logsigmoid(pos_score[:, None] - neg_score)
             return (per_pair * valid).sum() / valid.sum().clamp(min=1)
@@ -103,6 +154,8 @@ class LinkRankingHead(torch.nn.Module):
         else:
             neg = torch.randint(num_items, (k,), device=item.device, generator=generator)
         neg_score = anchor @ item[neg].t()  # [P, k]
+        neg_score = neg_score + self._history(history, pos_rows[:, None].expand(-1, neg.numel()),
+                                              neg[None, :].expand(pos_rows.numel(), -1), num_items)
         hit = torch.isin(pos_rows[:, None] * num_items + neg[None, :], pos_keys)
         neg_score = neg_score.masked_fill(hit, float("-inf"))  # includes the row's own positive
         logits = torch.cat([pos_score[:, None], neg_score], dim=1)

@@ -56,6 +56,7 @@ class TaskSpec:
     num_items: int = 0  # link ranking: size of a learned item table (0: items embedded by the caller)
     top_k: int = 0  # link ranking: how many items are returned and scored (MAP@k)
     num_negatives: int = 64  # link ranking: sampled negatives per positive (BPR) or per batch (softmax)
+    item_history: bool = False  # link ranking: add a learned weight times the entity's past item counts
     outcome: TaskType | None = None  # uplift: BINARY or REGRESSION
     num_arms: int = 2  # uplift
     propensity: bool = False  # uplift: also learn P(arm | x)

@@ -16,7 +16,7 @@ Tables (all keys declared; timed tables carry a ``timestamp`` column)::
 ``customer``'s columns are a snapshot taken when the recorded history starts (tier, points and
 lifetime value *before* the first recorded purchase), so they leak nothing about later windows.
 
-Promotions are a randomised experiment: on each campaign day every eligible customer is targeted
+Promotions are a randomised experiment: on each (monthly) campaign day every eligible customer is targeted
 with probability 0.4, independent of their state. The hidden schema ``truth`` holds, for the
 moment right after the last recorded day (the natural anchor for predictions):
 
@@ -45,13 +45,23 @@ from examples.generators.loyalty_world import (
 PROMOTION_TYPES = ("discount", "bonus_points", "free_shipping")
 SEGMENTS = ("all", "bronze_silver", "gold_platinum")
 CHANNELS = ("email", "sms", "app")
-CAMPAIGN_EVERY_DAYS = 45
+CAMPAIGN_EVERY_DAYS = 30
+CAMPAIGN_LAG_DAYS = 3  # days between a 30-day anchor and the next send
+FIRST_CAMPAIGN_DAY = 30  # a month of history before the first promotion
 FUTURE_DAYS = 90
 
 
 def _campaigns(rng: np.random.Generator, days: int, start_tier: np.ndarray) -> tuple[dict[int, Campaign], dict]:
-    """One promotion every 45 days whose 30-day effect window ends inside the history."""
-    campaign_days = np.arange(CAMPAIGN_EVERY_DAYS, days - TREATMENT_DAYS + 1, CAMPAIGN_EVERY_DAYS)
+    """A monthly promotion, sent ``CAMPAIGN_LAG_DAYS`` after each 30-day step back from the last day.
+
+    pql anchors a 30-day target every 30 days back from the last recorded day, and
+    ``incremental_purchase`` treats "targeted in the 7 days after the anchor" as the treatment, so
+    this phase puts exactly one campaign in every anchor's treatment window (train, val and test
+    alike) and none in the rest of its outcome window: control customers stay untreated.
+    """
+    last_day = days - 1
+    campaign_days = np.arange(last_day - CAMPAIGN_EVERY_DAYS + CAMPAIGN_LAG_DAYS, FIRST_CAMPAIGN_DAY - 1,
+                              -CAMPAIGN_EVERY_DAYS)[::-1]
     kind = rng.choice(len(PROMOTION_TYPES), size=len(campaign_days), p=[0.6, 0.25, 0.15])
     discount = np.where(kind == 0, rng.choice([0.05, 0.1, 0.15, 0.2, 0.25], size=len(campaign_days)), 0.0)
     strength = np.select([kind == 0, kind == 1], [np.clip(discount / 0.15, 0.5, 1.6), 1.0], 0.7)

@@ -20,6 +20,7 @@ from examples.generators.loyalty_world import (
 POINTS_PER_REWARD = 250.0
 TREATMENT_DAYS = 30
 REPEAT_LAST_PRODUCT = 0.35  # share of purchases that re-buy the customer's previous product
+_FLOAT_COLUMNS = frozenset({"amount", "points", "strength"})  # EventLog columns that are not integers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,8 +43,8 @@ class EventLog:
             self.parts.append(arrays)
 
     def finish(self) -> dict[str, np.ndarray]:
-        if not self.parts:
-            return {c: np.array([]) for c in self.columns}
+        if not self.parts:  # keep key columns integer, or an empty log breaks its foreign keys
+            return {c: np.array([], dtype=float if c in _FLOAT_COLUMNS else np.int64) for c in self.columns}
         return {c: np.concatenate([p[i] for p in self.parts]) for i, c in enumerate(self.columns)}
 
 

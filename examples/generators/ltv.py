@@ -110,9 +110,13 @@ def _simulate(rng: np.random.Generator, *, n_customers: int, n_products: int, da
     return static, events, latent, products, margin
 
 
-def generate(path: str | os.PathLike, *, n_customers: int = 3_000, seed: int = 0, days: int = 1_461,
-             n_products: int = 300, start: str = "2022-01-01") -> Path:
-    """Simulate ``days`` (default four years) of purchases for ``n_customers``; write to ``path``."""
+def generate(path: str | os.PathLike, *, n_customers: int = 3_000, seed: int = 0, days: int = 2_191,
+             n_products: int = 300, start: str = "2020-01-01") -> Path:
+    """Simulate ``days`` of purchases for ``n_customers``; write to ``path``.
+
+    The default six years give ``total_spend_12m`` (12-month anchors back from the last day, one
+    each for validation and test) three training anchors; four years would leave it one.
+    """
     if n_customers < 10 or days < 120:
         raise ValueError("need at least 10 customers and 120 days of history")
     rng = np.random.default_rng(seed)

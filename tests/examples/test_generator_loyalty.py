@@ -114,3 +114,17 @@ def test_churners_stop_buying(db):
 def test_cli_writes_the_database(tmp_path):
     out = loyalty.main(["--out", str(tmp_path / "cli.duckdb"), "--customers", "50", "--days", "120"])
     assert rows(out, "SELECT count(*) FROM customer") == [(50,)]
+
+
+def test_every_anchor_of_the_seed_uplift_query_has_treated_and_control_customers(db):
+    """Campaigns are phased on pql's 30-day anchors, so validation and test can measure uplift too."""
+    import pql
+
+    with pql.connect(db) as session:
+        tt = session.training_table(
+            "PREDICT incremental_purchase FOR customer USING customer, reward, tier, purchase, promotion")
+    t = tt.table.to_pandas()
+    share = t.groupby("anchor_time")["treatment"].mean()
+    assert set(t["split"]) == {"train", "val", "test"}
+    assert ((share > 0) & (share < 0.6)).all(), share  # some campaigns only target the top tiers
+    assert 0.2 < t["treatment"].mean() < 0.45

@@ -20,13 +20,14 @@ from typing import Any
 
 import torch
 from torch import Tensor
+from torch_geometric.nn.module_dict import ModuleDict
 
 from engine.models.gnn.metadata import GraphMetadata
 from engine.models.gnn.sage import HeteroGraphSAGE
 from engine.models.gnn.row_encoder import HeteroRowEncoder
 from engine.models.gnn.time_encoder import RelativeTimeEncoder
 from engine.models.heads import TaskHead
-from engine.models.ranking import LinkRankingHead
+from engine.models.ranking import ItemHistory, LinkRankingHead
 from engine.models.task_spec import TaskSpec
 from pql.bound import TaskType
 from pql.errors import EngineError
@@ -54,19 +55,33 @@ class RelationalGNN(torch.nn.Module):
         head_layers: 1 or 2 layers in the task head.
         rank_channels: scoring width of the link-ranking head (default ``channels``).
         seed: seeds parameter initialisation without touching the global RNG.
+        identity: ``{node_type: n}`` adds a learned embedding per node identity to those types
+            (shallow "ID" features, e.g. for the item table of link ranking, whose rows often carry
+            too few features to tell items apart). The batch gives ``batch[node_type].identity``:
+            int64 ``[n_type]`` in ``[0, n)``, ``-1`` for a node without one (embedding 0).
+        item_type: link ranking: the node type of the ranked items. With ``task.item_history`` and
+            ``batch[item_type].identity`` (item positions), items found in a seed's sampled
+            neighbourhood add to its scores (see `engine.models.ranking.ItemHistory`).
     """
 
     def __init__(self, *, metadata: GraphMetadata, task: TaskSpec, channels: int = 128, num_layers: int = 2,
                  aggr: str = "mean", use_sparse: bool = True, head_layers: int = 1,
-                 rank_channels: int | None = None, seed: int | None = None):
+                 rank_channels: int | None = None, seed: int | None = None,
+                 identity: dict[str, int] | None = None, item_type: str | None = None):
         super().__init__()
         if channels < 2 or channels % 2:
             raise EngineError(f"GNN channels must be even and at least 2, got {channels}")
         self.metadata = metadata
         self.task = task
         self._config = {"channels": channels, "num_layers": num_layers, "aggr": aggr, "use_sparse": use_sparse,
-                        "head_layers": head_layers, "rank_channels": rank_channels, "seed": seed}
+                        "head_layers": head_layers, "rank_channels": rank_channels, "seed": seed,
+                        "identity": dict(identity or {}), "item_type": item_type}
         node_types = metadata.node_types
+        unknown = set(identity or {}) - set(node_types)
+        if unknown:
+            raise EngineError(f"identity embeddings for unknown node types: {sorted(unknown)}")
+        self.identity = ModuleDict({
+            nt: torch.nn.Embedding(max(int(n), 1), channels) for nt, n in (identity or {}).items()})
         self.encoder = HeteroRowEncoder(metadata, channels)
         self.time_encoder = RelativeTimeEncoder(node_types, channels)
         self.gnn = HeteroGraphSAGE(node_types, metadata.edge_types, channels,
@@ -87,6 +102,8 @@ class RelationalGNN(torch.nn.Module):
             self.time_encoder.reset_parameters()
             self.gnn.reset_parameters()
             self.head.reset_parameters()
+            for emb in self.identity.values():
+                torch.nn.init.normal_(emb.weight, std=0.1)
 
     # -- embeddings ----------------------------------------------------------------------------
 
@@ -102,6 +119,11 @@ class RelationalGNN(torch.nn.Module):
         x_num = {nt: batch[nt].x_num for nt in node_types if "x_num" in batch[nt]}
         x_cat = {nt: batch[nt].x_cat for nt in node_types if "x_cat" in batch[nt]}
         x_dict = self.encoder(x_num, x_cat, num_nodes)
+        for nt, emb in self.identity.items():
+            if nt in x_dict and "identity" in batch[nt]:
+                ids = batch[nt].identity
+                known = (ids >= 0).unsqueeze(-1).to(x_dict[nt].dtype)
+                x_dict[nt] = x_dict[nt] + emb(ids.clamp(min=0)) * known
 
         seed_time = batch[seed_type].seed_time
         time_dict = {nt: batch[nt].time for nt in node_types if "time" in batch[nt]}
@@ -132,8 +154,22 @@ class RelationalGNN(torch.nn.Module):
         """
         h = self.embed_seeds(batch)
         if isinstance(self.head, LinkRankingHead):
-            return self.head(h, items)
+            return self.head(h, items, self.item_history(batch))
         return self.head(h)
+
+    def item_history(self, batch: Any) -> ItemHistory | None:
+        """Link ranking: (seed, item position, log1p(edges to the item)) for every item node a seed's
+        subgraph reached through its neighbours; None without ``item_type``/``task.item_history``."""
+        nt = self._config["item_type"]
+        if nt is None or not self.task.item_history or nt not in batch.node_types or "identity" not in batch[nt]:
+            return None
+        ids, seed = batch[nt].identity, batch[nt].batch
+        count = torch.zeros(ids.numel(), device=ids.device)
+        for et in batch.edge_types:
+            if et[0] == nt and "edge_index" in batch[et] and batch[et].edge_index.numel():
+                count += torch.bincount(batch[et].edge_index[0], minlength=ids.numel()).to(count.dtype)
+        keep = (ids >= 0) & (count > 0)
+        return ItemHistory(rows=seed[keep], items=ids[keep], values=torch.log1p(count[keep]))
 
     @torch.no_grad()
     def predict(self, batch: Any) -> Tensor:
@@ -147,7 +183,7 @@ class RelationalGNN(torch.nn.Module):
         """Link ranking: ``(scores [B, k], item indices [B, k])``, best first."""
         if not isinstance(self.head, LinkRankingHead):
             raise EngineError(f"rank() needs a link ranking task, this model predicts {self.task.task}")
-        return self.head.rank(self.embed_seeds(batch), k, items)
+        return self.head.rank(self.embed_seeds(batch), k, items, self.item_history(batch))
 
     # -- persistence ---------------------------------------------------------------------------
 
