@@ -65,6 +65,28 @@ class AnchorSchedule:
         return "\n".join(lines)
 
 
+MIN_HISTORY_ANCHORS = 12
+_APPROX_DAYS = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "weeks": 7, "months": 30.44, "years": 365.25}
+
+
+def _finer_stride(stride: tuple[float, str], horizon: tuple[float, str], start: datetime, end: datetime,
+                  notes: list[str]) -> tuple[float, str]:
+    """A long window over a short history leaves a handful of anchors (12-month spend over 4 years: 3).
+    Overlapping windows are standard practice there (RelBench steps many tasks by less than the
+    window), so step by whole days often enough to get ``MIN_HISTORY_ANCHORS``; splits still never
+    overlap (see build_schedule)."""
+    span_days = (end - start).total_seconds() / 86_400 - horizon[0] * _APPROX_DAYS[horizon[1]]
+    stride_days = stride[0] * _APPROX_DAYS[stride[1]]
+    if span_days <= 0 or span_days / stride_days + 1 >= MIN_HISTORY_ANCHORS:
+        return stride
+    finer = max(1.0, float(int(span_days / (MIN_HISTORY_ANCHORS - 1))))
+    if finer >= stride_days:
+        return stride
+    notes.append(f"the history holds few {describe(*stride)} steps, so anchors step every {finer:g} days "
+                 "(overlapping windows; WITH anchor_stride sets it)")
+    return (finer, "days")
+
+
 def _step(base: datetime, k: int, stride: tuple[float, str]) -> datetime:
     return shift_py(base, k * stride[0], stride[1])
 
@@ -95,6 +117,8 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
                      f"{data_start} .. {data_end}: no complete window fits")
     stride_days = opt.get("anchor_stride")
     stride = (float(stride_days), "days") if stride_days else (length, window.unit)
+    if not stride_days and not (opt.get("val_cutoff") or opt.get("test_cutoff")):
+        stride = _finer_stride(stride, horizon, data_start, min(prediction_time, data_end), notes)
     if stride[0] <= 0:
         raise PQLInputError("the target window has no length, so anchors cannot step through time")
     max_eval = int(opt.get("max_eval_anchors") or DEFAULT_MAX_EVAL_ANCHORS)
