@@ -92,7 +92,7 @@ def _step(base: datetime, k: int, stride: tuple[float, str]) -> datetime:
 
 
 def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime | None,
-                   static: bool = False, steps: int = 1) -> AnchorSchedule:
+                   static: bool = False, steps: int = 1, refine_stride: bool = True) -> AnchorSchedule:
     """The anchor schedule for ``bq`` over data spanning ``data_start .. data_end``.
 
     ``steps`` is the number of consecutive windows one label covers (FORECAST n TIMEFRAMES).
@@ -117,7 +117,9 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
                      f"{data_start} .. {data_end}: no complete window fits")
     stride_days = opt.get("anchor_stride")
     stride = (float(stride_days), "days") if stride_days else (length, window.unit)
-    if not stride_days and not (opt.get("val_cutoff") or opt.get("test_cutoff")):
+    refined = False
+    if refine_stride and not stride_days and not (opt.get("val_cutoff") or opt.get("test_cutoff")):
+        refined = True
         stride = _finer_stride(stride, horizon, data_start, min(prediction_time, data_end), notes)
     if stride[0] <= 0:
         raise PQLInputError("the target window has no length, so anchors cannot step through time")
@@ -176,6 +178,10 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
         val = rest[:n_eval]
         val_cutoff = min(val) if val else None
         train = [t for t in rest[n_eval:] if ends_by(t, val_cutoff or test_cutoff)]
+    if refined and not train and stride != (length, window.unit):
+        # overlapping windows need room for three non-overlapping splits; without it, keep the plain stride
+        return build_schedule(bq, data_start=data_start, data_end=data_end, static=static, steps=steps,
+                              refine_stride=False)
     if max_train is not None and len(train) > max_train:
         train = sorted(train)[-max_train:]
         notes.append(f"training anchors capped at the latest {max_train} (WITH max_anchors)")
