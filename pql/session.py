@@ -55,7 +55,7 @@ class Session:
     def db(self):
         """The `Database` pql sees (introspected on first use, again after INTO adds a table)."""
         if self._db is None:
-            from engine.schema.introspect import introspect
+            from engine.schema.introspection import introspect
 
             self._db = introspect(self.connector, overrides=self._overrides)
         return self._db
@@ -104,6 +104,24 @@ class Session:
 
         return training_table(self.con, self.db, self.bind(query))
 
+    def analyze_experiment(self, assignments: str, arm: str, outcome: str, *, covariate: str | None = None,
+                           control: str | None = None, unit: str | None = None, at: str | None = None,
+                           control_at: Any = None, alpha: float = 0.05, expected_split: Any = None):
+        """Analyse the randomized test recorded in table ``assignments`` (one row per unit, its ``arm``
+        and assignment time), the outcome a PQL expression per unit from its assignment time.
+
+            >>> s.analyze_experiment("email", "campaign", "COUNT(visit.*, 0, 14, days) > 0",
+            ...                      control="No E-Mail", covariate="customer.history")
+
+        Returns an `engine.experiments.pql_bridge.ExperimentReport` (``.render()``, ``.to_arrow()``,
+        ``.analysis``, ``.units``). A ``control`` arm absent from the table means every other unit.
+        """
+        from engine.experiments.pql_bridge import analyze_experiment_db
+
+        return analyze_experiment_db(self.con, self.db, assignments=assignments, arm=arm, outcome=outcome,
+                                     covariate=covariate, control=control, unit=unit, at=at,
+                                     control_at=control_at, alpha=alpha, expected_split=expected_split)
+
     def run(self, text: str) -> list[StatementResult]:
         """Run every statement of a script in order (DEFINEs, EXPLAINs, PREDICTs, EVALUATEs).
 
@@ -136,8 +154,8 @@ class Session:
         from engine.run import run
 
         result = run(bq, self.db, self.con, log=self.log, show_progress=self.show_progress)
-        if bq.into and result.predictions is not None:
-            self._write_into(bq, result.predictions)
+        if bq.into and result.predictions is not None:  # ALLOCATE writes its assignment
+            self._write_into(bq, result.table if result.allocation is not None else result.predictions)
         return StatementResult(statement=statement, bound=bq, table=result.table, summary=result.summary,
                                run=result)
 
@@ -154,7 +172,7 @@ class Session:
         defines = self.defines if defines is None else defines
         overrides = statement.option("schema")
         if overrides is not None:
-            from engine.schema.introspect import introspect
+            from engine.schema.introspection import introspect
 
             return bind(statement, introspect(self.connector, overrides=overrides), defines=defines)
         return bind(statement, self.db, defines=defines)

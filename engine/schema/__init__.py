@@ -14,7 +14,7 @@ import importlib
 from engine.schema.model import Column, Database, ForeignKey, SemanticType, Table, TimeSource
 
 _LAZY = {
-    "introspect": "engine.schema.introspect",
+    "introspect": "engine.schema.introspection",
     "SchemaOverrides": "engine.schema.overrides",
     "LinkSpec": "engine.schema.overrides",
 }

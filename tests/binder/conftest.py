@@ -2,7 +2,7 @@
 import duckdb
 import pytest
 
-from engine.schema.introspect import introspect
+from engine.schema.introspection import introspect
 
 SCHEMA = """
 create table tier(id int primary key, name varchar, threshold double);
