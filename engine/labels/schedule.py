@@ -69,8 +69,8 @@ MIN_HISTORY_ANCHORS = 12
 _APPROX_DAYS = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "weeks": 7, "months": 30.44, "years": 365.25}
 
 
-def _finer_stride(stride: tuple[float, str], horizon: tuple[float, str], start: datetime, end: datetime,
-                  notes: list[str]) -> tuple[float, str]:
+def _finer_stride(stride: tuple[float, str], horizon: tuple[float, str], start: datetime,
+                  end: datetime) -> tuple[float, str]:
     """A long window over a short history leaves a handful of anchors (12-month spend over 4 years: 3).
     Overlapping windows are standard practice there (RelBench steps many tasks by less than the
     window), so step by whole days often enough to get ``MIN_HISTORY_ANCHORS``; splits still never
@@ -82,8 +82,6 @@ def _finer_stride(stride: tuple[float, str], horizon: tuple[float, str], start: 
     finer = max(1.0, float(int(span_days / (MIN_HISTORY_ANCHORS - 1))))
     if finer >= stride_days:
         return stride
-    notes.append(f"the history holds few {describe(*stride)} steps, so anchors step every {finer:g} days "
-                 "(overlapping windows; WITH anchor_stride sets it)")
     return (finer, "days")
 
 
@@ -120,7 +118,7 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
     refined = False
     if refine_stride and not stride_days and not (opt.get("val_cutoff") or opt.get("test_cutoff")):
         refined = True
-        stride = _finer_stride(stride, horizon, data_start, min(prediction_time, data_end), notes)
+        stride = _finer_stride(stride, horizon, data_start, min(prediction_time, data_end))
     if stride[0] <= 0:
         raise PQLInputError("the target window has no length, so anchors cannot step through time")
     max_eval = int(opt.get("max_eval_anchors") or DEFAULT_MAX_EVAL_ANCHORS)
@@ -188,5 +186,6 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
     return AnchorSchedule(
         train=tuple(sorted(train)), val=tuple(sorted(val)), test=tuple(sorted(test)),
         prediction_time=prediction_time, val_cutoff=val_cutoff, test_cutoff=test_cutoff,
-        data_start=data_start, data_end=data_end, stride=describe(*stride), horizon=describe(*horizon),
+        data_start=data_start, data_end=data_end, stride=describe(*stride) + (" (overlapping windows: the history is short; WITH anchor_stride sets it)"
+                                     if refined and stride != (length, window.unit) else ""), horizon=describe(*horizon),
         notes=tuple(notes))

@@ -126,7 +126,7 @@ def test_train_table_exports_rows_splits_and_metadata(shop_db, tmp_path):
     assert all(counts.values())
     assert table.column_names == ["customer_id", "anchor_time", "label", "split"]
     metadata = pq.read_schema(out).metadata
-    assert b"anchors every 30 days" in metadata[b"pql.schedule"]
+    assert b"labels over the next 30 days" in metadata[b"pql.schedule"]
     assert result.stderr.startswith("warning: 1 of 40 customers")
 
 
