@@ -11,6 +11,7 @@ data and options, so the same query on unchanged data predicts without training.
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,8 @@ class RunResult:
     summary: str
     warnings: tuple[str, ...] = ()
     training: TrainingTable | None = field(default=None, repr=False)
+    #: ALLOCATE's plan (engine.allocation.pql_bridge.QueryAllocation); ``table`` is then its assignment
+    allocation: Any = None
 
 
 def trainer_class(family: str) -> type[Trainer]:
@@ -62,9 +65,15 @@ def trainer_class(family: str) -> type[Trainer]:
 
 
 def resolve_device(requested: str, families: list[str]) -> str:
-    if "gnn" not in families or requested == "cpu":
+    if "gnn" not in families:
         return "cpu"
     import torch
+
+    # Two OpenMP threads barely beat one on small machines and collapse when a core is busy; more
+    # threads pay off only on bigger hosts, where PQL_TORCH_THREADS raises it.
+    torch.set_num_threads(int(os.environ.get("PQL_TORCH_THREADS", "1")))
+    if requested == "cpu":
+        return "cpu"
 
     if requested == "cuda" and not torch.cuda.is_available():
         raise EngineError("WITH device = 'cuda' but no CUDA device is available; use 'auto' or 'cpu'")
@@ -145,6 +154,14 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         preds = trainer.predict(inputs, rows)
         predictions = result_table(bq, rows, preds, threshold=threshold, item_key=_item_key(db, bq))
         table = predictions
+    allocation = None
+    if bq.allocate is not None and predictions is not None:
+        from engine.allocation.pql_bridge import allocate_query
+
+        allocation = allocate_query(bq, db, con, predictions, seed=int(bq.option("seed", 0)))
+        for warning in allocation.warnings:
+            log(f"warning: {warning}")
+        table = allocation.assignment
     seconds = time.perf_counter() - started
     metric, _ = selection_metric(bq.task)
     val_value = metrics["val"].get(metric)
@@ -154,8 +171,12 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
                f"{'reused model' if reused else 'trained'} · {seconds:.1f}s")
     if len(candidates) > 1:
         summary += " · " + ", ".join(f"{f} {c['val'].get(metric, float('nan')):.4f}" for f, c in candidates.items())
+    if allocation is not None:
+        summary += "\n" + allocation.render()
+    warnings = tt.warnings + (allocation.warnings if allocation is not None else ())
     return RunResult(table=table, predictions=predictions, metrics=metrics, candidates=candidates, chosen=chosen,
-                     reused=reused, fingerprint=fp, summary=summary, warnings=tt.warnings, training=tt)
+                     reused=reused, fingerprint=fp, summary=summary, warnings=warnings, training=tt,
+                     allocation=allocation)
 
 
 def _mkdir(path: Path) -> Path:

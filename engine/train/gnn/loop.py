@@ -1,0 +1,136 @@
+"""The GNN training loop: seeded epochs over sampled seeds, validation after each, best weights kept.
+
+Each epoch draws ``settings.rows_per_epoch`` training rows (fresh seeded permutations), trains
+on them in batches with Adam, then scores validation with the task's selection metric
+(`engine.metrics.SELECTION`). The best epoch's ``state_dict`` is restored at the end; training stops
+after ``settings.patience`` epochs without improvement (unless ``WITH epochs`` fixed the count) or
+when the next epoch would not fit in the time budget.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from engine.metrics import better
+from engine.models.gnn import RelationalGNN
+from engine.train.gnn.context import GraphContext
+from engine.train.gnn.settings import GNNSettings
+from pql.bound import TaskType
+
+GRAD_CLIP = 1.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainSet:
+    """Training seeds with their encoded targets, all aligned (``[m]`` along the first axis)."""
+
+    nodes: np.ndarray  # int64 [m]
+    times: np.ndarray  # int64 [m]
+    y: torch.Tensor | None = None  # [m] / [m, K] / [m, S]
+    treatment: torch.Tensor | None = None  # int64 [m]
+    pos_offsets: np.ndarray | None = None  # int64 [m + 1], link ranking
+    pos_items: np.ndarray | None = None  # int64 [P]
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FitOutcome:
+    best_epoch: int  # 1-based; 0 when no epoch was scored
+    best_metric: float | None
+    epochs_run: int
+    seconds: float
+
+
+def _positives(train: TrainSet, idx: np.ndarray, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Link ranking: (batch row, item position) pairs of the batch's rows, ``[P]`` each."""
+    assert train.pos_offsets is not None and train.pos_items is not None
+    starts, ends = train.pos_offsets[idx], train.pos_offsets[idx + 1]
+    counts = ends - starts
+    rows = np.repeat(np.arange(len(idx)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    items = train.pos_items[np.repeat(starts, counts) + within]
+    return torch.from_numpy(rows).to(device), torch.from_numpy(items).to(device)
+
+
+def _epoch_order(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """``size`` training row positions: whole seeded permutations of ``[0, n)``, the last one cut."""
+    passes = [rng.permutation(n) for _ in range(-(-size // n))]
+    return np.concatenate(passes)[:size]
+
+
+def batch_loss(model: RelationalGNN, batch, idx: np.ndarray, train: TrainSet, device: str,
+               generator: torch.Generator) -> torch.Tensor:
+    """Training loss of one batch whose seeds are training rows ``idx``."""
+    if model.task.task is TaskType.LINK_RANKING:
+        rows, items = _positives(train, idx, device)
+        return model.head.loss(model.embed_seeds(batch), rows, items, generator=generator,
+                               history=model.item_history(batch))
+    index = torch.from_numpy(idx)
+    y = train.y[index].to(device)
+    treatment = train.treatment[index].to(device) if train.treatment is not None else None
+    return model.head.loss(model(batch), y, treatment=treatment)
+
+
+def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings: GNNSettings, *,
+              task: TaskType, metric: str, validate: Callable[[], float | None], device: str,
+              log: Callable[[str], None], show_progress: bool, time_budget: float | None) -> FitOutcome:
+    """Train ``model`` in place and leave it holding the best validation epoch's weights."""
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    rng = np.random.default_rng(settings.seed)
+    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    best_state, best_metric, best_epoch, stale = None, None, 0, 0
+    epochs_run = 0
+    per_epoch = settings.rows_per_epoch(len(train))
+    bar = tqdm(total=settings.epochs * -(-per_epoch // settings.batch_size), desc="gnn training", unit="batch",
+               file=sys.stderr, disable=not show_progress, leave=False)
+    try:
+        for epoch in range(1, settings.epochs + 1):
+            epoch_start = time.perf_counter()
+            order = _epoch_order(rng, len(train), per_epoch)
+            model.train()
+            total, count = 0.0, 0
+            for positions, batch in ctx.batches(train.nodes[order], train.times[order], device):
+                idx = order[positions]
+                loss = batch_loss(model, batch, idx, train, device, generator)
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
+                optimizer.step()
+                total += float(loss.detach()) * len(idx)
+                count += len(idx)
+                bar.update(1)
+            value = validate()
+            epochs_run = epoch
+            if best_state is None or better(task, value, best_metric):
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                best_metric, best_epoch, stale = value, epoch, 0
+            else:
+                stale += 1
+            seconds = time.perf_counter() - epoch_start
+            shown = "n/a" if value is None or np.isnan(value) else f"{value:.4f}"
+            log(f"gnn epoch {epoch}/{settings.epochs}: loss {total / max(count, 1):.4f} · val {metric} {shown} "
+                f"· {seconds:.1f}s")
+            bar.set_postfix(epoch=epoch, loss=f"{total / max(count, 1):.4f}", val=shown)
+            if not settings.fixed_epochs and stale >= settings.patience:
+                log(f"gnn: stopping early, no better validation {metric} for {stale} epochs")
+                break
+            elapsed = time.perf_counter() - started
+            if time_budget is not None and elapsed + elapsed / epoch > time_budget and epoch < settings.epochs:
+                log(f"gnn: stopping after {epoch} epochs to stay within the {time_budget:.0f}s time budget")
+                break
+    finally:
+        bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return FitOutcome(best_epoch=best_epoch, best_metric=best_metric, epochs_run=epochs_run,
+                      seconds=time.perf_counter() - started)

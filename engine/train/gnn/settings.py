@@ -1,0 +1,76 @@
+"""`GNNSettings`: the GNN trainer's hyper-parameters, from `WITH` options and the data's size.
+
+Defaults aim at about a minute on two CPU cores for 10k-50k training rows: 64 channels on CPU (128,
+RelBench's width, on CUDA; per-batch CPU time grows about 3x from 64 to 128), 2 layers,
+16 neighbours per edge type and hop, batches of 512 seeds, Adam at lr 0.005, at most
+``max_train_rows`` seeds per epoch (a fresh seeded sample each epoch, so huge tables stay bounded),
+at least ``min_train_rows`` (a small table is passed over several times, so that an epoch is
+enough optimizer steps for early stopping to judge), and about ``TARGET_SEED_VISITS`` seed visits
+in total (6 to 30 epochs) with early stopping on the validation metric. ``WITH epochs = n`` fixes
+the number of epochs (the best epoch's weights are still kept, but training does not stop early).
+
+Graphs differ widely in how many nodes one seed's subgraph holds (an order of magnitude between a
+customer with 16 orders and one with 16 invoices of 16 lines each), so epochs alone do not bound the
+time: without a caller's ``time_budget`` the loop stops at ``DEFAULT_TIME_BUDGET`` seconds (CPU) or
+``DEFAULT_CUDA_TIME_BUDGET`` (CUDA), keeping the best epoch so far.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from engine.train.base import TrainInputs
+
+TARGET_SEED_VISITS = 240_000
+MIN_EPOCHS, MAX_EPOCHS = 6, 30
+CPU_CHANNELS = 64
+DEFAULT_TIME_BUDGET, DEFAULT_CUDA_TIME_BUDGET = 300.0, 1800.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class GNNSettings:
+    channels: int = 128
+    layers: int = 2
+    aggr: str = "sum"  # RelBench's choice: sums let the model count a neighbourhood, means cannot
+    neighbors: int = 16
+    batch_size: int = 512
+    lr: float = 0.005
+    epochs: int = 10
+    fixed_epochs: bool = False  # WITH epochs = n: train all n epochs
+    patience: int = 3  # epochs without a better validation metric before stopping
+    max_train_rows: int = 20_000  # seeds per epoch, at most
+    min_train_rows: int = 4_096  # seeds per epoch, at least: small tables are passed over several times
+    max_val_rows: int = 10_000  # validation rows scored after each epoch
+    temporal_strategy: str = "last"  # the same neighbours in training and prediction
+    time_budget: float | None = None  # seconds of training, at most
+    seed: int = 0
+
+    @classmethod
+    def from_inputs(cls, inputs: TrainInputs, num_train_rows: int) -> "GNNSettings":
+        base = cls()
+        channels = int(inputs.option("channels", base.channels if inputs.device == "cuda" else CPU_CHANNELS))
+        per_epoch = base.rows_per_epoch(num_train_rows)
+        epochs = inputs.epochs if inputs.epochs is not None else inputs.option("epochs")
+        auto_epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_SEED_VISITS / per_epoch)))
+        return cls(channels=channels + channels % 2,  # the time encoder needs an even width
+                   layers=int(inputs.option("layers", base.layers)),
+                   neighbors=int(inputs.option("neighbors", base.neighbors)),
+                   batch_size=int(inputs.option("batch_size", base.batch_size)),
+                   lr=float(inputs.option("lr", base.lr)),
+                   epochs=int(epochs) if epochs is not None else auto_epochs,
+                   fixed_epochs=epochs is not None, seed=int(inputs.seed),
+                   time_budget=inputs.time_budget if inputs.time_budget is not None else (
+                       DEFAULT_CUDA_TIME_BUDGET if inputs.device == "cuda" else DEFAULT_TIME_BUDGET))
+
+    def rows_per_epoch(self, num_train_rows: int) -> int:
+        """Seeds one epoch trains on: every row, within [min_train_rows, max_train_rows]."""
+        return max(1, min(self.max_train_rows, max(num_train_rows, self.min_train_rows)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GNNSettings":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)

@@ -1,0 +1,249 @@
+"""The GNN family: RelBench's relational deep learning baseline behind the common `Trainer` contract.
+
+    graph (engine.graph, temporal sampler) ─▶ RelationalGNN (engine.models.gnn) ─▶ task head
+
+- seeds are (entity node, anchor seconds); a seed only sees rows at or before its anchor;
+- labels are encoded by `engine.train.gnn.targets.TargetCodec` (class lists, vocabulary, item keys,
+  log1p for heavy-tailed targets, label range), fitted on train;
+- training: `engine.train.gnn.loop`, early stopping on the task's selection metric on validation;
+- link ranking: entity embeddings scored against a learned table of every item row; item nodes also
+  carry a learned identity embedding so a customer's embedding can say *which* items it bought;
+- uplift: one shared encoder, an outcome head per arm (control = arm 0) and a propensity head
+  ``P(arm | features)``. The propensity head is always trained (it regularises the shared encoder, as
+  in Dragonnet) and after training its spread on validation is checked: a treatment that features
+  predict well was not randomised, and the log warns that the uplift may be confounded.
+
+Saved state (no pickle): ``gnn.json`` (settings, label codec, graph encoders and layout) and
+``model/config.json`` + ``model/weights.pt`` (tensors only, ``weights_only=True`` on load).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from engine.evaluate import score
+from engine.metrics import selection_metric
+from engine.train.base import Predictions, Trainer, TrainInputs
+from pql.bound import TaskType
+from pql.errors import EngineError
+
+if TYPE_CHECKING:  # torch-importing modules stay out of `import engine.train.gnn_trainer`
+    from engine.models.gnn import RelationalGNN
+    from engine.train.gnn.context import GraphContext
+    from engine.train.gnn.loop import TrainSet
+    from engine.train.gnn.settings import GNNSettings
+    from engine.train.gnn.targets import TargetCodec
+
+STATE_FILE = "gnn.json"
+MODEL_DIR = "model"
+FORMAT_VERSION = 1
+PROPENSITY_SPREAD_WARNING = 0.2  # p95 - p5 of P(treated) on validation
+
+
+class GNNTrainer(Trainer):
+    name = "gnn"
+
+    def __init__(self, *, model: RelationalGNN | None = None, context: GraphContext | None = None,
+                 codec: TargetCodec | None = None, settings: GNNSettings | None = None,
+                 graph_spec: dict[str, Any] | None = None):
+        self.model, self.context, self.codec, self.settings = model, context, codec, settings
+        self.graph_spec = graph_spec or {}
+
+    # -- training ------------------------------------------------------------------------------
+
+    def fit(self, inputs: TrainInputs) -> dict[str, float]:
+        import torch
+
+        from engine.models.gnn import GraphMetadata, RelationalGNN
+        from engine.train.gnn.context import GraphContext, cutoff_seconds, label_exclusions
+        from engine.train.gnn.loop import fit_model
+        from engine.train.gnn.settings import GNNSettings
+        from engine.train.gnn.targets import TargetCodec
+
+        bq, tt = inputs.bq, inputs.tt
+        started = time.perf_counter()
+        train_rows = tt.split("train")
+        settings = GNNSettings.from_inputs(inputs, train_rows.num_rows)
+        graph_spec = {"entity": bq.entity.table, "entity_key": list(bq.entity.key),
+                      "tables": list(bq.using) or None, "exclude": label_exclusions(tt.label_columns)}
+        context = GraphContext.build(inputs.con, inputs.db, entity=bq.entity.table, entity_key=bq.entity.key,
+                                     tables=graph_spec["tables"], settings=settings, exclude=graph_spec["exclude"],
+                                     fit_cutoff=cutoff_seconds(tt.schedule.val_cutoff))
+        for note in context.graph.notes:
+            inputs.log(f"gnn graph: {note}")
+        item_table = self._item_table(inputs) if bq.task is TaskType.LINK_RANKING else None
+        codec = TargetCodec.fit(bq, train_rows, item_keys=context.node_keys(item_table) if item_table else ())
+        if codec.log_target:
+            inputs.log("gnn: the target is heavy-tailed; training on log1p(target) with an L1 loss")
+        identity: dict[str, int] = {}
+        if item_table:
+            context = context.with_identity(item_table, codec.items)
+            identity = {item_table: len(codec.items)}
+        train = self._train_set(inputs, context, codec, train_rows)
+        if len(train) == 0:
+            raise EngineError("no training rows the GNN can use (no entity in the graph with a label)")
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(settings.seed)
+            model = RelationalGNN(metadata=GraphMetadata.from_graph_meta(context.graph.meta, bq.entity.table),
+                                  task=codec.spec(), channels=settings.channels, num_layers=settings.layers,
+                                  aggr=settings.aggr, seed=settings.seed, identity=identity,
+                                  item_type=item_table).to(inputs.device)
+            self.model, self.context, self.codec, self.settings = model, context, codec, settings
+            self.graph_spec = graph_spec
+            metric, _ = selection_metric(bq.task)
+            val = tt.split("val")
+            early = _sample_rows(val, settings.max_val_rows, settings.seed)
+            inputs.log(f"gnn: {len(train):,} training rows ({settings.rows_per_epoch(len(train)):,} per epoch), "
+                       f"up to {settings.epochs} epochs, {settings.channels} channels, {settings.layers} layers, "
+                       f"{settings.neighbors} neighbours, device {inputs.device}")
+
+            def validate() -> float | None:
+                if early.num_rows == 0:
+                    return None
+                return score(bq, early, self.predict(inputs, _row_keys(bq, early))).get(metric)
+
+            outcome = fit_model(model, context, train, settings, task=bq.task, metric=metric, validate=validate,
+                                device=inputs.device, log=inputs.log, show_progress=inputs.show_progress,
+                                time_budget=settings.time_budget)
+        metrics = score(bq, val, self.predict(inputs, _row_keys(bq, val))) if val.num_rows else {}
+        if bq.task is TaskType.UPLIFT and val.num_rows:
+            self._check_propensity(inputs, val)
+        inputs.log(f"gnn: best epoch {outcome.best_epoch} of {outcome.epochs_run}; "
+                   f"trained in {time.perf_counter() - started:.1f}s")
+        return metrics
+
+    @staticmethod
+    def _item_table(inputs: TrainInputs) -> str:
+        if not inputs.bq.item_table:
+            raise EngineError("this link ranking query names no item table")
+        return inputs.bq.item_table
+
+    @staticmethod
+    def _train_set(inputs: TrainInputs, context: GraphContext, codec: TargetCodec, rows: pa.Table) -> TrainSet:
+        import torch
+
+        from engine.train.gnn.loop import TrainSet
+
+        seeds = context.seeds(rows)
+        if seeds.missing:
+            inputs.log(f"warning: gnn: {seeds.missing} training rows name a {context.entity} key that is not in "
+                       "the graph; they are left out")
+        targets = codec.encode(rows.take(pa.array(seeds.rows)))
+        keep = np.flatnonzero(targets.keep)
+        dropped = len(seeds.rows) - len(keep)
+        if dropped and codec.task is not TaskType.LINK_RANKING:  # ranking rows without items are expected
+            inputs.log(f"gnn: {dropped} training rows have no usable label and are left out")
+        pos_offsets = pos_items = None
+        if targets.pos_offsets is not None and targets.pos_items is not None:
+            counts = np.diff(targets.pos_offsets)[keep]
+            pos_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            starts = targets.pos_offsets[keep]
+            pos_items = np.concatenate([targets.pos_items[s:s + c] for s, c in zip(starts, counts)]
+                                       or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        y = torch.from_numpy(targets.y[keep]) if targets.y is not None else None
+        treatment = torch.from_numpy(targets.treatment[keep]) if targets.treatment is not None else None
+        return TrainSet(nodes=seeds.nodes[keep], times=seeds.times[keep], y=y, treatment=treatment,
+                        pos_offsets=pos_offsets, pos_items=pos_items)
+
+    def _check_propensity(self, inputs: TrainInputs, val: pa.Table) -> None:
+        from engine.train.gnn.inference import placed_seeds, propensities
+
+        sample = _sample_rows(val, self.settings.max_val_rows, self.settings.seed)
+        p_treated = 1.0 - propensities(self.model, self.context, placed_seeds(self.context, sample),
+                                       inputs.device)[:, 0]
+        if len(p_treated) == 0:
+            return
+        low, high = np.quantile(p_treated, [0.05, 0.95])
+        inputs.log(f"gnn: propensity P(treated) on validation spans {low:.2f} .. {high:.2f} (5th-95th pct)")
+        if high - low > PROPENSITY_SPREAD_WARNING:
+            inputs.log("warning: gnn: the features predict who was treated (propensity spread "
+                       f"{high - low:.2f}); the treatment looks non-randomised and the uplift may be confounded")
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def predict(self, inputs: TrainInputs, rows: pa.Table) -> Predictions:
+        if self.model is None or self.context is None or self.codec is None:
+            raise EngineError("the GNN must be fitted or loaded before it predicts")
+        from engine.train.gnn.inference import predict_rows
+
+        return predict_rows(self.model, self.context, self.codec, rows, inputs.device)
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        if self.model is None or self.context is None:
+            raise EngineError("nothing to save: the GNN was never fitted")
+        from engine.models.gnn import save_model
+
+        directory = Path(directory)
+        state = {"format": FORMAT_VERSION, "settings": self.settings.to_dict(), "codec": self.codec.to_dict(),
+                 "graph": {**self.graph_spec, "meta": self.context.graph.meta.to_dict(),
+                           "encoders": {t: e.to_dict() for t, e in self.context.graph.encoders.items()}}}
+        try:
+            text = json.dumps(state, indent=1)
+        except (TypeError, ValueError) as e:
+            raise EngineError(f"cannot save the GNN: a class or item key is not JSON-serialisable ({e})") from e
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / STATE_FILE).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise EngineError(f"cannot save the GNN to {directory}: {e}") from e
+        save_model(self.model, directory / MODEL_DIR)
+
+    @classmethod
+    def load(cls, directory: Path, inputs: TrainInputs) -> "GNNTrainer":
+        from engine.graph import GraphMeta, TableEncoder
+        from engine.models.gnn import load_model
+        from engine.train.gnn.context import GraphContext
+        from engine.train.gnn.settings import GNNSettings
+        from engine.train.gnn.targets import TargetCodec
+
+        path = Path(directory) / STATE_FILE
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise EngineError(f"cannot read the saved GNN {path}: {e}") from e
+        if state.get("format") != FORMAT_VERSION:
+            raise EngineError(f"{path} is GNN format {state.get('format')}, this pql reads {FORMAT_VERSION}; retrain")
+        settings = GNNSettings.from_dict(state["settings"])
+        codec = TargetCodec.from_dict(state["codec"])
+        graph = state["graph"]
+        encoders = {t: TableEncoder.from_dict(e) for t, e in graph["encoders"].items()}
+        context = GraphContext.build(inputs.con, inputs.db, entity=graph["entity"], entity_key=graph["entity_key"],
+                                     tables=graph["tables"], settings=settings, exclude=graph["exclude"],
+                                     encoders=encoders)
+        _check_layout(GraphMeta.from_dict(graph["meta"]), context.graph.meta)
+        if codec.task is TaskType.LINK_RANKING:
+            context = context.with_identity(cls._item_table(inputs), codec.items)
+        model = load_model(Path(directory) / MODEL_DIR, map_location=inputs.device)
+        return cls(model=model, context=context, codec=codec, settings=settings,
+                   graph_spec={k: graph[k] for k in ("entity", "entity_key", "tables", "exclude")})
+
+
+def _row_keys(bq, rows: pa.Table) -> pa.Table:
+    return rows.select([*bq.entity.key, "anchor_time"])
+
+
+def _sample_rows(rows: pa.Table, limit: int, seed: int) -> pa.Table:
+    """At most ``limit`` rows, a seeded random subset kept in table order."""
+    if rows.num_rows <= limit:
+        return rows
+    keep = np.sort(np.random.default_rng(seed).choice(rows.num_rows, size=limit, replace=False))
+    return rows.take(pa.array(keep))
+
+
+def _check_layout(saved, current) -> None:
+    """The rebuilt graph must have the saved feature layout and edge types (node counts may differ)."""
+    def layout(meta):
+        return ({nt.name: (nt.numerical_features, nt.categorical_features, nt.categorical_cardinalities)
+                 for nt in meta.node_types}, tuple(meta.edge_types))
+
+    if layout(saved) != layout(current):
+        raise EngineError("the database's tables no longer match the saved GNN's graph (columns, types or keys "
+                          "changed); WITH retrain = true trains a new model")

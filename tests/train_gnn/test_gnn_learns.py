@@ -1,0 +1,92 @@
+"""The GNN learns each task's planted signal, clearly beating a trivial baseline on held-out rows."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from engine.evaluate import score
+from engine.metrics import multiclass_metrics, ranking_metrics, regression_metrics
+from pql.bound import TaskType
+from tests.train_gnn.conftest import CUSTOMER, FAST, row_keys
+
+BUYS = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER} {FAST}"
+SPEND = f"PREDICT SUM(orders.amount, 0, 30, days) {CUSTOMER} {FAST}"
+CHANNEL = f"PREDICT FIRST(orders.channel, 0, 30, days) {CUSTOMER} {FAST}"
+NEXT = f"PREDICT LIST_DISTINCT(orders.product_id, 0, 30, days) RANK TOP 5 {CUSTOMER} {FAST}"
+CHANNELS = f"PREDICT LIST_DISTINCT(orders.channel, 0, 30, days) {CUSTOMER} {FAST}"
+WEEKLY = f"PREDICT SUM(orders.amount, 0, 30, days) FORECAST 2 TIMEFRAMES {CUSTOMER} {FAST}"
+MAILED = (f"PREDICT COUNT(orders.*, 0, 14, days) > 0 {CUSTOMER} ASSUMING COUNT(mails.*, 0, 7, days) > 0 "
+          f"{FAST}")
+
+
+def _test_scores(fitted, query):
+    inputs, trainer, val = fitted(query)
+    test, rows = row_keys(inputs, "test")
+    preds = trainer.predict(inputs, rows)
+    return inputs, test, preds, val
+
+
+def _train_labels(inputs):
+    return inputs.tt.split("train").column("label").to_pylist()
+
+
+def test_binary_ranks_buyers_well_above_chance(fitted):
+    _, test, preds, val = _test_scores(fitted, BUYS)
+    assert preds.task is TaskType.BINARY and preds.scores.shape == (test.num_rows,)
+    assert ((preds.scores >= 0) & (preds.scores <= 1)).all()
+    inputs = fitted(BUYS)[0]
+    assert val["auroc"] > 0.7 and score(inputs.bq, test, preds)["auroc"] > 0.7  # a constant scores 0.5
+
+
+def test_regression_beats_the_train_median(fitted):
+    inputs, test, preds, _ = _test_scores(fitted, SPEND)
+    y = np.array(test.column("label").to_pylist(), dtype=float)
+    median = np.median(np.array(_train_labels(inputs), dtype=float))
+    constant = regression_metrics(y, np.full_like(y, median))["mae"]
+    model = regression_metrics(y, preds.scores)["mae"]
+    assert model < 0.85 * constant
+    low, high = inputs.tt.split("train").column("label").to_numpy().min(), max(_train_labels(inputs))
+    assert preds.scores.min() >= low and preds.scores.max() <= high  # clamped to the train range
+
+
+def test_multiclass_beats_the_majority_class(fitted):
+    inputs, test, preds, _ = _test_scores(fitted, CHANNEL)
+    assert preds.scores.shape == (test.num_rows, 3) and set(preds.classes) == {"web", "store", "app"}
+    np.testing.assert_allclose(preds.scores.sum(axis=1), 1.0, rtol=1e-5)
+    y = test.column("label").to_pylist()
+    majority = Counter(v for v in _train_labels(inputs) if v is not None).most_common(1)[0][0]
+    constant = np.array([[1.0 if c == majority else 0.0 for c in preds.classes]] * len(y))
+    assert (multiclass_metrics(y, preds.scores, preds.classes)["accuracy"]
+            > multiclass_metrics(y, constant, preds.classes)["accuracy"] + 0.2)
+
+
+def test_link_ranking_beats_global_popularity(fitted):
+    inputs, test, preds, val = _test_scores(fitted, NEXT)
+    assert preds.items.shape == (test.num_rows, 5) and preds.scores.shape == (test.num_rows, 5)
+    assert (np.diff(preds.scores, axis=1) <= 1e-6).all()  # best first
+    assert set(np.unique(preds.items)) <= set(range(24))  # product keys, not node positions
+    popular = [item for item, _ in Counter(i for row in _train_labels(inputs) for i in row or ()).most_common(5)]
+    truth = test.column("label").to_pylist()
+    baseline = ranking_metrics(truth, np.array([popular] * len(truth), dtype=object), 5)["map"]
+    assert ranking_metrics(truth, preds.items, 5)["map"] > baseline + 0.15
+    assert val["map"] > baseline
+
+
+def test_multilabel_and_forecasting_produce_their_layouts(fitted):
+    inputs, test, preds, val = _test_scores(fitted, CHANNELS)
+    assert preds.scores.shape == (test.num_rows, len(preds.classes)) and set(preds.classes) <= {"web", "store", "app"}
+    assert val["macro_auroc"] > 0.7
+    inputs, test, preds, val = _test_scores(fitted, WEEKLY)
+    assert preds.scores.shape == (test.num_rows, 2) and np.isfinite(preds.scores).all()
+    assert "mae" in val
+
+
+def test_uplift_finds_the_responsive_segment(fitted, session):
+    inputs, test, preds, val = _test_scores(fitted, MAILED)
+    assert preds.classes == ("control", "treated") and preds.scores.shape == (test.num_rows, 2)
+    assert "qini" in val
+    segment = dict(session.con.sql("SELECT customer_id, segment FROM customers").fetchall())
+    uplift = preds.scores[:, 1] - preds.scores[:, 0]
+    responsive = np.array([segment[c] == "responsive" for c in test.column("customer_id").to_pylist()])
+    assert uplift[responsive].mean() > uplift[~responsive].mean()

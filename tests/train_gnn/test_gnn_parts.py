@@ -1,0 +1,112 @@
+"""The GNN trainer's small parts: label codec, settings, anchor seconds (no training)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from engine.train.gnn.context import anchor_seconds
+from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, TARGET_SEED_VISITS,
+                                        GNNSettings)
+from engine.train.gnn.targets import MAX_LABELS, TargetCodec
+from pql.bound import TaskType
+from pql.errors import EngineError
+
+
+def _bq(task: TaskType, **kw):
+    fields = {"task": task, "outcome_task": None, "treatment_arms": (), "rank_top": None, "item_table": None,
+              "forecast": None}
+    return SimpleNamespace(**{**fields, **kw})
+
+
+def _rows(labels, **columns) -> pa.Table:
+    return pa.table({"label": labels, **columns})
+
+
+def _roundtrip(codec: TargetCodec) -> TargetCodec:
+    return TargetCodec.from_dict(json.loads(json.dumps(codec.to_dict())))
+
+
+def test_heavy_tailed_non_negative_targets_train_on_log1p_and_keep_their_range():
+    heavy = np.random.default_rng(0).lognormal(0, 2, size=500).tolist()
+    codec = TargetCodec.fit(_bq(TaskType.REGRESSION), _rows(heavy))
+    assert codec.log_target and codec.label_range == (min(heavy), max(heavy))
+    assert codec.spec().log_target and codec.spec().label_range == codec.label_range
+    symmetric = np.random.default_rng(0).normal(0, 1, size=500).tolist()
+    assert not TargetCodec.fit(_bq(TaskType.REGRESSION), _rows(symmetric)).log_target
+    assert _roundtrip(codec) == codec
+    encoded = codec.encode(_rows([1.0, None, 3.0]))
+    assert encoded.keep.tolist() == [True, False, True]
+
+
+def test_multiclass_classes_come_from_train_and_unseen_classes_are_dropped():
+    codec = TargetCodec.fit(_bq(TaskType.MULTICLASS), _rows(["b", "a", "b", None, "c", "b"]))
+    assert codec.classes == ("b", "a", "c")  # by frequency, ties by value
+    encoded = codec.encode(_rows(["a", "zzz", None, "c"]))
+    assert encoded.y.tolist() == [1, -1, -1, 2] and encoded.keep.tolist() == [True, False, False, True]
+    with pytest.raises(EngineError, match="distinct class"):
+        TargetCodec.fit(_bq(TaskType.MULTICLASS), _rows(["a", "a"]))
+
+
+def test_multilabel_vocabulary_is_capped_and_multi_hot():
+    many = [[f"x{i}", "common"] for i in range(MAX_LABELS + 10)]
+    codec = TargetCodec.fit(_bq(TaskType.MULTILABEL), _rows(many))
+    assert len(codec.classes) == MAX_LABELS and codec.classes[0] == "common"
+    y = codec.encode(_rows([["common"], [], None])).y
+    assert y.shape == (3, MAX_LABELS) and y[0, 0] == 1 and y.sum() == 1
+
+
+def test_link_ranking_positives_are_item_positions_in_csr_form():
+    codec = TargetCodec.fit(_bq(TaskType.LINK_RANKING, rank_top=2, item_table="products"), _rows([[10]]),
+                            item_keys=[30, 10, 20])
+    t = codec.encode(_rows([[20, 10, 99], [], None, [30]]))
+    assert t.pos_offsets.tolist() == [0, 2, 2, 2, 3] and t.pos_items.tolist() == [1, 2, 0]
+    assert t.keep.tolist() == [True, False, False, True]
+    assert codec.spec().num_items == 3 and codec.spec().item_history and _roundtrip(codec) == codec
+
+
+def test_uplift_arms_put_control_first_and_read_the_treatment():
+    bq = _bq(TaskType.UPLIFT, outcome_task=TaskType.BINARY, treatment_arms=("email", "sms"))
+    rows = _rows([True, False, True], treatment=["sms", None, "email"])
+    codec = TargetCodec.fit(bq, rows)
+    assert codec.classes == ("control", "email", "sms") and codec.spec().num_arms == 3
+    assert codec.encode(rows).treatment.tolist() == [2, 0, 1]
+    plain = TargetCodec.fit(_bq(TaskType.UPLIFT, outcome_task=TaskType.BINARY), _rows([True], treatment=[True]))
+    assert plain.classes == ("control", "treated")
+
+
+def test_forecast_labels_are_one_column_per_step():
+    codec = TargetCodec.fit(_bq(TaskType.FORECASTING, forecast=3), _rows([[1.0, 2.0, 3.0]]))
+    y = codec.encode(_rows([[1.0, None, 3.0], [None, None, None]])).y
+    assert y.shape == (2, 3) and np.isnan(y[0, 1]) and codec.encode(_rows([[None, None, None]])).keep.tolist() == [False]
+
+
+def _inputs(epochs=None, device="cpu", time_budget=None, **options):
+    return SimpleNamespace(epochs=epochs, seed=3, device=device, time_budget=time_budget,
+                           option=lambda name, default=None: options.get(name, default))
+
+
+def test_epochs_follow_the_data_size_unless_the_query_fixes_them():
+    small, large = GNNSettings.from_inputs(_inputs(), 500), GNNSettings.from_inputs(_inputs(), 5_000_000)
+    assert small.epochs == min(MAX_EPOCHS, -(-TARGET_SEED_VISITS // small.min_train_rows)) and not small.fixed_epochs
+    assert MIN_EPOCHS <= large.epochs < small.epochs  # bigger epochs, fewer of them
+    assert (large.epochs - 1) * large.max_train_rows < TARGET_SEED_VISITS <= large.epochs * large.max_train_rows
+    assert small.channels == CPU_CHANNELS and GNNSettings.from_inputs(_inputs(device="cuda"), 500).channels == 128
+    assert small.rows_per_epoch(500) == small.min_train_rows and large.rows_per_epoch(5_000_000) == large.max_train_rows
+    fixed = GNNSettings.from_inputs(_inputs(epochs=2, channels=33, neighbors=5), 500)
+    assert fixed.epochs == 2 and fixed.fixed_epochs and fixed.channels == 34 and fixed.neighbors == 5 and fixed.seed == 3
+    assert GNNSettings.from_dict(json.loads(json.dumps(fixed.to_dict()))) == fixed
+    assert fixed.time_budget == DEFAULT_TIME_BUDGET and GNNSettings.from_inputs(_inputs(time_budget=9), 1).time_budget == 9
+
+
+def test_anchor_seconds_match_the_graphs_epoch_seconds():
+    naive = pa.array([datetime(2024, 1, 1, 0, 0, 1)], pa.timestamp("us"))
+    aware = pa.array([datetime(2024, 1, 1, 1, 0, 1, tzinfo=timezone.utc)], pa.timestamp("ms", tz="UTC"))
+    assert anchor_seconds(naive).tolist() == [1_704_067_201]
+    assert anchor_seconds(aware).tolist() == [1_704_070_801]
+    with pytest.raises(EngineError, match="no anchor_time"):
+        anchor_seconds(pa.array([None], pa.timestamp("us")))
