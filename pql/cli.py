@@ -115,6 +115,42 @@ def train_table_command(query: str, db: str, output: str) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
+@main.command("experiment")
+@DB_OPTION
+@click.option("--assignments", required=True, metavar="TABLE",
+              help="Table with one row per unit: the unit (or a foreign key to it), its arm, when it was assigned.")
+@click.option("--arm", required=True, metavar="COLUMN", help="Column of TABLE naming each unit's arm.")
+@click.option("--outcome", required=True, metavar="PQL",
+              help="Outcome per unit from its assignment time, e.g. \"COUNT(visit.*, 0, 14, days) > 0\".")
+@click.option("--covariate", default=None, metavar="PQL",
+              help="Pre-period value for CUPED, e.g. \"SUM(purchase.amount, -90, 0, days)\" or a unit column.")
+@click.option("--control", default=None, metavar="ARM",
+              help="The control arm (default: one called control/holdout/…); an arm not in TABLE means every "
+                   "unit without a row.")
+@click.option("--unit", default=None, metavar="TABLE", help="The unit table, when TABLE references several.")
+@click.option("--at", default=None, metavar="COLUMN", help="Assignment-time column (default: TABLE's time column).")
+@click.option("--control-at", default=None, metavar="TIME",
+              help="When the control units without a row were assigned (default: the one shared send time).")
+@click.option("--alpha", default=0.05, show_default=True, type=float, help="1 - confidence level.")
+@OUTPUT_OPTION
+@friendly
+def experiment_command(db: str, assignments: str, arm: str, outcome: str, covariate: str | None,
+                       control: str | None, unit: str | None, at: str | None, control_at: str | None,
+                       alpha: float, output: str | None) -> None:
+    """Analyse a randomized experiment recorded in DB: per-arm rates, lifts, p-values, SRM, CUPED."""
+    from pql.display import check_output, write_table
+    from pql.session import connect
+
+    if output is not None:
+        check_output(output)
+    with connect(db) as session:
+        report = session.analyze_experiment(assignments, arm, outcome, covariate=covariate, control=control,
+                                            unit=unit, at=at, control_at=control_at, alpha=alpha)
+    click.echo(report.render())
+    if output is not None:
+        click.echo(f"wrote {write_table(report.to_arrow(), output)}", err=True)
+
+
 @main.command("models")
 @click.option("--remove", default=None, metavar="FINGERPRINT", help="Delete one saved model.")
 @friendly

@@ -36,6 +36,9 @@ class AllocationProblem:
     max_per: int  # >= 1
     arms: tuple[str, ...]
     entity_ids: np.ndarray | None = None  # [n], labels carried into the result
+    #: False when value and cost are in different units (an uplift in purchases, a cost in money): the
+    #: objective is then the value alone and cost only limits the budget
+    charge_cost: bool = True
 
     @property
     def n_entities(self) -> int:
@@ -47,8 +50,8 @@ class AllocationProblem:
 
     @property
     def net(self) -> np.ndarray:
-        """value - cost, [n, A]."""
-        return self.value - self.cost
+        """The objective per pair, [n, A]: value - cost (value alone when cost is not charged)."""
+        return self.value - self.cost if self.charge_cost else self.value
 
     @property
     def candidates(self) -> np.ndarray:
@@ -71,6 +74,7 @@ class AllocationProblem:
         max_per: int = 1,
         arms: Sequence[str] | None = None,
         entity_ids=None,
+        charge_cost: bool = True,
     ) -> AllocationProblem:
         """Check and normalise user inputs; every problem is a :class:`PQLInputError` naming the fix.
 
@@ -100,6 +104,7 @@ class AllocationProblem:
             max_per=int(max_per),
             arms=arm_names,
             entity_ids=ids,
+            charge_cost=bool(charge_cost),
         )
 
 

@@ -30,17 +30,18 @@ class PolicyOutcome:
     def of(cls, name: str, problem: AllocationProblem, chosen: np.ndarray) -> PolicyOutcome:
         cost = float(problem.cost[chosen].sum())
         value = float(problem.value[chosen].sum())
+        net = float(problem.net[chosen].sum())
         return cls(name=name, n_assigned=int(chosen.sum()), total_cost=cost,
-                   expected_incremental_value=value, net_value=value - cost, roi=_roi(value - cost, cost))
+                   expected_incremental_value=value, net_value=net, roi=_roi(net, cost))
 
     @classmethod
     def mean(cls, name: str, outcomes: list[PolicyOutcome]) -> PolicyOutcome:
         def avg(field: str) -> float:
             return float(np.mean([getattr(o, field) for o in outcomes]))
 
-        cost, value = avg("total_cost"), avg("expected_incremental_value")
+        cost, value, net = avg("total_cost"), avg("expected_incremental_value"), avg("net_value")
         return cls(name=name, n_assigned=avg("n_assigned"), total_cost=cost, expected_incremental_value=value,
-                   net_value=value - cost, roi=_roi(value - cost, cost))
+                   net_value=net, roi=_roi(net, cost))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,5 +110,5 @@ def assignment_table(problem: AllocationProblem, chosen: np.ndarray) -> pa.Table
     columns["arm_index"] = pa.array(arm, type=pa.int32())
     columns["expected_incremental_value"] = pa.array(value, type=pa.float64())
     columns["cost"] = pa.array(cost, type=pa.float64())
-    columns["net_value"] = pa.array(value - cost, type=pa.float64())
+    columns["net_value"] = pa.array(problem.net[entity, arm], type=pa.float64())
     return pa.table(columns)

@@ -32,6 +32,7 @@ def allocate(
     exact_max_variables: int = 20_000,
     seed: int = 0,
     baseline_draws: int = 5,
+    charge_cost: bool = True,
 ) -> AllocationResult:
     """Assign arms to entities to maximise expected incremental value minus cost within the budget.
 
@@ -47,13 +48,15 @@ def allocate(
             ``exact_max_variables`` pairs are left free.
         time_limit: seconds for the HiGHS solve; a timed-out solve keeps the best plan found.
         seed, baseline_draws: the random baselines are the mean over this many seeded draws.
+        charge_cost: False when value and cost are in different units: maximise the value alone, with
+            cost only limiting the budget (``net_value`` then equals the value).
 
     See ``problem.py`` for the objective and why non-positive net pairs are never assigned.
     """
     if method not in METHODS:
         raise PQLInputError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     problem = AllocationProblem.build(value, cost, budget=budget, capacity=capacity, max_per=max_per,
-                                      arms=arms, entity_ids=entity_ids)
+                                      arms=arms, entity_ids=entity_ids, charge_cost=charge_cost)
     return solve(problem, method=method, time_limit=time_limit, exact_max_variables=exact_max_variables,
                  seed=seed, baseline_draws=baseline_draws)
 

@@ -7,7 +7,7 @@ from typing import Any
 from engine.schema.model import Database, SemanticType, Table
 from pql import ast
 from pql.binder.context import BindContext, Unresolved
-from pql.binder.expressions import ExpressionBinder
+from pql.binder.expressions import ExpressionBinder, is_numeric_column
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS, infer_task
 from pql.binder.templates import Expansion, TemplateError, expand, template_names
@@ -66,12 +66,14 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
     if task == TaskType.UPLIFT:
         outcome_task = TaskType.BINARY if _is_condition(target) else TaskType.REGRESSION
     using = _graph_tables(ctx, db, table, using_names, (target, where, assuming))
+    allocate = _bind_allocate(ctx, stmt.allocate, table, task=task, arms=_treatment_arms(assuming))
+    ctx.raise_if_errors()
     return BoundQuery(
         text=stmt.source or str(stmt), mode=stmt.mode, task=task, entity=bound_entity, target=target,
         where=where, assuming=assuming, treatment_arms=_treatment_arms(assuming), outcome_task=outcome_task,
         rank_top=stmt.rank_top or extra.get("rank_top"),
         item_table=item_table if task == TaskType.LINK_RANKING else None, classify=stmt.classify,
-        forecast=stmt.forecast, allocate=_bind_allocate(stmt.allocate), using=using, options=options,
+        forecast=stmt.forecast, allocate=allocate, using=using, options=options,
         into=stmt.into, into_replace=stmt.into_replace, expansion=expansion, notes=tuple(ctx.notes),
         span=stmt.span)
 
@@ -194,24 +196,83 @@ def _bind_options(ctx: BindContext, options: tuple[ast.Option, ...]) -> tuple[tu
     return tuple(out.items())
 
 
-def _bind_allocate(node: ast.Allocate | None) -> BoundAllocate | None:
+def _bind_allocate(ctx: BindContext, node: ast.Allocate | None, entity: Table, *, task: TaskType,
+                   arms: tuple[str, ...]) -> BoundAllocate | None:
+    """ALLOCATE needs an uplift model; its arms, columns and MAX … PER must fit the query."""
     if node is None:
         return None
+    if task != TaskType.UPLIFT:
+        ctx.error("ALLOCATE chooses who gets a treatment, so it needs ASSUMING <treatment condition>",
+                  ctx.at(node.span, "ALLOCATE"), hint="add e.g. ASSUMING COUNT(targeted.*, 0, 7, days) > 0 "
+                  "before ALLOCATE")
+        return None
+    arm_names = arms or ("treated",)  # a yes/no treatment has one arm
     cost: Any = None
     if isinstance(node.cost, ast.ColumnRef):
-        cost = f"{node.cost.table}.{node.cost.column}"
+        cost = _allocate_column(ctx, node.cost, entity, "COST")
     elif isinstance(node.cost, ast.Literal):
         cost = float(node.cost.value)
     elif isinstance(node.cost, tuple):
         cost = tuple((c.arm, float(c.cost)) for c in node.cost)
+        for c in node.cost:
+            _check_arm(ctx, c.arm, c.span, arm_names, "COST")
+        missing = [a for a in arm_names if a not in {c.arm for c in node.cost}]
+        if missing:
+            ctx.error(f"COST gives no cost for arm(s) {', '.join(repr(a) for a in missing)}",
+                      ctx.at(node.span, "COST"), hint="give every arm a cost: COST (" +
+                      ", ".join(f"{a}: …" for a in arm_names) + ")")
     value: Any = None
     if isinstance(node.value, ast.ColumnRef):
-        value = f"{node.value.table}.{node.value.column}"
+        value = _allocate_column(ctx, node.value, entity, "VALUE")
     elif isinstance(node.value, ast.Literal):
         value = float(node.value.value)
+    if node.max_per is not None:
+        _check_max_per(ctx, node.max_per, entity)
+    for c in node.capacities:
+        _check_arm(ctx, c.arm, c.span, arm_names, "CAPACITY")
     return BoundAllocate(budget=float(node.budget), cost=cost, value=value,
                          max_per=node.max_per.limit if node.max_per else None,
                          capacities=tuple((c.arm, c.limit) for c in node.capacities))
+
+
+def _check_arm(ctx: BindContext, arm: str, span, arms: tuple[str, ...], clause: str) -> None:
+    if arm in arms:
+        return
+    kind = "the treatment's arms are" if len(arms) > 1 or arms != ("treated",) else \
+        "a yes/no treatment has one arm, called"
+    ctx.error(f"unknown arm '{arm}' in {clause}{did_you_mean(arm, list(arms))}", ctx.at(span, arm),
+              hint=f"{kind} {', '.join(repr(a) for a in arms)}")
+
+
+def _allocate_column(ctx: BindContext, node: ast.ColumnRef, entity: Table, clause: str) -> str | None:
+    """COST / VALUE columns are read per entity, so they must be numeric columns of the entity table."""
+    try:
+        table = resolve_table(ctx, node.table, node.span)
+        if table.name != entity.name:
+            ctx.error(f"{clause} reads one number per entity, so it must be a column of '{entity.name}', "
+                      f"not of '{table.name}'", ctx.at(node.span, node.table),
+                      hint=f"write {clause} {entity.name}.<column> or a constant")
+            return None
+        column = resolve_column(ctx, table, node.column, node.span)
+    except Unresolved:
+        return None
+    if not is_numeric_column(column):
+        ctx.error(f"{clause} needs a numeric column, but '{table.name}.{column.name}' is "
+                  f"{column.stype.value if column.stype else column.dtype} ({column.dtype})",
+                  ctx.at(node.span, node.column, after="."))
+        return None
+    return column.name
+
+
+def _check_max_per(ctx: BindContext, node: ast.MaxPer, entity: Table) -> None:
+    try:
+        table = resolve_table(ctx, node.table, ctx.at(node.span, node.table, after="PER"))
+    except Unresolved:
+        return
+    if table.name != entity.name:
+        ctx.error(f"MAX … PER limits the arms each entity gets, so it must name the entity table "
+                  f"'{entity.name}', not '{table.name}'", ctx.at(node.span, node.table, after="PER"),
+                  hint=f"write MAX {node.limit} PER {entity.name}")
 
 
 # ---- checks and derived facts ---------------------------------------------------------------------------
