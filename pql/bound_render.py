@@ -105,6 +105,18 @@ def render_bound(bq: BoundQuery) -> str:
         lines.append(f"assuming:   {expr_text(bq.assuming)}")
         if bq.treatment_arms:
             lines.append(f"arms:       {', '.join(bq.treatment_arms)}")
+    if bq.allocate is not None:
+        a = bq.allocate
+        parts = [f"budget {a.budget:g}"]
+        if a.cost is not None:
+            cost = ", ".join(f"{arm}: {c:g}" for arm, c in a.cost) if isinstance(a.cost, tuple) else a.cost
+            parts.append(f"cost {cost:g}" if isinstance(cost, float) else f"cost {cost}")
+        if a.value is not None:
+            parts.append(f"value {a.value}")
+        if a.max_per is not None:
+            parts.append(f"at most {a.max_per} per {bq.entity.table}")
+        parts += [f"capacity {arm} {n}" for arm, n in a.capacities]
+        lines.append("allocate:   " + "; ".join(parts))
     if bq.expansion:
         lines.append(f"expands to: {bq.expansion}")
     links = _links(bq.target) + _links(bq.where) + _links(bq.assuming)
