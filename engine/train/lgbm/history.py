@@ -1,0 +1,100 @@
+"""The target's own history as features: "what this target was over the last windows like it".
+
+For a target such as ``COUNT(orders.*, 0, 30, days) > 0`` the aggregation ``COUNT(orders.*)`` is
+evaluated over the past windows of the same length ending at the anchor -- lag 1 ``(-30, 0]``,
+lag 2 ``(-60, -30]``, lag 3 -- and over all history (lag 0), plus the whole condition over lag 1.
+An uplift query adds its treatment's aggregations over lag 1 and all history (past exposure).
+Values come from the label compiler run on shifted windows (`engine.train.heuristic.past`), so they
+follow the label's own FK paths, filters and empty-window rules and never read a row after the anchor.
+
+A `HistoryFeature` is saved as (where, which aggregation, lag) and rebuilt from the bound query.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from engine.schema.model import SemanticType
+from engine.train.heuristic.past import past_for_rows, shifted
+from pql.bound import BAggregation, BoundExpr, BoundQuery, iter_aggregations
+from pql.errors import EngineError
+
+_CATEGORICAL = (SemanticType.CATEGORICAL, SemanticType.TEXT, SemanticType.ID, SemanticType.MULTICATEGORICAL)
+WHOLE = -1  # aggregation index meaning "the whole target condition"
+
+
+def _windowed(expr: BoundExpr | None) -> list[BAggregation]:
+    out: list[BAggregation] = []
+    for agg in iter_aggregations(expr):
+        if agg.window is not None and agg.func != "LIST_DISTINCT" and agg not in out:
+            out.append(agg)
+    return out
+
+
+def _expression(bq: BoundQuery, where: str, index: int) -> BoundExpr:
+    if where == "target" and index == WHOLE:
+        return bq.target
+    source = bq.target if where == "target" else bq.assuming
+    aggs = _windowed(source)
+    if index >= len(aggs):
+        raise EngineError(f"the saved LightGBM model reads {where} aggregation {index}, which this query "
+                          "lacks; retrain")
+    return aggs[index]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryFeature:
+    name: str
+    where: str  # 'target' | 'assuming'
+    index: int  # aggregation index in `_windowed(where)`, or WHOLE
+    lag: int  # 1, 2, 3 … windows back; 0 = all history
+    categorical: bool
+    expression: Any = None  # the shifted BoundExpr (rebuilt from the query, not saved)
+
+    def values(self, con, db, bq: BoundQuery, seeds: pa.Table) -> pa.Array:
+        """The feature for each seed row (key…, anchor_time), row-aligned; null where undefined."""
+        raw = past_for_rows(con, db, bq, self.expression, seeds)
+        if self.categorical:
+            return pa.array([None if v is None else str(v) for v in raw], pa.string()).dictionary_encode()
+        return pa.array([None if v is None else float(v) for v in raw], pa.float64())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "where": self.where, "index": self.index, "lag": self.lag,
+                "categorical": self.categorical}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], bq: BoundQuery) -> "HistoryFeature":
+        base = _expression(bq, d["where"], int(d["index"]))
+        return cls(name=d["name"], where=d["where"], index=int(d["index"]), lag=int(d["lag"]),
+                   categorical=bool(d["categorical"]), expression=shifted(base, int(d["lag"])))
+
+
+def _name(where: str, agg: BAggregation | None, lag: int) -> str:
+    what = "condition" if agg is None else f"{agg.func.lower()}_{agg.table}_{agg.column or 'rows'}"
+    return f"history__{where}__{what}__{'all' if lag == 0 else f'lag{lag}'}"
+
+
+def history_columns(bq: BoundQuery, *, lags: tuple[int, ...], max_aggregations: int) -> tuple[HistoryFeature, ...]:
+    """The history features of ``bq`` (none for a static target: its past would be the label)."""
+    out: list[HistoryFeature] = []
+    specs: list[tuple[str, list[BAggregation], tuple[int, ...]]] = [
+        ("target", _windowed(bq.target)[:max_aggregations], lags)]
+    if bq.assuming is not None:
+        specs.append(("assuming", _windowed(bq.assuming)[:max_aggregations], tuple(l for l in lags if l in (0, 1))))
+    for where, aggs, where_lags in specs:
+        for index, agg in enumerate(aggs):
+            done: set[int] = set()
+            for lag in where_lags:
+                lag = 0 if agg.window.start is None else lag  # every lag of a -INF window is all history
+                if lag in done:
+                    continue
+                done.add(lag)
+                out.append(HistoryFeature(name=_name(where, agg, lag), where=where, index=index, lag=lag,
+                                          categorical=agg.result_stype in _CATEGORICAL,
+                                          expression=shifted(agg, lag)))
+    if _windowed(bq.target) and not isinstance(bq.target, BAggregation):
+        out.append(HistoryFeature(name=_name("target", None, 1), where="target", index=WHOLE, lag=1,
+                                  categorical=False, expression=shifted(bq.target, 1)))
+    return tuple(out)

@@ -1,0 +1,65 @@
+"""What the LightGBM models see: the query's tables, no label column, the target's own history."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from engine.train.heuristic.past import past_for_rows, shifted
+from engine.train.lgbm.features import feature_database, horizon_of
+from engine.train.lgbm.history import history_columns
+from pql.bound import BWindow
+from tests.train_lgbm.conftest import CUSTOMER, make_inputs, row_keys
+
+AGE = f"PREDICT customers.age {CUSTOMER} WITH anchor_time = '2023-08-01'"
+BUYS = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER}"
+
+
+def test_horizon_follows_the_target_window():
+    assert horizon_of(BWindow(start=0, end=30, unit="days")) == timedelta(days=30)
+    assert horizon_of(BWindow(start=0, end=2, unit="weeks")) == timedelta(days=14)
+    assert horizon_of(None) is None
+
+
+def test_feature_database_keeps_the_query_tables_and_hides_label_columns(session):
+    view = feature_database(session.db, ("customers", "orders"), (("customers", "age"), ("customers", "customer_id")))
+    assert set(view.table_names) == {"customers", "orders"}
+    assert view.table("customers").column("age") is None
+    assert view.table("customers").column("customer_id") is not None  # keys stay: they link the tables
+    assert all(fk.table in {"customers", "orders"} and fk.ref_table in {"customers", "orders"}
+               for fk in view.foreign_keys)
+    assert feature_database(session.db, (), ()).table_names == session.db.table_names
+
+
+def test_a_static_target_never_reads_its_own_column(fitted):
+    inputs, trainer, val, lines = fitted(AGE)
+    assert inputs.tt.label_columns == (("customers", "age"),)
+    names = trainer.head.model.encoding.feature_names
+    assert not [n for n in names if "age" in n.split("__")[-1]], names
+    assert any("left out of the features" in line for line in lines)
+    # age follows the buying rate, so the orders still say something, but far from exactly
+    assert 0.2 < val["r2"] < 0.95
+
+
+def test_history_features_are_the_target_over_past_windows(session, fitted):
+    inputs, trainer, _, _ = fitted(BUYS)
+    history = history_columns(inputs.bq, lags=(1, 2, 3, 0), max_aggregations=3)
+    names = [h.name for h in history]
+    assert names == ["history__target__count_orders_rows__lag1", "history__target__count_orders_rows__lag2",
+                     "history__target__count_orders_rows__lag3", "history__target__count_orders_rows__all",
+                     "history__target__condition__lag1"]
+    _, rows = row_keys(inputs, "val")
+    features = trainer._features(inputs).get(inputs.con, inputs.db, inputs.bq, rows)
+    lag1 = np.array(features.column("history__target__count_orders_rows__lag1").to_pylist(), dtype=float)
+    counts_30d = np.array(features.column("orders__count_30d").to_pylist(), dtype=float)
+    np.testing.assert_array_equal(lag1, counts_30d)  # COUNT over (-30d, 0] is the 30-day order count
+    past = past_for_rows(inputs.con, inputs.db, inputs.bq, shifted(inputs.bq.target, 1), rows)
+    condition = features.column("history__target__condition__lag1").to_pylist()
+    assert condition == [float(v) for v in past]
+
+
+def test_an_uplift_query_adds_past_treatment_exposure(session):
+    bq = make_inputs(session, f"PREDICT COUNT(orders.*, 0, 14, days) > 0 {CUSTOMER} "
+                              "ASSUMING COUNT(mails.*, 0, 7, days) > 0").bq
+    names = [h.name for h in history_columns(bq, lags=(1, 2, 3, 0), max_aggregations=3)]
+    assert "history__assuming__count_mails_rows__lag1" in names and "history__assuming__count_mails_rows__all" in names
