@@ -65,7 +65,10 @@ def data_time_span(con, db: Database, bq: BoundQuery, events: dict[str, str] | N
                    ) -> tuple[datetime | None, datetime | None]:
     """(first timestamp of the graph's tables, last timestamp of the touched tables)."""
     touched = touched_tables(bq)
-    query = time_span_sql(db, ends=touched, starts=tuple(bq.using or db.table_names), events=events)
+    graph = tuple(bq.using or db.table_names)
+    if not any((t := db.table(name)) is not None and t.is_timed for name in touched):
+        touched = graph  # a static target on untimed tables: "now" is the data's last timestamp anywhere
+    query = time_span_sql(db, ends=touched, starts=graph, events=events)
     if query is None:
         return None, None
     start, end = con.sql(query.sql("duckdb")).fetchall()[0]
