@@ -16,7 +16,7 @@ Tables (all keys declared; timed tables carry a ``timestamp`` column)::
 ``customer``'s columns are a snapshot taken when the recorded history starts (tier, points and
 lifetime value *before* the first recorded purchase), so they leak nothing about later windows.
 
-Promotions are a randomised experiment: on each (monthly) campaign day every eligible customer is targeted
+Promotions are a randomised experiment: on each (monthly) campaign day every customer is targeted
 with probability 0.4, independent of their state. The hidden schema ``truth`` holds, for the
 moment right after the last recorded day (the natural anchor for predictions):
 
@@ -43,7 +43,9 @@ from examples.generators.loyalty_world import (
 )
 
 PROMOTION_TYPES = ("discount", "bonus_points", "free_shipping")
-SEGMENTS = ("all", "bronze_silver", "gold_platinum")
+# Every campaign goes to a random 40% of all customers: segment-limited sends would make the
+# treatment predictable from the tier, which uplift models rightly flag as a confounding risk.
+TARGET_SEGMENT = "all"
 CHANNELS = ("email", "sms", "app")
 CAMPAIGN_EVERY_DAYS = 30
 CAMPAIGN_LAG_DAYS = 3  # days between a 30-day anchor and the next send
@@ -65,18 +67,17 @@ def _campaigns(rng: np.random.Generator, days: int, start_tier: np.ndarray) -> t
     kind = rng.choice(len(PROMOTION_TYPES), size=len(campaign_days), p=[0.6, 0.25, 0.15])
     discount = np.where(kind == 0, rng.choice([0.05, 0.1, 0.15, 0.2, 0.25], size=len(campaign_days)), 0.0)
     strength = np.select([kind == 0, kind == 1], [np.clip(discount / 0.15, 0.5, 1.6), 1.0], 0.7)
-    segment = rng.choice(len(SEGMENTS), size=len(campaign_days), p=[0.5, 0.3, 0.2])
-    eligible_by_segment = (np.ones_like(start_tier, dtype=bool), start_tier <= 1, start_tier >= 2)
+    everyone = np.ones_like(start_tier, dtype=bool)
     campaigns = {
         int(day): Campaign(promotion=i, day=int(day), strength=float(strength[i]),
-                           eligible=eligible_by_segment[segment[i]])
+                           eligible=everyone)
         for i, day in enumerate(campaign_days)
     }
     promotion = {
         "id": ids(len(campaign_days)),
         "type": np.array(PROMOTION_TYPES)[kind] if len(kind) else np.array([], dtype=str),
         "discount": discount,
-        "target_segment": np.array(SEGMENTS)[segment] if len(segment) else np.array([], dtype=str),
+        "target_segment": np.full(len(campaign_days), TARGET_SEGMENT),
     }
     return campaigns, promotion
 

@@ -116,15 +116,16 @@ def test_cli_writes_the_database(tmp_path):
     assert rows(out, "SELECT count(*) FROM customer") == [(50,)]
 
 
-def test_every_anchor_of_the_seed_uplift_query_has_treated_and_control_customers(db):
-    """Campaigns are phased on pql's 30-day anchors, so validation and test can measure uplift too."""
+def test_every_anchor_of_the_seed_uplift_query_has_treated_and_control_customers(tmp_path):
+    """Campaigns are phased on pql's 30-day anchors (its stride once 12 or more anchors fit), so every
+    anchor's 7-day treatment window holds one send, in validation and test too."""
     import pql
 
+    db = loyalty.generate(tmp_path / "loyalty.duckdb", seed=5, n_customers=300, days=420, n_products=30)
     with pql.connect(db) as session:
         tt = session.training_table(
             "PREDICT incremental_purchase FOR customer USING customer, reward, tier, purchase, promotion")
     t = tt.table.to_pandas()
     share = t.groupby("anchor_time")["treatment"].mean()
     assert set(t["split"]) == {"train", "val", "test"}
-    assert ((share > 0) & (share < 0.6)).all(), share  # some campaigns only target the top tiers
-    assert 0.2 < t["treatment"].mean() < 0.45
+    assert share.between(0.3, 0.5).all(), share  # 40% of customers, at random, every month
