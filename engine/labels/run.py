@@ -144,6 +144,11 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
         is_predict = pc.equal(rows.column("split"), PREDICT)
         labelled = rows.filter(pc.invert(is_predict))
         prediction = rows.filter(is_predict).select(keys)
+    # DuckDB returns rows in a thread-dependent order; models that bag or batch rows must see the same
+    # order every time, or the same seed would give different models.
+    order = [(k, "ascending") for k in ("anchor_time", *keys[:-1])]
+    labelled = labelled.sort_by(order)
+    prediction = prediction.sort_by(order)
     warnings = [*schedule.notes, *checks.empty_splits(labelled), *checks.label_balance(labelled), *appearing]
     return TrainingTable(table=labelled, prediction=prediction, entity_key=tuple(bq.entity.key), schedule=schedule,
                          sql=explain_sql(db, bq, schedule, query=explained), label_columns=_static_columns(bq) if static else (),
