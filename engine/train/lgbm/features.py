@@ -101,15 +101,6 @@ class FeatureSource:
             table = table.append_column(feature.name, feature.values(con, db, bq, seeds))
         return _stable_floats(table)
 
-
-def _stable_floats(table: pa.Table) -> pa.Table:
-    """DuckDB sums doubles in a thread-dependent order, so the last bits of an aggregate vary between
-    runs; rounding to float32 (LightGBM bins features anyway) makes the same seed give the same model."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_float64(field.type):
-            table = table.set_column(i, field.name, table.column(i).cast(pa.float32()))
-    return table
-
     def to_dict(self) -> dict[str, Any]:
         return {"entity": self.entity, "key": list(self.key), "horizon_days": self.horizon_days,
                 "tables": list(self.tables), "exclude": [list(p) for p in self.exclude],
@@ -175,3 +166,11 @@ def feature_matrix(features: pa.Table, key: tuple[str, ...]) -> pa.Table:
     """The model's inputs: the feature table without key and anchor columns."""
     return features.drop_columns([c for c in (*key, ANCHOR) if c in features.column_names])
 
+
+def _stable_floats(table: pa.Table) -> pa.Table:
+    """DuckDB sums doubles in a thread-dependent order, so the last bits of an aggregate vary between
+    runs; rounding to float32 (LightGBM bins features anyway) makes the same seed give the same model."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_float64(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.float32()))
+    return table
