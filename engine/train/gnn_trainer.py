@@ -36,12 +36,13 @@ if TYPE_CHECKING:  # torch-importing modules stay out of `import engine.train.gn
     from engine.models.gnn import RelationalGNN
     from engine.train.gnn.context import GraphContext
     from engine.train.gnn.loop import TrainSet
+    from engine.train.gnn.seed_features import SeedFeatureCache, SeedFeatures
     from engine.train.gnn.settings import GNNSettings
     from engine.train.gnn.targets import TargetCodec
 
 STATE_FILE = "gnn.json"
 MODEL_DIR = "model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: tabular seed features
 PROPENSITY_SPREAD_WARNING = 0.2  # p95 - p5 of P(treated) on validation
 
 
@@ -50,9 +51,12 @@ class GNNTrainer(Trainer):
 
     def __init__(self, *, model: RelationalGNN | None = None, context: GraphContext | None = None,
                  codec: TargetCodec | None = None, settings: GNNSettings | None = None,
-                 graph_spec: dict[str, Any] | None = None):
+                 graph_spec: dict[str, Any] | None = None, seed_features: SeedFeatures | None = None):
         self.model, self.context, self.codec, self.settings = model, context, codec, settings
         self.graph_spec = graph_spec or {}
+        self.seed_features = seed_features
+        self.identity_keys: dict[str, list[Any]] = {}  # static table -> keys in identity order
+        self._feature_cache: SeedFeatureCache | None = None
 
     # -- training ------------------------------------------------------------------------------
 
@@ -84,7 +88,15 @@ class GNNTrainer(Trainer):
         if item_table:
             context = context.with_identity(item_table, codec.items)
             identity = {item_table: len(codec.items)}
-        train = self._train_set(inputs, context, codec, train_rows)
+        self.identity_keys = _small_static_tables(context, settings, skip=(bq.entity.table, item_table))
+        for table, keys in self.identity_keys.items():
+            context = context.with_identity(table, keys)
+            identity[table] = len(keys)
+        if self.identity_keys:
+            inputs.log("gnn: learned embeddings per row of the small static table(s) "
+                       + ", ".join(f"{t} ({len(k):,} rows)" for t, k in self.identity_keys.items()))
+        self.seed_features, train_x = self._fit_seed_features(inputs, settings)
+        train = self._train_set(inputs, context, codec, train_rows, train_x)
         if len(train) == 0:
             raise EngineError("no training rows the GNN can use (no entity in the graph with a label)")
 
@@ -92,8 +104,9 @@ class GNNTrainer(Trainer):
             torch.manual_seed(settings.seed)
             model = RelationalGNN(metadata=GraphMetadata.from_graph_meta(context.graph.meta, bq.entity.table),
                                   task=codec.spec(), channels=settings.channels, num_layers=settings.layers,
-                                  aggr=settings.aggr, seed=settings.seed, identity=identity,
-                                  item_type=item_table).to(inputs.device)
+                                  aggr=settings.aggr, seed=settings.seed, identity=identity, item_type=item_table,
+                                  seed_features=self.seed_features.width if self.seed_features else 0,
+                                  ).to(inputs.device)
             self.model, self.context, self.codec, self.settings = model, context, codec, settings
             self.graph_spec = graph_spec
             metric, _ = selection_metric(bq.task)
@@ -124,8 +137,41 @@ class GNNTrainer(Trainer):
             raise EngineError("this link ranking query names no item table")
         return inputs.bq.item_table
 
+    def _fit_seed_features(self, inputs: TrainInputs, settings: GNNSettings
+                           ) -> tuple[SeedFeatures | None, np.ndarray | None]:
+        """The tabular seed features (fitted on train) and the training rows' matrix, or (None, None)."""
+        if not settings.tabular_features:
+            return None, None
+        from engine.train.gnn.seed_features import SeedFeatureCache, SeedFeatures
+        from engine.train.lgbm.features import FeatureSource
+        from engine.train.lgbm.settings import LGBMSettings
+
+        bq, tt = inputs.bq, inputs.tt
+        lgbm = LGBMSettings()
+        source = FeatureSource.for_query(bq, tt.label_columns, lags=lgbm.history_lags,
+                                         max_aggregations=lgbm.max_history_aggregations,
+                                         max_features=lgbm.max_features)
+        self._feature_cache = SeedFeatureCache(source, inputs.log)
+        tables = self._feature_cache.tables(inputs.con, inputs.db, bq, {
+            "train": tt.split("train"), "val": tt.split("val"), "test": tt.split("test")})
+        if "train" not in tables:
+            return None, None
+        fitted = SeedFeatures.fit(source, tables["train"])
+        inputs.log(f"gnn: {fitted.width} tabular history features per seed row feed the head")
+        return fitted, fitted.transform(tables["train"])
+
+    def _seed_matrix(self, inputs: TrainInputs, rows: pa.Table) -> np.ndarray | None:
+        """Row-aligned tabular seed features for ``rows`` (None when the model reads none)."""
+        if self.seed_features is None:
+            return None
+        if self._feature_cache is None:
+            from engine.train.gnn.seed_features import SeedFeatureCache
+            self._feature_cache = SeedFeatureCache(self.seed_features.source, inputs.log)
+        return self._feature_cache.matrix(self.seed_features, inputs.con, inputs.db, inputs.bq, rows)
+
     @staticmethod
-    def _train_set(inputs: TrainInputs, context: GraphContext, codec: TargetCodec, rows: pa.Table) -> TrainSet:
+    def _train_set(inputs: TrainInputs, context: GraphContext, codec: TargetCodec, rows: pa.Table,
+                   features: np.ndarray | None) -> TrainSet:
         import torch
 
         from engine.train.gnn.loop import TrainSet
@@ -148,15 +194,16 @@ class GNNTrainer(Trainer):
                                        or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
         y = torch.from_numpy(targets.y[keep]) if targets.y is not None else None
         treatment = torch.from_numpy(targets.treatment[keep]) if targets.treatment is not None else None
+        x = features[seeds.rows[keep]] if features is not None else None
         return TrainSet(nodes=seeds.nodes[keep], times=seeds.times[keep], y=y, treatment=treatment,
-                        pos_offsets=pos_offsets, pos_items=pos_items)
+                        pos_offsets=pos_offsets, pos_items=pos_items, features=x)
 
     def _check_propensity(self, inputs: TrainInputs, val: pa.Table) -> None:
         from engine.train.gnn.inference import placed_seeds, propensities
 
         sample = _sample_rows(val, self.settings.max_val_rows, self.settings.seed)
         p_treated = 1.0 - propensities(self.model, self.context, placed_seeds(self.context, sample),
-                                       inputs.device)[:, 0]
+                                       inputs.device, self._seed_matrix(inputs, sample))[:, 0]
         if len(p_treated) == 0:
             return
         low, high = np.quantile(p_treated, [0.05, 0.95])
@@ -172,7 +219,8 @@ class GNNTrainer(Trainer):
             raise EngineError("the GNN must be fitted or loaded before it predicts")
         from engine.train.gnn.inference import predict_rows
 
-        return predict_rows(self.model, self.context, self.codec, rows, inputs.device)
+        return predict_rows(self.model, self.context, self.codec, rows, inputs.device,
+                            features=self._seed_matrix(inputs, rows))
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -183,6 +231,8 @@ class GNNTrainer(Trainer):
 
         directory = Path(directory)
         state = {"format": FORMAT_VERSION, "settings": self.settings.to_dict(), "codec": self.codec.to_dict(),
+                 "seed_features": self.seed_features.to_dict() if self.seed_features else None,
+                 "identity_keys": self.identity_keys,
                  "graph": {**self.graph_spec, "meta": self.context.graph.meta.to_dict(),
                            "encoders": {t: e.to_dict() for t, e in self.context.graph.encoders.items()}}}
         try:
@@ -201,6 +251,7 @@ class GNNTrainer(Trainer):
         from engine.graph import GraphMeta, TableEncoder
         from engine.models.gnn import load_model
         from engine.train.gnn.context import GraphContext
+        from engine.train.gnn.seed_features import SeedFeatures
         from engine.train.gnn.settings import GNNSettings
         from engine.train.gnn.targets import TargetCodec
 
@@ -221,9 +272,36 @@ class GNNTrainer(Trainer):
         _check_layout(GraphMeta.from_dict(graph["meta"]), context.graph.meta)
         if codec.task is TaskType.LINK_RANKING:
             context = context.with_identity(cls._item_table(inputs), codec.items)
+        identity_keys = state.get("identity_keys") or {}
+        for table, keys in identity_keys.items():
+            context = context.with_identity(table, keys)
         model = load_model(Path(directory) / MODEL_DIR, map_location=inputs.device)
-        return cls(model=model, context=context, codec=codec, settings=settings,
-                   graph_spec={k: graph[k] for k in ("entity", "entity_key", "tables", "exclude")})
+        seed_features = (SeedFeatures.from_dict(state["seed_features"], inputs.bq)
+                         if state.get("seed_features") else None)
+        trainer = cls(model=model, context=context, codec=codec, settings=settings, seed_features=seed_features,
+                      graph_spec={k: graph[k] for k in ("entity", "entity_key", "tables", "exclude")})
+        trainer.identity_keys = identity_keys
+        return trainer
+
+
+def _small_static_tables(context: GraphContext, settings: GNNSettings, skip: tuple[str | None, ...]
+                         ) -> dict[str, list[Any]]:
+    """``{table: keys}`` of the untimed tables small enough for one learned embedding per row.
+
+    A product's hidden quality or a store's local pull shows in what happens to the entities linked
+    to it, not in its columns; an identity embedding lets the GNN learn it from the labels (as
+    RelBench's ID-GNN does for items). Timed tables grow with time and the entity table would only
+    memorise its own labels, so neither gets one.
+    """
+    out: dict[str, list[Any]] = {}
+    for nt in context.graph.meta.node_types:
+        if (nt.name in skip or nt.is_timed or len(nt.primary_key) != 1
+                or not 0 < nt.num_nodes <= settings.identity_max_rows):
+            continue
+        keys = context.node_keys(nt.name)
+        if all(isinstance(k, (int, str)) for k in keys):  # saved as JSON with the model
+            out[nt.name] = keys
+    return out
 
 
 def _row_keys(bq, rows: pa.Table) -> pa.Table:

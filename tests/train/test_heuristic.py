@@ -1,4 +1,4 @@
-"""The heuristic baseline on a small shop with a planted, persistent signal (tests/train/shop_db.py)."""
+"""The heuristic baseline on a small shop with a planted, persistent signal (tests/fixtures/shop.py)."""
 from __future__ import annotations
 
 import json
@@ -10,45 +10,26 @@ import pytest
 
 import pql
 from engine.evaluate import score
-from engine.labels import training_table
-from engine.train.base import TrainInputs
 from engine.train.heuristic.orient import orientation
 from engine.train.heuristic.past import past_window, shifted
 from engine.train.heuristic_trainer import STATE_FILE, HeuristicTrainer
 from pql.bound import BWindow, iter_aggregations
 from pql.errors import EngineError
-from tests.train.shop_db import build
+from tests.fixtures.shop import CUSTOMER
+from tests.fixtures.training import make_inputs, row_keys
 
-CUSTOMER = "FOR EACH customers.customer_id"
-BUYS = f"PREDICT COUNT(purchases.*, 0, 30, days) > 0 {CUSTOMER}"
-CHURN = f"PREDICT COUNT(purchases.*, 0, 30, days) = 0 {CUSTOMER}"
-SPEND = f"PREDICT SUM(purchases.amount, 0, 30, days) {CUSTOMER}"
-NEXT = f"PREDICT LIST_DISTINCT(purchases.product_id, 0, 30, days) RANK TOP 5 {CUSTOMER}"
-CHANNEL = f"PREDICT FIRST(purchases.channel, 0, 30, days) {CUSTOMER}"
-
-
-@pytest.fixture(scope="module")
-def session(tmp_path_factory):
-    path = build(tmp_path_factory.mktemp("shop") / "shop.duckdb")
-    with pql.connect(str(path)) as s:
-        yield s
-
-
-def _inputs(session, query: str) -> TrainInputs:
-    bq = session.bind(query)
-    return TrainInputs(con=session.con, db=session.db, bq=bq, tt=training_table(session.con, session.db, bq))
-
-
-def _rows(inputs: TrainInputs, split: str):
-    table = inputs.tt.split(split)
-    return table, table.select([*inputs.bq.entity.key, "anchor_time"])
+BUYS = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER}"
+CHURN = f"PREDICT COUNT(orders.*, 0, 30, days) = 0 {CUSTOMER}"
+SPEND = f"PREDICT SUM(orders.amount, 0, 30, days) {CUSTOMER}"
+NEXT = f"PREDICT LIST_DISTINCT(orders.product_id, 0, 30, days) RANK TOP 5 {CUSTOMER}"
+CHANNEL = f"PREDICT FIRST(orders.channel, 0, 30, days) {CUSTOMER}"
 
 
 def _fit(session, query: str):
-    inputs = _inputs(session, query)
+    inputs = make_inputs(session, query)
     trainer = HeuristicTrainer()
     val = trainer.fit(inputs)
-    test, rows = _rows(inputs, "test")
+    test, rows = row_keys(inputs, "test")
     return inputs, trainer, val, score(inputs.bq, test, trainer.predict(inputs, rows))
 
 
@@ -63,9 +44,9 @@ def test_past_window_mirrors_the_target_window_and_never_crosses_the_anchor():
 def test_orientation_follows_the_comparison(session):
     assert orientation(session.bind(BUYS).target).score(np.array([0.0, 3.0])).tolist() == [0.0, 3.0]
     assert orientation(session.bind(CHURN).target).score(np.array([0.0, 3.0])).tolist() == [0.0, -3.0]
-    flipped = session.bind(f"PREDICT 2 > COUNT(purchases.*, 0, 30, days) {CUSTOMER}").target
+    flipped = session.bind(f"PREDICT 2 > COUNT(orders.*, 0, 30, days) {CUSTOMER}").target
     assert orientation(flipped).sign == -1.0
-    assert orientation(session.bind(f"PREDICT NOT COUNT(purchases.*, 0, 30) > 0 {CUSTOMER}").target).sign == -1.0
+    assert orientation(session.bind(f"PREDICT NOT COUNT(orders.*, 0, 30) > 0 {CUSTOMER}").target).sign == -1.0
 
 
 def test_shifted_target_reads_only_the_past(session):
@@ -76,7 +57,7 @@ def test_shifted_target_reads_only_the_past(session):
 def test_binary_persistence_beats_a_constant_and_is_calibrated(session):
     inputs, _, val, test = _fit(session, BUYS)
     assert val["auroc"] > 0.7 and test["auroc"] > 0.7  # a constant scores 0.5
-    table, rows = _rows(inputs, "test")
+    table, rows = row_keys(inputs, "test")
     trainer = HeuristicTrainer()
     trainer.fit(inputs)
     probs = np.asarray(trainer.predict(inputs, rows).scores)
@@ -93,7 +74,7 @@ def test_churn_is_the_mirror_of_buying(session):
 
 def test_regression_last_period_beats_the_train_median(session):
     inputs, _, _, test = _fit(session, SPEND)
-    table, _ = _rows(inputs, "test")
+    table, _ = row_keys(inputs, "test")
     y = np.array(table.column("label").to_pylist(), dtype=float)
     median = np.median(inputs.tt.split("train").column("label").to_pylist())
     assert test["mae"] < np.abs(y - median).mean()
@@ -102,7 +83,7 @@ def test_regression_last_period_beats_the_train_median(session):
 
 def test_ranking_beats_global_popularity(session):
     inputs, trainer, _, test = _fit(session, NEXT)
-    table, rows = _rows(inputs, "test")
+    table, rows = row_keys(inputs, "test")
     preds = trainer.predict(inputs, rows)
     assert preds.items.shape == (rows.num_rows, 5)
     assert np.all(np.diff(preds.scores, axis=1)[~np.isnan(np.diff(preds.scores, axis=1))] <= 0)  # best first
@@ -122,7 +103,7 @@ def test_multiclass_uses_the_entity_s_own_past(session):
 
 def test_save_load_round_trip_predicts_the_same(session, tmp_path):
     for query in (BUYS, SPEND, NEXT, CHANNEL):
-        inputs = _inputs(session, query)
+        inputs = make_inputs(session, query)
         trainer = HeuristicTrainer()
         trainer.fit(inputs)
         folder = tmp_path / str(abs(hash(query)))
@@ -130,7 +111,7 @@ def test_save_load_round_trip_predicts_the_same(session, tmp_path):
         trainer.save(folder)
         json.loads((folder / STATE_FILE).read_text())  # plain JSON
         loaded = HeuristicTrainer.load(folder, inputs)
-        _, rows = _rows(inputs, "test")
+        _, rows = row_keys(inputs, "test")
         a, b = trainer.predict(inputs, rows), loaded.predict(inputs, rows)
         np.testing.assert_allclose(a.scores, b.scores)
         assert a.classes == b.classes
@@ -140,10 +121,10 @@ def test_save_load_round_trip_predicts_the_same(session, tmp_path):
 
 def test_loading_a_baseline_of_another_task_is_refused(session, tmp_path):
     trainer = HeuristicTrainer()
-    trainer.fit(_inputs(session, BUYS))
+    trainer.fit(make_inputs(session, BUYS))
     trainer.save(tmp_path)
     with pytest.raises(EngineError, match="retrain"):
-        HeuristicTrainer.load(tmp_path, _inputs(session, SPEND))
+        HeuristicTrainer.load(tmp_path, make_inputs(session, SPEND))
 
 
 def test_end_to_end_through_the_session(session):
@@ -181,8 +162,8 @@ def test_past_values_do_not_change_when_the_future_is_deleted(session, tmp_path)
     cut = tmp_path / "cut.duckdb"
     shutil.copy(session.connector.name, cut)
     con = duckdb.connect(str(cut))
-    con.execute("DELETE FROM purchases WHERE bought_at > ?", [anchor])
-    assert con.sql("SELECT count(*) FROM purchases").fetchall()[0][0] > 0
+    con.execute("DELETE FROM orders WHERE ordered_at > ?", [anchor])
+    assert con.sql("SELECT count(*) FROM orders").fetchall()[0][0] > 0
     con.close()
     with pql.connect(str(cut)) as truncated:
         assert values(truncated.con, truncated.db) == before

@@ -1,14 +1,17 @@
 """The GNN learns each task's planted signal, clearly beating a trivial baseline on held-out rows."""
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from engine.evaluate import score
 from engine.metrics import multiclass_metrics, ranking_metrics, regression_metrics
 from pql.bound import TaskType
-from tests.train_gnn.conftest import CUSTOMER, FAST, row_keys
+from tests.fixtures.baselines import majority_class_accuracy, popularity_map, train_labels
+from tests.fixtures.shop import CUSTOMER
+from tests.fixtures.training import row_keys
+
+#: small and quick, still enough to learn the planted signals
+FAST = "WITH channels = 64, neighbors = 8"
 
 BUYS = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER} {FAST}"
 SPEND = f"PREDICT SUM(orders.amount, 0, 30, days) {CUSTOMER} {FAST}"
@@ -21,14 +24,10 @@ MAILED = (f"PREDICT COUNT(orders.*, 0, 14, days) > 0 {CUSTOMER} ASSUMING COUNT(m
 
 
 def _test_scores(fitted, query):
-    inputs, trainer, val = fitted(query)
+    inputs, trainer, val, _ = fitted(query)
     test, rows = row_keys(inputs, "test")
     preds = trainer.predict(inputs, rows)
     return inputs, test, preds, val
-
-
-def _train_labels(inputs):
-    return inputs.tt.split("train").column("label").to_pylist()
 
 
 def test_binary_ranks_buyers_well_above_chance(fitted):
@@ -42,11 +41,11 @@ def test_binary_ranks_buyers_well_above_chance(fitted):
 def test_regression_beats_the_train_median(fitted):
     inputs, test, preds, _ = _test_scores(fitted, SPEND)
     y = np.array(test.column("label").to_pylist(), dtype=float)
-    median = np.median(np.array(_train_labels(inputs), dtype=float))
+    median = np.median(np.array(train_labels(inputs), dtype=float))
     constant = regression_metrics(y, np.full_like(y, median))["mae"]
     model = regression_metrics(y, preds.scores)["mae"]
     assert model < 0.85 * constant
-    low, high = inputs.tt.split("train").column("label").to_numpy().min(), max(_train_labels(inputs))
+    low, high = inputs.tt.split("train").column("label").to_numpy().min(), max(train_labels(inputs))
     assert preds.scores.min() >= low and preds.scores.max() <= high  # clamped to the train range
 
 
@@ -55,10 +54,8 @@ def test_multiclass_beats_the_majority_class(fitted):
     assert preds.scores.shape == (test.num_rows, 3) and set(preds.classes) == {"web", "store", "app"}
     np.testing.assert_allclose(preds.scores.sum(axis=1), 1.0, rtol=1e-5)
     y = test.column("label").to_pylist()
-    majority = Counter(v for v in _train_labels(inputs) if v is not None).most_common(1)[0][0]
-    constant = np.array([[1.0 if c == majority else 0.0 for c in preds.classes]] * len(y))
     assert (multiclass_metrics(y, preds.scores, preds.classes)["accuracy"]
-            > multiclass_metrics(y, constant, preds.classes)["accuracy"] + 0.2)
+            > majority_class_accuracy(inputs, test, preds.classes) + 0.2)
 
 
 def test_link_ranking_beats_global_popularity(fitted):
@@ -66,10 +63,8 @@ def test_link_ranking_beats_global_popularity(fitted):
     assert preds.items.shape == (test.num_rows, 5) and preds.scores.shape == (test.num_rows, 5)
     assert (np.diff(preds.scores, axis=1) <= 1e-6).all()  # best first
     assert set(np.unique(preds.items)) <= set(range(24))  # product keys, not node positions
-    popular = [item for item, _ in Counter(i for row in _train_labels(inputs) for i in row or ()).most_common(5)]
-    truth = test.column("label").to_pylist()
-    baseline = ranking_metrics(truth, np.array([popular] * len(truth), dtype=object), 5)["map"]
-    assert ranking_metrics(truth, preds.items, 5)["map"] > baseline + 0.15
+    baseline = popularity_map(inputs, test, 5)
+    assert ranking_metrics(test.column("label").to_pylist(), preds.items, 5)["map"] > baseline + 0.15
     assert val["map"] > baseline
 
 

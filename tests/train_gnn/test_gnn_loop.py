@@ -8,7 +8,7 @@ import pytest
 
 from engine.train.gnn_trainer import GNNTrainer
 from pql.errors import EngineError
-from tests.train_gnn.conftest import make_inputs
+from tests.fixtures.training import make_inputs
 from tests.train_gnn.test_gnn_learns import CHANNEL
 
 

@@ -13,7 +13,8 @@ from engine.train.gnn.context import anchor_seconds
 from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, TARGET_SEED_VISITS,
                                         GNNSettings)
 from engine.train.gnn.targets import MAX_LABELS, TargetCodec
-from pql.bound import TaskType
+from engine.schema.model import ForeignKey, SemanticType
+from pql.bound import BAggregation, TaskType
 from pql.errors import EngineError
 
 
@@ -85,9 +86,27 @@ def test_forecast_labels_are_one_column_per_step():
     assert y.shape == (2, 3) and np.isnan(y[0, 1]) and codec.encode(_rows([[None, None, None]])).keep.tolist() == [False]
 
 
-def _inputs(epochs=None, device="cpu", time_budget=None, **options):
+def _inputs(epochs=None, device="cpu", time_budget=None, bq=None, **options):
     return SimpleNamespace(epochs=epochs, seed=3, device=device, time_budget=time_budget,
+                           bq=bq or _bq(TaskType.BINARY, target=None),
                            option=lambda name, default=None: options.get(name, default))
+
+
+def _ranking_bq(hops: int):
+    """A link-ranking query whose target aggregates a table ``hops`` foreign keys below the entity."""
+    fk = ForeignKey(table="child", columns=("parent_id",), ref_table="parent", ref_columns=("id",))
+    target = BAggregation(func="LIST_DISTINCT", table="lines", column="product_id", filter=None, window=None,
+                          path=(fk,) * hops, time_column="t", result_stype=SemanticType.CATEGORICAL)
+    return _bq(TaskType.LINK_RANKING, target=target, item_table="products")
+
+
+def test_link_ranking_gets_enough_layers_to_reach_its_items():
+    # customers <- invoices <- invoice_lines -> products: the products are three hops away
+    assert GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2)), 1_000).layers == 3
+    assert GNNSettings.from_inputs(_inputs(bq=_ranking_bq(1)), 1_000).layers == 2  # orders -> products: two
+    assert GNNSettings.from_inputs(_inputs(bq=_ranking_bq(5)), 1_000).layers == 3  # capped
+    assert GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), layers=1), 1_000).layers == 1  # the user decides
+    assert GNNSettings.from_inputs(_inputs(), 1_000).layers == 2
 
 
 def test_epochs_follow_the_data_size_unless_the_query_fixes_them():

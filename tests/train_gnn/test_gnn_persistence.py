@@ -11,8 +11,8 @@ import pytest
 import pql
 from engine.train.gnn_trainer import MODEL_DIR, STATE_FILE, GNNTrainer
 from pql.errors import EngineError
-from tests.train_gnn.conftest import make_inputs, row_keys
-from tests.train_gnn.gnn_shop import append_orders
+from tests.fixtures.shop import append_orders
+from tests.fixtures.training import make_inputs, row_keys
 from tests.train_gnn.test_gnn_learns import BUYS, CHANNEL, NEXT
 
 
@@ -25,7 +25,7 @@ def _same(a, b) -> None:
 
 @pytest.mark.parametrize("query", [BUYS, NEXT])
 def test_a_saved_model_loaded_into_a_fresh_trainer_predicts_the_same(fitted, tmp_path, query):
-    inputs, trainer, _ = fitted(query)
+    inputs, trainer, _, _ = fitted(query)
     trainer.save(tmp_path)
     assert (tmp_path / STATE_FILE).is_file() and (tmp_path / MODEL_DIR / "weights.pt").is_file()
     loaded = GNNTrainer.load(tmp_path, inputs)
@@ -43,7 +43,7 @@ def test_loading_needs_a_saved_model(tmp_path, fitted):
 
 
 def test_training_is_deterministic_under_the_seed(session, fitted):
-    inputs, first, val = fitted(CHANNEL)
+    inputs, first, val, _ = fitted(CHANNEL)
     again = GNNTrainer()
     assert again.fit(make_inputs(session, CHANNEL)) == val
     _, rows = row_keys(inputs, "test")
@@ -53,8 +53,8 @@ def test_training_is_deterministic_under_the_seed(session, fitted):
     assert not np.allclose(other.predict(inputs, rows).scores, first.predict(inputs, rows).scores, atol=1e-4)
 
 
-def test_predictions_for_an_anchor_ignore_rows_added_after_it(fitted, shop_path, tmp_path):
-    inputs, trainer, _ = fitted(BUYS)
+def test_predictions_for_an_anchor_ignore_rows_added_after_it(fitted, shop_path, shop_spec, tmp_path):
+    inputs, trainer, _, _ = fitted(BUYS)
     trainer.save(tmp_path / "model")
     _, rows = row_keys(inputs, "test")
     expected = trainer.predict(inputs, rows)
@@ -66,11 +66,11 @@ def test_predictions_for_an_anchor_ignore_rows_added_after_it(fitted, shop_path,
             return GNNTrainer.load(tmp_path / "model", copied).predict(copied, rows)
 
     later = shutil.copy(shop_path, tmp_path / "later.duckdb")
-    append_orders(later, after=last_anchor, count=400)
+    append_orders(later, shop_spec, after=last_anchor, count=400)
     _same(predict_on(later), expected)
 
     # The control: the same number of rows *before* the anchors does change the predictions.
     earlier = shutil.copy(shop_path, tmp_path / "earlier.duckdb")
     first_anchor = min(rows.column("anchor_time").to_pylist())
-    append_orders(earlier, after=first_anchor - timedelta(days=21), count=400)  # all within 20 days
+    append_orders(earlier, shop_spec, after=first_anchor - timedelta(days=21), count=400)  # all within 20 days
     assert not np.allclose(predict_on(earlier).scores, expected.scores, atol=1e-6)

@@ -4,15 +4,14 @@ from __future__ import annotations
 import pytest
 
 import pql
-from tests.train_gnn.conftest import CUSTOMER
-from tests.train_gnn.gnn_shop import build
+from tests.fixtures.shop import CUSTOMER, ShopSpec, build
 
 QUERY = f"EVALUATE PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER} WITH model = 'gnn', channels = 32, neighbors = 8"
 
 
 def test_evaluate_with_the_gnn_then_reuse_the_saved_model(tmp_path, monkeypatch):
     monkeypatch.setenv("PQL_HOME", str(tmp_path / "home"))
-    path = build(tmp_path / "shop.duckdb", n_customers=120, days=200)
+    path = build(tmp_path / "shop.duckdb", ShopSpec(n_customers=120, days=200))
     logged: list[str] = []
     with pql.connect(str(path), log=logged.append) as session:
         first = session.run(QUERY)[0]

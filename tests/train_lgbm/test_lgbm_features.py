@@ -9,7 +9,8 @@ from engine.train.heuristic.past import past_for_rows, shifted
 from engine.train.lgbm.features import feature_database, horizon_of
 from engine.train.lgbm.history import history_columns
 from pql.bound import BWindow
-from tests.train_lgbm.conftest import CUSTOMER, make_inputs, row_keys
+from tests.fixtures.shop import CUSTOMER
+from tests.fixtures.training import make_inputs, row_keys
 
 AGE = f"PREDICT customers.age {CUSTOMER} WITH anchor_time = '2023-08-01'"
 BUYS = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER}"

@@ -1,7 +1,6 @@
 """The LightGBM trainer learns each task's planted signal, clearly beating a trivial baseline on test rows."""
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 
 import numpy as np
@@ -10,7 +9,9 @@ import pyarrow as pa
 from engine.evaluate import score
 from engine.metrics import multiclass_metrics, multilabel_metrics, ranking_metrics, regression_metrics
 from pql.bound import TaskType
-from tests.train_lgbm.conftest import CUSTOMER, row_keys
+from tests.fixtures.baselines import majority_class_accuracy, popularity_map, train_labels
+from tests.fixtures.shop import CUSTOMER
+from tests.fixtures.training import row_keys
 
 BUYS = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER}"
 SPEND = f"PREDICT SUM(orders.amount, 0, 30, days) {CUSTOMER}"
@@ -26,10 +27,6 @@ def _test(fitted, query):
     return inputs, test, trainer.predict(inputs, rows), val, lines
 
 
-def _train_labels(inputs):
-    return inputs.tt.split("train").column("label").to_pylist()
-
-
 def test_binary_ranks_buyers_well_above_chance(fitted):
     inputs, test, preds, val, lines = _test(fitted, BUYS)
     assert preds.task is TaskType.BINARY and preds.scores.shape == (test.num_rows,)
@@ -41,7 +38,7 @@ def test_binary_ranks_buyers_well_above_chance(fitted):
 def test_regression_beats_the_train_median_and_stays_in_the_train_range(fitted):
     inputs, test, preds, _, _ = _test(fitted, SPEND)
     y = np.array(test.column("label").to_pylist(), dtype=float)
-    train = np.array(_train_labels(inputs), dtype=float)
+    train = np.array(train_labels(inputs), dtype=float)
     constant = regression_metrics(y, np.full_like(y, np.median(train)))["mae"]
     assert regression_metrics(y, preds.scores)["mae"] < 0.8 * constant
     assert preds.scores.min() >= train.min() and preds.scores.max() <= train.max()
@@ -52,10 +49,8 @@ def test_multiclass_beats_the_majority_class(fitted):
     assert preds.scores.shape == (test.num_rows, 3) and set(preds.classes) == {"web", "store", "app"}
     np.testing.assert_allclose(preds.scores.sum(axis=1), 1.0, rtol=1e-6)
     y = test.column("label").to_pylist()
-    majority = Counter(v for v in _train_labels(inputs) if v is not None).most_common(1)[0][0]
-    constant = np.array([[1.0 if c == majority else 0.0 for c in preds.classes]] * len(y))
     assert (multiclass_metrics(y, preds.scores, preds.classes)["accuracy"]
-            > multiclass_metrics(y, constant, preds.classes)["accuracy"] + 0.2)
+            > majority_class_accuracy(inputs, test, preds.classes) + 0.2)
 
 
 def test_link_ranking_beats_global_popularity(fitted):
@@ -63,10 +58,8 @@ def test_link_ranking_beats_global_popularity(fitted):
     assert preds.items.shape == (test.num_rows, 5) and preds.scores.shape == (test.num_rows, 5)
     assert (np.diff(preds.scores, axis=1) <= 0).all()  # best first
     assert set(np.unique(preds.items)) <= set(range(24))  # product keys
-    popular = [i for i, _ in Counter(i for row in _train_labels(inputs) for i in row or ()).most_common(5)]
-    truth = test.column("label").to_pylist()
-    baseline = ranking_metrics(truth, np.array([popular] * len(truth), dtype=object), 5)["map"]
-    assert ranking_metrics(truth, preds.items, 5)["map"] > baseline + 0.15
+    baseline = popularity_map(inputs, test, 5)
+    assert ranking_metrics(test.column("label").to_pylist(), preds.items, 5)["map"] > baseline + 0.15
     assert val["map"] > baseline
     assert any("candidate pairs" in line for line in lines)
 
@@ -91,6 +84,6 @@ def test_forecasting_has_one_model_per_step_and_beats_the_median(fitted):
     assert preds.scores.shape == (test.num_rows, 2) and np.isfinite(preds.scores).all()
     assert len(fitted(MONTHLY)[1].head.step_models) == 2
     y = np.array([row for row in test.column("label").to_pylist()], dtype=float)
-    flat = np.array([v for row in _train_labels(inputs) for v in row], dtype=float)
+    flat = np.array([v for row in train_labels(inputs) for v in row], dtype=float)
     constant = regression_metrics(y, np.full_like(y, np.median(flat)))["mae"]
     assert regression_metrics(y, preds.scores)["mae"] < 0.8 * constant

@@ -11,7 +11,8 @@ import pql
 from engine.run import run
 from engine.train.lightgbm_trainer import STATE_FILE, LightGBMTrainer
 from pql.errors import EngineError
-from tests.train_lgbm.conftest import CUSTOMER, make_inputs, row_keys
+from tests.fixtures.shop import CUSTOMER
+from tests.fixtures.training import make_inputs, row_keys
 from tests.train_lgbm.test_lgbm_learns import BUYS, CHANNEL, CHANNELS, MONTHLY, NEXT, SPEND
 from tests.train_lgbm.test_lgbm_uplift import MAILED
 

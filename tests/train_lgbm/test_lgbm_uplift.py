@@ -7,7 +7,8 @@ import pytest
 from engine.evaluate import score
 from engine.train.lgbm.settings import UPLIFT_LEARNER_ENV, LGBMSettings
 from pql.errors import EngineError
-from tests.train_lgbm.conftest import CUSTOMER, make_inputs, row_keys
+from tests.fixtures.shop import CUSTOMER
+from tests.fixtures.training import make_inputs, row_keys
 
 MAILED = f"PREDICT COUNT(orders.*, 0, 14, days) > 0 {CUSTOMER} ASSUMING COUNT(mails.*, 0, 7, days) > 0"
 MAILED_SPEND = f"PREDICT SUM(orders.amount, 0, 14, days) {CUSTOMER} ASSUMING COUNT(mails.*, 0, 7, days) > 0"

@@ -62,12 +62,15 @@ class RelationalGNN(torch.nn.Module):
         item_type: link ranking: the node type of the ranked items. With ``task.item_history`` and
             ``batch[item_type].identity`` (item positions), items found in a seed's sampled
             neighbourhood add to its scores (see `engine.models.ranking.ItemHistory`).
+        seed_features: width ``F`` of tabular features per seed row (0: none). The batch then gives
+            ``batch[entity].seed_features``: float32 ``[B, F]``, and a two-layer MLP of them is added to
+            the seed embeddings (see `engine.train.gnn.seed_features`).
     """
 
     def __init__(self, *, metadata: GraphMetadata, task: TaskSpec, channels: int = 128, num_layers: int = 2,
                  aggr: str = "mean", use_sparse: bool = True, head_layers: int = 1,
                  rank_channels: int | None = None, seed: int | None = None,
-                 identity: dict[str, int] | None = None, item_type: str | None = None):
+                 identity: dict[str, int] | None = None, item_type: str | None = None, seed_features: int = 0):
         super().__init__()
         if channels < 2 or channels % 2:
             raise EngineError(f"GNN channels must be even and at least 2, got {channels}")
@@ -75,7 +78,8 @@ class RelationalGNN(torch.nn.Module):
         self.task = task
         self._config = {"channels": channels, "num_layers": num_layers, "aggr": aggr, "use_sparse": use_sparse,
                         "head_layers": head_layers, "rank_channels": rank_channels, "seed": seed,
-                        "identity": dict(identity or {}), "item_type": item_type}
+                        "identity": dict(identity or {}), "item_type": item_type,
+                        "seed_features": int(seed_features)}
         node_types = metadata.node_types
         unknown = set(identity or {}) - set(node_types)
         if unknown:
@@ -86,6 +90,9 @@ class RelationalGNN(torch.nn.Module):
         self.time_encoder = RelativeTimeEncoder(node_types, channels)
         self.gnn = HeteroGraphSAGE(node_types, metadata.edge_types, channels,
                                    num_layers=num_layers, aggr=aggr, use_sparse=use_sparse)
+        self.seed_encoder = (torch.nn.Sequential(torch.nn.Linear(seed_features, channels), torch.nn.ReLU(),
+                                                 torch.nn.Linear(channels, channels))
+                             if seed_features > 0 else None)
         self.head: TaskHead | LinkRankingHead
         if task.task is TaskType.LINK_RANKING:
             self.head = LinkRankingHead(task, channels, channels=rank_channels,
@@ -102,6 +109,10 @@ class RelationalGNN(torch.nn.Module):
             self.time_encoder.reset_parameters()
             self.gnn.reset_parameters()
             self.head.reset_parameters()
+            if self.seed_encoder is not None:
+                for layer in self.seed_encoder:
+                    if isinstance(layer, torch.nn.Linear):
+                        layer.reset_parameters()
             for emb in self.identity.values():
                 torch.nn.init.normal_(emb.weight, std=0.1)
 
@@ -143,7 +154,12 @@ class RelationalGNN(torch.nn.Module):
         seed_type = seed_type or self.metadata.entity_type
         store = batch[seed_type]
         batch_size = int(store.batch_size) if "batch_size" in store else int(store.seed_time.numel())
-        return self._embed(batch, seed_type)[seed_type][:batch_size]
+        h = self._embed(batch, seed_type)[seed_type][:batch_size]
+        if self.seed_encoder is not None and seed_type == self.metadata.entity_type:
+            if "seed_features" not in store:
+                raise EngineError("this GNN reads tabular seed features, but the batch carries none")
+            h = h + self.seed_encoder(store.seed_features)
+        return h
 
     # -- outputs -------------------------------------------------------------------------------
 

@@ -94,8 +94,13 @@ class GraphContext:
         return Seeds(rows=found.astype(np.int64), nodes=nodes[found].astype(np.int64), times=times[found],
                      missing=int(len(nodes) - len(found)))
 
-    def batches(self, nodes: np.ndarray, times: np.ndarray, device: str) -> Iterator[tuple[np.ndarray, Any]]:
-        """``(positions [B] into nodes/times, batch on device)`` over the seeds, in order."""
+    def batches(self, nodes: np.ndarray, times: np.ndarray, device: str,
+                features: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, Any]]:
+        """``(positions [B] into nodes/times, batch on device)`` over the seeds, in order.
+
+        ``features``: float32 ``[m, F]`` aligned with ``nodes``; each batch then carries its seeds'
+        rows as ``batch[entity].seed_features`` ``[B, F]`` (see `engine.train.gnn.seed_features`).
+        """
         if len(nodes) == 0:
             return
         loader = temporal_loader(self.graph, self.entity, nodes, times, batch_size=self.settings.batch_size,
@@ -105,6 +110,8 @@ class GraphContext:
             for node_type, ids in self.identity.items():
                 if node_type in batch.node_types:
                     batch[node_type].identity = ids[batch[node_type].n_id]
+            if features is not None:
+                batch[self.entity].seed_features = torch.from_numpy(features[positions])
             yield positions, batch.to(device)
 
 

@@ -24,16 +24,19 @@ def placed_seeds(ctx: GraphContext, rows: pa.Table) -> Seeds:
 
 @torch.no_grad()
 def predict_rows(model: RelationalGNN, ctx: GraphContext, codec: TargetCodec, rows: pa.Table,
-                 device: str) -> Predictions:
-    """Predictions for every row of ``rows`` in the layout `engine.train.base.Predictions` documents."""
+                 device: str, *, features: np.ndarray | None = None) -> Predictions:
+    """Predictions for every row of ``rows`` in the layout `engine.train.base.Predictions` documents.
+
+    ``features``: the rows' tabular seed features ``[n, F]`` when the model reads them."""
     seeds = placed_seeds(ctx, rows)
+    x = features[seeds.rows] if features is not None else None
     model.eval()
     n = rows.num_rows
     if codec.task is TaskType.LINK_RANKING:
         k = min(codec.top_k, len(codec.items))
         scores = np.zeros((n, k), dtype=np.float64)
         index = np.zeros((n, k), dtype=np.int64)
-        for positions, batch in ctx.batches(seeds.nodes, seeds.times, device):
+        for positions, batch in ctx.batches(seeds.nodes, seeds.times, device, x):
             s, i = model.rank(batch, k)
             scores[seeds.rows[positions]] = s.cpu().double().numpy()
             index[seeds.rows[positions]] = i.cpu().numpy()
@@ -41,7 +44,7 @@ def predict_rows(model: RelationalGNN, ctx: GraphContext, codec: TargetCodec, ro
         return Predictions(task=codec.task, scores=scores, items=items)
 
     out: np.ndarray | None = None
-    for positions, batch in ctx.batches(seeds.nodes, seeds.times, device):
+    for positions, batch in ctx.batches(seeds.nodes, seeds.times, device, x):
         values = model.predict(batch).cpu().double().numpy()
         if out is None:
             out = np.zeros((n, *values.shape[1:]), dtype=np.float64)
@@ -53,11 +56,14 @@ def predict_rows(model: RelationalGNN, ctx: GraphContext, codec: TargetCodec, ro
 
 
 @torch.no_grad()
-def propensities(model: RelationalGNN, ctx: GraphContext, seeds: Seeds, device: str) -> np.ndarray:
-    """Uplift: the propensity head's ``P(arm | features)`` per seed, ``[m, A]``."""
+def propensities(model: RelationalGNN, ctx: GraphContext, seeds: Seeds, device: str,
+                 features: np.ndarray | None = None) -> np.ndarray:
+    """Uplift: the propensity head's ``P(arm | features)`` per seed, ``[m, A]`` (``features``: the
+    tabular seed features of the rows ``seeds`` was placed from, when the model reads them)."""
     model.eval()
     out = np.zeros((len(seeds.nodes), model.task.num_arms), dtype=np.float64)
-    for positions, batch in ctx.batches(seeds.nodes, seeds.times, device):
+    x = features[seeds.rows] if features is not None else None
+    for positions, batch in ctx.batches(seeds.nodes, seeds.times, device, x):
         out[positions] = model.head.propensity(model(batch)).cpu().double().numpy()
     return out
 

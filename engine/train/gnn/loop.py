@@ -35,6 +35,7 @@ class TrainSet:
     treatment: torch.Tensor | None = None  # int64 [m]
     pos_offsets: np.ndarray | None = None  # int64 [m + 1], link ranking
     pos_items: np.ndarray | None = None  # int64 [P]
+    features: np.ndarray | None = None  # float32 [m, F], tabular seed features
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -99,7 +100,8 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
             order = _epoch_order(rng, len(train), per_epoch)
             model.train()
             total, count = 0.0, 0
-            for positions, batch in ctx.batches(train.nodes[order], train.times[order], device):
+            features = train.features[order] if train.features is not None else None
+            for positions, batch in ctx.batches(train.nodes[order], train.times[order], device, features):
                 idx = order[positions]
                 loss = batch_loss(model, batch, idx, train, device, generator)
                 optimizer.zero_grad()

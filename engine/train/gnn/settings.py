@@ -38,13 +38,15 @@ class GNNSettings:
     lr: float = 0.005
     epochs: int = 10
     fixed_epochs: bool = False  # WITH epochs = n: train all n epochs
-    patience: int = 3  # epochs without a better validation metric before stopping
+    patience: int = 6  # epochs without a better validation metric before stopping
     max_train_rows: int = 20_000  # seeds per epoch, at most
     min_train_rows: int = 4_096  # seeds per epoch, at least: small tables are passed over several times
     max_val_rows: int = 10_000  # validation rows scored after each epoch
     temporal_strategy: str = "last"  # the same neighbours in training and prediction
     time_budget: float | None = None  # seconds of training, at most
     seed: int = 0
+    tabular_features: bool = True  # the LightGBM history features also feed the head (seed_features.py)
+    identity_max_rows: int = 5_000  # static tables up to this size get a learned embedding per row
 
     @classmethod
     def from_inputs(cls, inputs: TrainInputs, num_train_rows: int) -> "GNNSettings":
@@ -54,12 +56,13 @@ class GNNSettings:
         epochs = inputs.epochs if inputs.epochs is not None else inputs.option("epochs")
         auto_epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_SEED_VISITS / per_epoch)))
         return cls(channels=channels + channels % 2,  # the time encoder needs an even width
-                   layers=int(inputs.option("layers", base.layers)),
+                   layers=int(inputs.option("layers", _default_layers(inputs, base.layers))),
                    neighbors=int(inputs.option("neighbors", base.neighbors)),
                    batch_size=int(inputs.option("batch_size", base.batch_size)),
                    lr=float(inputs.option("lr", base.lr)),
                    epochs=int(epochs) if epochs is not None else auto_epochs,
                    fixed_epochs=epochs is not None, seed=int(inputs.seed),
+                   tabular_features=bool(inputs.option("tabular_features", base.tabular_features)),
                    time_budget=inputs.time_budget if inputs.time_budget is not None else (
                        DEFAULT_CUDA_TIME_BUDGET if inputs.device == "cuda" else DEFAULT_TIME_BUDGET))
 
@@ -74,3 +77,24 @@ class GNNSettings:
     def from_dict(cls, data: dict[str, Any]) -> "GNNSettings":
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+MAX_AUTO_LAYERS = 3
+
+
+def _default_layers(inputs: TrainInputs, layers: int) -> int:
+    """Link ranking: enough hops for the entity to reach the items it is ranked against.
+
+    ``customers <- invoices <- invoice_lines -> products`` is three hops: with two layers a customer's
+    subgraph never holds a product, so neither the item-history scores nor message passing can say
+    which products it bought. Capped at ``MAX_AUTO_LAYERS`` (each hop multiplies the subgraph).
+    """
+    from pql.bound import TaskType, iter_aggregations
+
+    bq = inputs.bq
+    if bq.task is not TaskType.LINK_RANKING:
+        return layers
+    target = next(iter_aggregations(bq.target), None)
+    if target is None:
+        return layers
+    return max(layers, min(MAX_AUTO_LAYERS, len(target.path) + 1))

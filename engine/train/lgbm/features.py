@@ -125,8 +125,8 @@ def rows_fingerprint(rows: pa.Table, columns: list[str]) -> str:
 class FeatureCache:
     """Feature tables by rows content, so fit's features serve the run's later predictions."""
 
-    def __init__(self, source: FeatureSource, log: Callable[[str], None]):
-        self.source, self.log = source, log
+    def __init__(self, source: FeatureSource, log: Callable[[str], None], *, label: str = "lightgbm"):
+        self.source, self.log, self.label = source, log, label
         self._tables: dict[str, pa.Table] = {}
 
     def _key(self, rows: pa.Table) -> str:
@@ -136,7 +136,7 @@ class FeatureCache:
         started = time.perf_counter()
         table = self.source.build(con, db, bq, rows)
         width = table.num_columns - len(self.source.key) - 1
-        self.log(f"lightgbm: features for {rows.num_rows:,} rows ({width} columns) in "
+        self.log(f"{self.label}: tabular features for {rows.num_rows:,} rows ({width} columns) in "
                  f"{time.perf_counter() - started:.1f}s")
         return table
 
