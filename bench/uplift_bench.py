@@ -2,19 +2,23 @@
 true uplift where it is known, and the Hillstrom experiment against a plain two-model LightGBM.
 
     .venv/bin/python -m bench.uplift_bench [--models heuristic,lightgbm,gnn] [--customers 3000]
-                                           [--skip-loyalty] [--skip-hillstrom] [--epochs N] [--json FILE]
+                                           [--skip-loyalty] [--skip-hillstrom] [--epochs N] [--seed 0]
+                                           [--per-arm] [--hillstrom-db FILE] [--json FILE]
 
 Loyalty (examples/generators/loyalty.py, true uplift in ``truth.customer_uplift``): the seed query
 ``PREDICT incremental_purchase FOR customer USING customer, reward, tier, purchase, promotion`` runs
 as EVALUATE (test Qini, AUUC, uplift@k on the held-out randomized anchors) and as PREDICT (the uplift
 at the prediction anchor, correlated with the truth).
 
-Hillstrom (examples/loaders/hillstrom.py): one randomized cohort, so there is no history to slide
-anchors through; the bench labels the single send-day anchor and splits its customers at random
-(60/20/20, seeded), trains each pql model on that table and scores the test customers, next to a
-plain two-model (T-learner) LightGBM on the raw customer columns over the same split. The average
-treatment effect (difference in means) comes from `Session.analyze_experiment` and is printed next
-to the published one.
+Hillstrom (examples/loaders/hillstrom.py): one randomized cohort. pql trains the queries of
+examples/hillstrom.pql itself (``split = 'random'``: the send-day anchor, customers split 80/10/10 at
+random, seeded, stratified by arm and outcome) for the visit and the conversion outcome, the arms
+pooled ("any e-mail") and, with ``--per-arm``, each arm against no e-mail; ``Session.evaluate`` gives
+each model's test metrics. The baseline is a plain two-model (T-learner) LightGBM on the raw customer
+columns, trained and scored on the same split, read from pql's training table. The average treatment
+effect (difference in means) comes from `Session.analyze_experiment`, next to the published one.
+Models are saved under ``bench/results/pql-home`` unless ``PQL_HOME`` is set, and always retrained;
+the numbers go to ``bench/results/uplift_bench-seed<seed>.json`` unless ``--json`` says otherwise.
 """
 from __future__ import annotations
 
@@ -28,9 +32,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from pql import ast
+
 SEED_QUERY = "PREDICT incremental_purchase FOR customer USING customer, reward, tier, purchase, promotion"
 HILLSTROM_OUTCOMES = {"visit": "COUNT(visit.*, 0, 14, days) > 0", "conversion": "COUNT(conversion.*, 0, 14, days) > 0"}
-HILLSTROM_TREATMENT = "COUNT(email.*, 0, 14, days) > 0"
+HILLSTROM_SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "hillstrom.pql"
+RESULTS = Path(__file__).resolve().parent / "results"
 PUBLISHED_CONVERSION = {"Mens E-Mail": 0.0125, "Womens E-Mail": 0.0088, "No E-Mail": 0.0057}
 CUSTOMER_FEATURES = ("recency", "history", "mens", "womens", "newbie")
 CUSTOMER_CATEGORIES = ("history_segment", "zip_code", "channel")
@@ -45,9 +52,12 @@ def _test_metrics(table: pa.Table) -> dict[str, float]:
     return {r["metric"]: r["value"] for r in table.to_pylist() if r["split"] == "test"}
 
 
+UPLIFT_METRICS = ("qini", "auuc", "uplift_at_10", "uplift_at_20", "uplift_at_30", "outcome_auroc")
+
+
 def _pick(metrics: dict[str, float]) -> dict[str, float]:
-    keys = ("qini", "auuc", "uplift_at_10", "uplift_at_30", "outcome_auroc")
-    return {k: round(float(metrics[k]), 4) for k in keys if k in metrics}
+    """The uplift metrics, per-arm ones (``qini_Mens E-Mail``) included."""
+    return {k: round(float(v), 4) for k, v in metrics.items() if any(k == m or k.startswith(f"{m}_") for m in UPLIFT_METRICS)}
 
 
 # ---- loyalty: true uplift known -------------------------------------------------------------------
@@ -88,31 +98,43 @@ def loyalty(models: list[str], customers: int, epochs: int | None, workdir: Path
     return out
 
 
-# ---- Hillstrom: one randomized cohort -------------------------------------------------------------
+# ---- Hillstrom: one randomized cohort, trained by pql ---------------------------------------------
 
 
-def _cohort_table(session, bq, seed: int):
-    """The send-day anchor's labelled rows with a seeded random 60/20/20 split of the customers."""
-    from engine.labels import training_table
-    from engine.labels.schedule import AnchorSchedule
+def hillstrom_queries(per_arm: bool) -> dict[tuple[str, str], ast.PredictStatement]:
+    """(outcome, treatment) -> statement, from examples/hillstrom.pql: its pooled "any e-mail" query
+    (statement 1) and its per-arm query (statement 3), the visit target swapped for each outcome."""
+    from pql.parser import parse
 
-    anchor = bq.option("anchor_time")
-    schedule = AnchorSchedule(train=(anchor,), prediction_time=anchor, stride="single cohort",
-                              horizon="14 days")
-    tt = training_table(session.con, session.db, bq, schedule=schedule)
-    n = tt.table.num_rows
-    order = np.random.default_rng(seed).permutation(n)
-    split = np.full(n, "train", dtype=object)
-    split[order[: n // 5]] = "test"
-    split[order[n // 5: 2 * (n // 5)]] = "val"
-    table = tt.table.set_column(tt.table.schema.get_field_index("split"), "split", pa.array(split.tolist()))
-    return dataclasses.replace(tt, table=table, warnings=())
+    statements = [s for s in parse(HILLSTROM_SCRIPT.read_text(encoding="utf-8")) if isinstance(s, ast.PredictStatement)]
+    pooled, arms = statements[0], statements[2]
+    assert not isinstance(pooled.assuming, ast.InList) and isinstance(arms.assuming, ast.InList), \
+        "examples/hillstrom.pql: statement 1 must be the pooled query, statement 3 the per-arm one"
+    out = {}
+    for outcome, target in HILLSTROM_OUTCOMES.items():
+        (parsed,) = parse(f"PREDICT {target} FOR EACH customer.customer_id")
+        for treatment, stmt in (("any e-mail", pooled), *((("per arm", arms),) if per_arm else ())):
+            out[(outcome, treatment)] = dataclasses.replace(stmt, target=parsed.target)
+    return out
 
 
-def _two_model_lightgbm(con, tt, seed: int) -> np.ndarray:
-    """Uplift on the test rows from two LightGBM classifiers (treated, control) on raw customer columns."""
+def _with_options(stmt: ast.PredictStatement, **options) -> str:
+    def literal(v):
+        return ast.Literal(value=v, kind="boolean" if isinstance(v, bool) else
+                           "number" if isinstance(v, (int, float)) else "string")
+
+    extra = tuple(ast.Option(name=k, value=literal(v)) for k, v in options.items() if v is not None)
+    return str(dataclasses.replace(stmt, options=(*stmt.options, *extra)))
+
+
+def _two_model_lightgbm(con, bq, tt, seed: int):
+    """A plain T-learner on pql's own split: one LightGBM classifier per arm (control included) on the
+    raw customer columns, scored on the test rows as `engine.train.base.Predictions`."""
     import lightgbm as lgb
     import pandas as pd
+
+    from engine.evaluate import treatment_index
+    from engine.train.base import Predictions
 
     customers = con.sql("select * from customer").df().set_index("customer_id")
     for c in CUSTOMER_CATEGORIES:
@@ -122,33 +144,35 @@ def _two_model_lightgbm(con, tt, seed: int) -> np.ndarray:
     def frame(rows: pa.Table) -> pd.DataFrame:
         return customers.loc[rows.column("customer_id").to_pylist(), columns].reset_index(drop=True)
 
+    classes = ("control", *(bq.treatment_arms or ("treated",)))
     train, test = tt.split("train"), tt.split("test")
-    treated = np.array([bool(t) for t in train.column("treatment").to_pylist()])
+    arm = treatment_index(train, classes)
     label = np.array(train.column("label").to_pylist(), dtype=float)
     x_train, x_test = frame(train), frame(test)
-    scores = []
-    for group in (treated, ~treated):
+    scores = np.zeros((test.num_rows, len(classes)))
+    for j in range(len(classes)):
         model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=50,
                                    subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
                                    n_jobs=1, verbose=-1)
-        model.fit(x_train[group], label[group])
-        scores.append(model.predict_proba(x_test)[:, 1])
-    return scores[0] - scores[1]
+        model.fit(x_train[arm == j], label[arm == j])
+        scores[:, j] = model.predict_proba(x_test)[:, 1]
+    return Predictions(task=bq.task, scores=scores, classes=classes)
 
 
-def hillstrom(models: list[str], epochs: int | None, workdir: Path, seed: int = 0) -> dict:
+def _split_of(tt) -> dict:
+    return dict(zip(tt.table.column("customer_id").to_pylist(), tt.table.column("split").to_pylist()))
+
+
+def hillstrom(models: list[str], epochs: int | None, workdir: Path, seed: int = 0, *, per_arm: bool = False,
+              db_path: str | None = None) -> dict:
     import pql
     from engine.evaluate import score
-    from engine.run import trainer_class
-    from engine.train.base import Predictions, TrainInputs
-    from engine.uplift import qini_coefficient, uplift_at_k
     from examples.loaders import hillstrom as loader
-    from pql.bound import TaskType
 
-    path = workdir / "hillstrom.duckdb"
+    path = Path(db_path) if db_path else workdir / "hillstrom.duckdb"
     if not path.exists():
         loader.load(path)
-    out: dict = {"ate": {}, "outcomes": {}}
+    out: dict = {"ate": {}, "queries": {}}
     with pql.connect(str(path)) as session:
         for outcome, expression in HILLSTROM_OUTCOMES.items():
             report = session.analyze_experiment("email", "campaign", expression, control=loader.CONTROL_ARM)
@@ -159,40 +183,47 @@ def hillstrom(models: list[str], epochs: int | None, workdir: Path, seed: int = 
                                    "matches": rates == published}
             print(f"hillstrom {outcome} rates {rates} (published {published})")
 
-            bq = session.bind(f"PREDICT {expression} FOR EACH customer.customer_id ASSUMING {HILLSTROM_TREATMENT} "
-                              "WITH anchor_time = '2008-03-01'")
-            tt = _cohort_table(session, bq, seed)
+        for (outcome, treatment), stmt in hillstrom_queries(per_arm).items():
+            texts = {m: _with_options(stmt, model=m, seed=seed, retrain=True,
+                                      epochs=epochs if m == "gnn" else None) for m in models}
+            tt = session.training_table(texts[models[0]] if models else str(stmt))
+            bq = session.bind(str(stmt))
             test = tt.split("test")
-            treated = np.array([bool(t) for t in test.column("treatment").to_pylist()], dtype=int)
-            y = np.array(test.column("label").to_pylist(), dtype=float)
-            rows: dict = {}
+            entry: dict = {"query": str(stmt), "schedule": tt.schedule.summary().splitlines()[:2],
+                           "rows": tt.counts(), "models": {},
+                           "same_split": all(_split_of(session.training_table(t)) == _split_of(tt)
+                                             for t in list(texts.values())[1:])}
             started = time.perf_counter()
-            baseline = _two_model_lightgbm(session.con, tt, seed)
-            rows["two_model_lightgbm"] = {
-                "qini": round(qini_coefficient(baseline, treated, y), 4),
-                "uplift_at_30": round(uplift_at_k(baseline, treated, y, k=0.3), 4),
-                "seconds": round(time.perf_counter() - started, 1)}
-            print(f"hillstrom {outcome} two_model_lightgbm: {rows['two_model_lightgbm']}")
-            for model in models:
+            baseline = score(bq, test, _two_model_lightgbm(session.con, bq, tt, seed))
+            entry["models"]["two_model_lightgbm"] = {**_pick(baseline), "seconds": round(time.perf_counter() - started, 1)}
+            for model, text in texts.items():
                 started = time.perf_counter()
-                bq_model = dataclasses.replace(bq, options=tuple(dict(bq.options, model=model,
-                                                                       **({"epochs": epochs} if epochs else {})).items()))
-                inputs = TrainInputs(con=session.con, db=session.db, bq=bq_model, tt=tt, seed=seed, device="cpu",
-                                     epochs=epochs, log=lambda m: None)
                 try:
-                    trainer = trainer_class(model)()
-                    trainer.fit(inputs)
-                    preds: Predictions = trainer.predict(inputs, test.select(["customer_id", "anchor_time"]))
-                except Exception as e:  # keep the other models' numbers
-                    rows[model] = {"error": f"{type(e).__name__}: {e}"}
-                    print(f"hillstrom {outcome} {model}: FAILED {type(e).__name__}: {e}")
+                    metrics = _test_metrics(session.evaluate(text))
+                except Exception as e:  # a trainer under construction must not stop the other models' numbers
+                    entry["models"][model] = {"error": f"{type(e).__name__}: {e}"}
+                    print(f"hillstrom {outcome} / {treatment} {model}: FAILED {type(e).__name__}: {e}")
                     continue
-                assert bq_model.task == TaskType.UPLIFT
-                rows[model] = {**_pick(score(bq_model, test, preds)), "seconds": round(time.perf_counter() - started, 1)}
-                print(f"hillstrom {outcome} {model}: {rows[model]}")
-            out["outcomes"][outcome] = {"test_rows": test.num_rows,
-                                        "test_treated_share": round(float(treated.mean()), 4), "models": rows}
+                entry["models"][model] = {**_pick(metrics), "seconds": round(time.perf_counter() - started, 1)}
+            out["queries"][f"{outcome} / {treatment}"] = entry
+            print(_hillstrom_table(f"{outcome} / {treatment}", entry))
     return out
+
+
+def _hillstrom_table(name: str, entry: dict) -> str:
+    """One query's test metrics, a row per model; per-arm runs add each arm's Qini (the JSON has all)."""
+    present = {k for m in entry["models"].values() for k in m}
+    columns = [k for k in UPLIFT_METRICS if k in present] + sorted(k for k in present if k.startswith("qini_"))
+    widths = [max(13, len(c) + 2) for c in columns]
+    head = f"hillstrom {name}: test rows {entry['rows']['test']:,}, same split for every model: {entry['same_split']}"
+    lines = [head, f"  {'model':<20}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths)) + f"{'seconds':>9}"]
+    for model, m in entry["models"].items():
+        if "error" in m:
+            lines.append(f"  {model:<20}{m['error']}")
+            continue
+        cells = "".join(f"{m[c]:>{w}.4f}" if c in m else f"{'-':>{w}}" for c, w in zip(columns, widths))
+        lines.append(f"  {model:<20}{cells}{m['seconds']:>9.1f}")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -203,10 +234,18 @@ def main() -> None:
     parser.add_argument("--skip-loyalty", action="store_true")
     parser.add_argument("--skip-hillstrom", action="store_true")
     parser.add_argument("--workdir", default=None, help="where generated databases are kept (default: a temp dir)")
-    parser.add_argument("--json", default=None, help="also write the numbers to this file")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-arm", action="store_true", help="Hillstrom: also each arm against no e-mail")
+    parser.add_argument("--hillstrom-db", default=None, help="a Hillstrom database already built by the loader")
+    parser.add_argument("--json", default=None, help="where to write the numbers "
+                        "(default: bench/results/uplift_bench-seed<seed>.json)")
     args = parser.parse_args()
 
+    import os
+
     import torch
+
+    os.environ.setdefault("PQL_HOME", str(RESULTS / "pql-home"))
 
     torch.set_num_threads(2)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -216,10 +255,12 @@ def main() -> None:
     if not args.skip_loyalty:
         results["loyalty"] = loyalty(models, args.customers, args.epochs, workdir)
     if not args.skip_hillstrom:
-        results["hillstrom"] = hillstrom(models, args.epochs, workdir)
-    print(json.dumps(results, indent=2))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        results["hillstrom"] = hillstrom(models, args.epochs, workdir, args.seed, per_arm=args.per_arm,
+                                         db_path=args.hillstrom_db)
+    out = Path(args.json) if args.json else RESULTS / f"uplift_bench-seed{args.seed}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -82,11 +82,14 @@ def resolve_device(requested: str, families: list[str]) -> str:
 
 def _fit_all(families: list[str], inputs: TrainInputs, log) -> dict[str, tuple[Trainer, dict, float]]:
     out = {}
+    began = time.perf_counter()
     for family in families:
         log(f"training {family} …")
         start = time.perf_counter()
         trainer = trainer_class(family)()
-        val = trainer.fit(inputs)
+        budget = inputs.time_budget  # WITH time_budget covers all the families together
+        remaining = None if budget is None else max(budget - (start - began), 1.0)
+        val = trainer.fit(replace(inputs, time_budget=remaining))
         seconds = time.perf_counter() - start
         metric, _ = selection_metric(inputs.bq.task)
         log(f"{family}: validation {metric} = {val.get(metric, float('nan')):.4f} ({seconds:.1f}s)")

@@ -156,6 +156,15 @@ class AstBuilder(Transformer):
     def cost_by_arm(self, meta, children):
         return _Clause("cost", tuple(_words(children)))
 
+    def arm(self, meta, children):
+        (item,) = children
+        if isinstance(item, _Ident):
+            return item
+        text = item.value[1:-1].replace("''", "'")
+        if not text.strip():
+            raise self._error("an arm name cannot be empty", item)
+        return _Ident(text, span_of(item))
+
     def arm_cost(self, meta, children):
         arm, cost = children
         return ast.ArmCost(arm=arm.text, cost=cost.value, span=span_of(meta))

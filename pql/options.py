@@ -22,7 +22,8 @@ class OptionSpec:
 def _choice(*allowed: str) -> Callable[[Any], str]:
     def check(v: Any) -> str:
         if not isinstance(v, str) or v.lower() not in allowed:
-            raise ValueError(f"must be one of {', '.join(repr(a) for a in allowed)}")
+            hint = did_you_mean(v, allowed) if isinstance(v, str) else ""
+            raise ValueError(f"must be one of {', '.join(repr(a) for a in allowed)}{hint}")
         return v.lower()
 
     return check
@@ -102,6 +103,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
                check=_optional(_int(1))),
     OptionSpec(name="max_eval_anchors", default=40,
                help="cap on anchor times per validation / test split (RelBench: 40)", check=_int(1)),
+    OptionSpec(name="split", default="auto",
+               help="'time' splits anchors by time; 'random' labels one cohort anchor and splits its entities "
+                    "at random (seeded, stratified by treatment arm or binary label); 'auto' is 'time', falling "
+                    "back to 'random' when the data is a single cohort",
+               check=_choice("auto", "time", "random")),
     OptionSpec(name="anchor_stride", default=None,
                help="days between anchor times (default: the target window's length)",
                check=_optional(_float(0.0001))),
@@ -112,6 +118,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(name="channels", default=128, help="GNN hidden size", check=_int(4, 4096)),
     OptionSpec(name="layers", default=2, help="GNN message-passing layers", check=_int(1, 6)),
     OptionSpec(name="neighbors", default=16, help="sampled neighbours per edge type per hop", check=_int(1, 1000)),
+    OptionSpec(name="tabular_features", default=True,
+               help="GNN: also feed the entity's automatic history features (LightGBM's) into the head",
+               check=_bool),
     OptionSpec(name="time_budget", default=None, help="seconds 'auto' may spend training both models",
                check=_optional(_float(1.0))),
     OptionSpec(name="schema", default=None, help="schema overrides in the pql_schema.toml format", check=_optional(_str)),

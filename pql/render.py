@@ -35,6 +35,13 @@ def quote_name(name: str, *, leading: bool = False) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_arm(arm: str) -> str:
+    """A treatment arm as PQL: bare when it is a plain word that is no reserved word, else a string."""
+    if _PLAIN_NAME.match(arm) and arm.upper() not in RESERVED:
+        return arm
+    return "'" + arm.replace("'", "''") + "'"
+
+
 def number(value: int | float) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"not a finite number: {value!r}")
@@ -140,7 +147,7 @@ def _amount(value: ast.ColumnRef | ast.Literal) -> str:
 def _allocate(node: ast.Allocate) -> str:
     parts = [f"ALLOCATE BUDGET {number(node.budget)}"]
     if isinstance(node.cost, tuple):
-        arms = ", ".join(f"{quote_name(a.arm)}: {number(a.cost)}" for a in node.cost)
+        arms = ", ".join(render(a) for a in node.cost)
         parts.append(f"COST ({arms})")
     elif node.cost is not None:
         parts.append(f"COST {_amount(node.cost)}")
@@ -149,7 +156,7 @@ def _allocate(node: ast.Allocate) -> str:
     if node.max_per is not None:
         parts.append(f"MAX {node.max_per.limit} PER {quote_name(node.max_per.table)}")
     if node.capacities:
-        parts.append("CAPACITY " + ", ".join(f"{quote_name(c.arm)} {c.limit}" for c in node.capacities))
+        parts.append("CAPACITY " + ", ".join(render(c) for c in node.capacities))
     return " ".join(parts)
 
 
@@ -201,8 +208,8 @@ _RENDERERS = {
     ast.Not: _not,
     ast.NamedTarget: lambda n: n.name,
     ast.Entity: _entity,
-    ast.ArmCost: lambda n: f"{quote_name(n.arm)}: {number(n.cost)}",
-    ast.Capacity: lambda n: f"{quote_name(n.arm)} {n.limit}",
+    ast.ArmCost: lambda n: f"{quote_arm(n.arm)}: {number(n.cost)}",
+    ast.Capacity: lambda n: f"{quote_arm(n.arm)} {n.limit}",
     ast.MaxPer: lambda n: f"MAX {n.limit} PER {quote_name(n.table)}",
     ast.Allocate: _allocate,
     ast.Option: _option,

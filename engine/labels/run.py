@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
@@ -13,13 +12,12 @@ from engine.labels import checks
 from engine.labels.compile import ANCHORS, PREDICT, TrainingSQL, compile_training_sql, forecast_steps, is_static
 from engine.labels.scope import ident
 from engine.labels.schedule import AnchorSchedule, build_schedule
+from engine.labels.splits import random_split
 from engine.labels.table import TrainingTable
 from engine.labels.timespan import data_time_span
 from engine.schema.model import Database
 from pql.bound import BColumn, BoundQuery, iter_aggregations
 from pql.errors import EngineError
-
-STATIC_SPLIT = (("test", 0.1), ("val", 0.1))  # the rest is train
 
 
 def schedule_for(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
@@ -82,20 +80,6 @@ class _Build:
         return full
 
 
-def _static_split(table: pa.Table, seed: int) -> pa.Table:
-    """Seeded random split of labelled static rows (already ordered by key, so reruns agree)."""
-    labelled = table.filter(pc.is_valid(table.column("label")))
-    n = labelled.num_rows
-    order = np.random.default_rng(seed).permutation(n)
-    split = np.full(n, "train", dtype=object)
-    at = 0
-    for name, share in STATIC_SPLIT:
-        size = int(round(n * share))
-        split[order[at:at + size]] = name
-        at += size
-    return labelled.set_column(labelled.schema.get_field_index("split"), "split", pa.array(split, pa.string()))
-
-
 def _static_columns(bq: BoundQuery) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
 
@@ -137,13 +121,16 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
     except duckdb.Error as e:
         raise EngineError(f"building the training table failed in DuckDB: {e}") from e
     keys = [*bq.entity.key, "anchor_time"]
-    if static:
-        labelled = _static_split(rows, int(bq.option("seed", 0) or 0))
+    if static:  # rows already ordered by key, so reruns agree
+        labelled = random_split(rows, int(bq.option("seed", 0) or 0))
         prediction = rows.select(keys)
     else:
         is_predict = pc.equal(rows.column("split"), PREDICT)
         labelled = rows.filter(pc.invert(is_predict))
         prediction = rows.filter(is_predict).select(keys)
+        if schedule.cohort:  # one anchor: split its entities, not its times
+            labelled = random_split(labelled.sort_by([(k, "ascending") for k in keys[:-1]]), schedule.seed,
+                                    strata=schedule.stratify)
     # DuckDB returns rows in a thread-dependent order; models that bag or batch rows must see the same
     # order every time, or the same seed would give different models.
     order = [(k, "ascending") for k in ("anchor_time", *keys[:-1])]

@@ -13,13 +13,19 @@ latest window ends exactly there; the latest tenth of them (1 to ``max_eval_anch
 tenth before validation, and the cut-offs are the first anchors of those splits. Any anchor whose
 window would cross into the next split is dropped, so labels of one split never overlap the next.
 The prediction anchor is ``anchor_time`` or the data's last timestamp.
+
+``WITH split`` chooses between this temporal schedule (``'time'``) and a single cohort anchor whose
+entities are split at random (``'random'``, see `engine.labels.cohort`); ``'auto'`` (the default) is
+temporal, but trains on the cohort when no training anchor fits and the data holds exactly one label
+window (a randomized experiment: `engine.labels.cohort.CohortWindow.fits_the_data`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from engine.labels.splits import describe_split
 from engine.labels.windows import describe, shift_py, window_length
 from pql.bound import BoundQuery
 from pql.errors import PQLInputError
@@ -43,6 +49,9 @@ class AnchorSchedule:
     stride: str | None = None  # e.g. "30 days"
     horizon: str | None = None  # how far labels look ahead of an anchor, e.g. "30 days"
     static: bool = False  # static targets: no anchors, a seeded random split
+    cohort: bool = False  # one labelled anchor (the only ``train`` time), its entities split at random
+    stratify: tuple[str, ...] = ()  # cohort: training-table columns the random split is stratified by
+    seed: int = 0  # seed of a static or cohort random split
     notes: tuple[str, ...] = field(default=())
 
     def anchors(self) -> list[tuple[datetime, str]]:
@@ -55,6 +64,8 @@ class AnchorSchedule:
     def summary(self) -> str:
         if self.static:
             return f"static target: one row per entity as of {self.prediction_time}, seeded random split"
+        if self.cohort:
+            return self._cohort_summary()
         lines = [f"anchors every {self.stride}, labels over the next {self.horizon}; "
                  f"data {self.data_start} .. {self.data_end}"] if self.stride else ["anchors given explicitly"]
         for split in SPLITS:
@@ -63,6 +74,15 @@ class AnchorSchedule:
             lines.append(f"{split:>5}: {len(times):4d} anchors  {span}")
         lines.append(f"cut-offs: val {self.val_cutoff}, test {self.test_cutoff}; predict at {self.prediction_time}")
         return "\n".join(lines)
+
+    def _cohort_summary(self) -> str:
+        by = " and ".join({"treatment": "treatment arm"}.get(c, c) for c in self.stratify)
+        lines = [f"cohort (split = 'random'): one labelled anchor at {self.prediction_time}, labels over the "
+                 f"next {self.horizon}; data {self.data_start} .. {self.data_end}",
+                 f"entities split at random (seed {self.seed}): {describe_split()}"
+                 + (f", stratified by {by}" if by else ""),
+                 f"predict at {self.prediction_time}; features see rows up to the anchor only"]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
 MIN_HISTORY_ANCHORS = 12
@@ -90,11 +110,39 @@ def _step(base: datetime, k: int, stride: tuple[float, str]) -> datetime:
 
 
 def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime | None,
-                   static: bool = False, steps: int = 1, refine_stride: bool = True) -> AnchorSchedule:
-    """The anchor schedule for ``bq`` over data spanning ``data_start .. data_end``.
+                   static: bool = False, steps: int = 1) -> AnchorSchedule:
+    """The anchor schedule for ``bq`` over data spanning ``data_start .. data_end`` (see the module doc).
 
     ``steps`` is the number of consecutive windows one label covers (FORECAST n TIMEFRAMES).
     """
+    # cohort.py builds on AnchorSchedule, so it is imported here, not at the top
+    from engine.labels.cohort import cohort_schedule, cohort_window, fallback_note
+
+    mode = bq.option("split", "auto") or "auto"
+    if static or bq.target_window is None:
+        return _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps)
+    window = bq.target_window
+    horizon = (window.end + (steps - 1) * window_length(window), window.unit)
+    if mode == "random":
+        return cohort_schedule(bq, horizon, data_start=data_start, data_end=data_end)
+    schedule = _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps)
+    time_cutoffs = bq.option("val_cutoff") or bq.option("test_cutoff")  # the user asked for a time split
+    if schedule.train or time_cutoffs or data_start is None or data_end is None:
+        return schedule
+    cohort = cohort_window(bq, horizon, data_end=data_end)
+    if cohort is None or not cohort.fits_the_data(data_start, data_end):
+        return schedule
+    if mode == "auto":
+        return cohort_schedule(bq, horizon, data_start=data_start, data_end=data_end,
+                               fallback_note=fallback_note(cohort, horizon, data_start, data_end))
+    return replace(schedule, notes=(*schedule.notes, f"no training anchor fits, but the data holds one label "
+                                    f"window, at {cohort.anchor}: if it is one cohort (an experiment), "
+                                    "WITH split = 'random' trains on its entities split at random"))
+
+
+def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime | None,
+              static: bool = False, steps: int = 1, refine_stride: bool = True) -> AnchorSchedule:
+    """The temporal schedule (``split = 'time'``)."""
     opt: dict[str, Any] = dict(bq.options)
     anchor_time = opt.get("anchor_time")
     prediction_time = anchor_time or data_end
@@ -178,8 +226,8 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
         train = [t for t in rest[n_eval:] if ends_by(t, val_cutoff or test_cutoff)]
     if refined and not train and stride != (length, window.unit):
         # overlapping windows need room for three non-overlapping splits; without it, keep the plain stride
-        return build_schedule(bq, data_start=data_start, data_end=data_end, static=static, steps=steps,
-                              refine_stride=False)
+        return _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps,
+                         refine_stride=False)
     if max_train is not None and len(train) > max_train:
         train = sorted(train)[-max_train:]
         notes.append(f"training anchors capped at the latest {max_train} (WITH max_anchors)")

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.models.lightgbm_deadline import deadline_callback
 from pql.bound import TaskType
 from pql.errors import EngineError, PQLInputError
 
@@ -143,6 +144,9 @@ class LightGBMModel:
             if X_val.num_rows > 0:
                 valid_sets = [train.create_valid(self.encoding.matrix(X_val), label=self._encode_labels(y_v))]
                 callbacks = [lgb.early_stopping(self.config.early_stopping_rounds, verbose=False)]
+        deadline = deadline_callback()
+        if deadline is not None:
+            callbacks = [*callbacks, deadline]
         try:
             booster = lgb.train(
                 params, train, num_boost_round=self.config.max_rounds, valid_sets=valid_sets, callbacks=callbacks

@@ -31,6 +31,9 @@ class TrainInputs:
     time_budget: float | None = None  # seconds this trainer may spend, when known
     log: Callable[[str], None] = field(default=lambda msg: None)
     show_progress: bool = False
+    # memo shared by the trainers of one run: under model = 'auto' LightGBM and the GNN read the same
+    # tabular feature tables, which are computed once (engine.train.lgbm.features.FeatureCache)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.bq.option(name, default)

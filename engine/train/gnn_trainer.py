@@ -151,7 +151,7 @@ class GNNTrainer(Trainer):
         source = FeatureSource.for_query(bq, tt.label_columns, lags=lgbm.history_lags,
                                          max_aggregations=lgbm.max_history_aggregations,
                                          max_features=lgbm.max_features)
-        self._feature_cache = SeedFeatureCache(source, inputs.log)
+        self._feature_cache = SeedFeatureCache(source, inputs.log, inputs.shared.setdefault("feature_tables", {}))
         tables = self._feature_cache.tables(inputs.con, inputs.db, bq, {
             "train": tt.split("train"), "val": tt.split("val"), "test": tt.split("test")})
         if "train" not in tables:
@@ -166,7 +166,8 @@ class GNNTrainer(Trainer):
             return None
         if self._feature_cache is None:
             from engine.train.gnn.seed_features import SeedFeatureCache
-            self._feature_cache = SeedFeatureCache(self.seed_features.source, inputs.log)
+            self._feature_cache = SeedFeatureCache(self.seed_features.source, inputs.log,
+                                                   inputs.shared.setdefault("feature_tables", {}))
         return self._feature_cache.matrix(self.seed_features, inputs.con, inputs.db, inputs.bq, rows)
 
     @staticmethod

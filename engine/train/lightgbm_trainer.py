@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from engine.evaluate import score
 from engine.metrics import selection_metric
+from engine.models.lightgbm_deadline import deadline_passed, training_deadline
 from engine.models.lightgbm_model import LightGBMModel
 from engine.train.base import Predictions, Trainer, TrainInputs
 from engine.train.lgbm.features import ANCHOR, FeatureCache, FeatureSource, feature_matrix
@@ -71,6 +72,19 @@ class LightGBMTrainer(Trainer):
             raise EngineError("no training rows: the target's windows do not fit in the data's history")
         inputs.log(f"lightgbm: {bq.task} on {train.num_rows:,} train / {val.num_rows:,} validation rows, "
                    f"{s.num_threads} thread(s), seed {s.seed}")
+        with training_deadline(inputs.time_budget):
+            self._fit_head(inputs, train, val)
+            out_of_time = deadline_passed()
+        if out_of_time:
+            inputs.log(f"lightgbm: boosting stopped at the {inputs.time_budget:.0f}s time budget")
+        metrics = score(bq, val, self.predict(inputs, val.select([*bq.entity.key, ANCHOR]))) if val.num_rows else {}
+        metric, _ = selection_metric(bq.task)
+        inputs.log(f"lightgbm: {bq.task} trained in {time.perf_counter() - started:.1f}s; validation "
+                   f"{metric} {metrics.get(metric, float('nan')):.4f}")
+        return metrics
+
+    def _fit_head(self, inputs: TrainInputs, train: pa.Table, val: pa.Table) -> None:
+        bq, tt, s = inputs.bq, inputs.tt, self.settings
         if bq.task is TaskType.LINK_RANKING:
             self.head = RankingModel(k=int(bq.rank_top or 12))
             self.head.fit(inputs.con, inputs.db, bq, self.source, s, train, val, inputs.log)
@@ -84,11 +98,6 @@ class LightGBMTrainer(Trainer):
                                   y_train=train.column("label").to_pylist(), X_val=X_val,
                                   y_val=val.column("label").to_pylist() if X_val is not None else [],
                                   settings=s, log=inputs.log, rows_train=train, rows_val=val))
-        metrics = score(bq, val, self.predict(inputs, val.select([*bq.entity.key, ANCHOR]))) if val.num_rows else {}
-        metric, _ = selection_metric(bq.task)
-        inputs.log(f"lightgbm: {bq.task} trained in {time.perf_counter() - started:.1f}s; validation "
-                   f"{metric} {metrics.get(metric, float('nan')):.4f}")
-        return metrics
 
     def _new_head(self, inputs: TrainInputs) -> Head:
         bq = inputs.bq
@@ -105,7 +114,7 @@ class LightGBMTrainer(Trainer):
 
     def _features(self, inputs: TrainInputs) -> FeatureCache:
         if self._cache is None or self._cache.source is not self.source:
-            self._cache = FeatureCache(self.source, inputs.log)
+            self._cache = FeatureCache(self.source, inputs.log, store=inputs.shared.setdefault("feature_tables", {}))
         return self._cache
 
     # -- prediction ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pql.bound import (BAggregation, BColumn, BIn, BoundAllocate, BoundEntity, B
                        iter_aggregations)
 from pql.errors import did_you_mean
 from pql.options import check_option
+from pql.render import quote_arm
 
 
 @dataclass(kw_only=True)
@@ -220,7 +221,7 @@ def _bind_allocate(ctx: BindContext, node: ast.Allocate | None, entity: Table, *
         if missing:
             ctx.error(f"COST gives no cost for arm(s) {', '.join(repr(a) for a in missing)}",
                       ctx.at(node.span, "COST"), hint="give every arm a cost: COST (" +
-                      ", ".join(f"{a}: …" for a in arm_names) + ")")
+                      ", ".join(f"{quote_arm(a)}: …" for a in arm_names) + ")")
     value: Any = None
     if isinstance(node.value, ast.ColumnRef):
         value = _allocate_column(ctx, node.value, entity, "VALUE")

@@ -64,3 +64,20 @@ def test_an_uplift_query_adds_past_treatment_exposure(session):
                               "ASSUMING COUNT(mails.*, 0, 7, days) > 0").bq
     names = [h.name for h in history_columns(bq, lags=(1, 2, 3, 0), max_aggregations=3)]
     assert "history__assuming__count_mails_rows__lag1" in names and "history__assuming__count_mails_rows__all" in names
+
+
+def test_trainers_of_one_run_share_their_feature_tables(session):
+    from engine.train.lgbm.features import FeatureCache, FeatureSource
+
+    inputs = make_inputs(session, BUYS)
+    source = FeatureSource.for_query(inputs.bq, (), lags=(1, 0), max_aggregations=1, max_features=50)
+    built: list[str] = []
+    store: dict = {}
+    parts = {s: inputs.tt.split(s) for s in ("train", "val")}
+    first = FeatureCache(source, built.append, store=store).prime(inputs.con, inputs.db, inputs.bq, parts)
+    second = FeatureCache(source, built.append, label="gnn", store=store).prime(inputs.con, inputs.db, inputs.bq, parts)
+    assert len(built) == 1  # computed once, then found in the shared store
+    assert all(first[s].equals(second[s]) for s in parts)
+    other = FeatureSource.for_query(inputs.bq, (), lags=(1,), max_aggregations=1, max_features=50)
+    FeatureCache(other, built.append, store=store).prime(inputs.con, inputs.db, inputs.bq, parts)
+    assert len(built) == 2  # a different source never reads another's tables

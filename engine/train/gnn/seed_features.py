@@ -101,8 +101,8 @@ class SeedFeatures:
 class SeedFeatureCache:
     """Transformed seed inputs per row set, computed through the LightGBM feature cache."""
 
-    def __init__(self, source: FeatureSource, log: Callable[[str], None]):
-        self.cache = FeatureCache(source, log, label="gnn")
+    def __init__(self, source: FeatureSource, log: Callable[[str], None], store: dict | None = None):
+        self.cache = FeatureCache(source, log, label="gnn", store=store)
 
     def tables(self, con, db, bq: BoundQuery, parts: dict[str, pa.Table]) -> dict[str, pa.Table]:
         """Feature tables of several row sets in one query (see `FeatureCache.prime`)."""

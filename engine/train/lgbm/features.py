@@ -15,6 +15,7 @@ one query; the run's later predictions on those rows then cost nothing).
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -123,14 +124,19 @@ def rows_fingerprint(rows: pa.Table, columns: list[str]) -> str:
 
 
 class FeatureCache:
-    """Feature tables by rows content, so fit's features serve the run's later predictions."""
+    """Feature tables by source and rows content, so fit's features serve the run's later predictions.
 
-    def __init__(self, source: FeatureSource, log: Callable[[str], None], *, label: str = "lightgbm"):
+    ``store`` (e.g. `TrainInputs.shared`) lets several trainers of one run share the tables.
+    """
+
+    def __init__(self, source: FeatureSource, log: Callable[[str], None], *, label: str = "lightgbm",
+                 store: dict[str, pa.Table] | None = None):
         self.source, self.log, self.label = source, log, label
-        self._tables: dict[str, pa.Table] = {}
+        self._tables: dict[str, pa.Table] = store if store is not None else {}
+        self._source_key = hashlib.sha1(json.dumps(source.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
     def _key(self, rows: pa.Table) -> str:
-        return rows_fingerprint(rows, [*self.source.key, ANCHOR])
+        return self._source_key + rows_fingerprint(rows, [*self.source.key, ANCHOR])
 
     def _build(self, con, db: Database, bq: BoundQuery, rows: pa.Table) -> pa.Table:
         started = time.perf_counter()
@@ -152,6 +158,9 @@ class FeatureCache:
         nonempty = {name: rows for name, rows in parts.items() if rows.num_rows}
         if not nonempty:
             return {}
+        cached = {name: self._tables.get(self._key(rows)) for name, rows in nonempty.items()}
+        if all(table is not None for table in cached.values()):  # another trainer of this run made them
+            return cached
         table = self._build(con, db, bq, pa.concat_tables([r.select([*self.source.key, ANCHOR])
                                                            for r in nonempty.values()]))
         out, start = {}, 0
