@@ -17,7 +17,9 @@ With ``spec.item_history`` the score of (entity, item) also gets ``history_weigh
 where ``count`` says how often the item appears in the entity's sampled past neighbourhood
 (`ItemHistory`, e.g. how many of its recent purchases were of that item). Repeat behaviour is the
 strongest signal of most recommendation data, and a dot product of two learned towers finds it
-slowly; this one learned scalar gives it directly.
+slowly; this one learned scalar gives it directly. Popularity, the next strongest, gets a learned bias
+per item (learned item table only), which `init_item_bias` starts at the items' log frequency in the
+training labels, so the scorer begins as the popularity baseline and learns what to add to it.
 """
 from __future__ import annotations
 
@@ -85,6 +87,7 @@ class LinkRankingHead(torch.nn.Module):
         self.item_table = torch.nn.Embedding(spec.num_items, self.channels) if spec.num_items > 0 else None
         self.item_lin = torch.nn.Linear(item_in_channels, self.channels) if item_in_channels > 0 else None
         self.history_weight = torch.nn.Parameter(torch.ones(1)) if spec.item_history else None
+        self.item_bias = torch.nn.Parameter(torch.zeros(spec.num_items)) if spec.num_items > 0 else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -95,6 +98,19 @@ class LinkRankingHead(torch.nn.Module):
             self.item_lin.reset_parameters()
         if self.history_weight is not None:
             torch.nn.init.ones_(self.history_weight)
+        if self.item_bias is not None:
+            torch.nn.init.zeros_(self.item_bias)
+
+    @torch.no_grad()
+    def init_item_bias(self, counts: Tensor) -> None:
+        """Start the item biases at ``log1p(counts [I])`` (each item's positives in training), centred."""
+        if self.item_bias is None:
+            return
+        log_counts = torch.log1p(counts.to(self.item_bias.dtype).to(self.item_bias.device))
+        self.item_bias.copy_(log_counts - log_counts.mean())
+
+    def _bias(self, items: Tensor) -> Tensor | float:
+        return self.item_bias[items] if self.item_bias is not None else 0.0
 
     def entity_embedding(self, h: Tensor) -> Tensor:
         """``[B, C]`` -> ``[B, d]``."""
@@ -113,6 +129,8 @@ class LinkRankingHead(torch.nn.Module):
     def forward(self, h: Tensor, items: Tensor | None = None, history: ItemHistory | None = None) -> Tensor:
         """Scores of every entity against every item: ``[B, I]``."""
         scores = self.entity_embedding(h) @ self.item_embedding(items).t()
+        if self.item_bias is not None:
+            scores = scores + self.item_bias[None, :]
         if history is not None and self.history_weight is not None:
             scores = history.add_to(scores, self.history_weight)
         return scores
@@ -139,12 +157,13 @@ class LinkRankingHead(torch.nn.Module):
             return entity.sum() * 0.0 + item.sum() * 0.0
         pos_rows, pos_items = pos_rows.long(), pos_items.long()
         anchor = entity[pos_rows]  # [P, d]
-        pos_score = (anchor * item[pos_items]).sum(-1) + self._history(history, pos_rows, pos_items, num_items)
+        pos_score = ((anchor * item[pos_items]).sum(-1) + self._bias(pos_items)
+                     + self._history(history, pos_rows, pos_items, num_items))
         pos_keys = pos_rows * num_items + pos_items
         k = self.spec.num_negatives
         if self.spec.loss == "bpr":
             neg = torch.randint(num_items, (pos_rows.numel(), k), device=item.device, generator=generator)
-            neg_score = torch.einsum("pd,pkd->pk", anchor, item[neg])  # [P, k]
+            neg_score = torch.einsum("pd,pkd->pk", anchor, item[neg]) + self._bias(neg)  # [P, k]
             neg_score = neg_score + self._history(history, pos_rows[:, None].expand_as(neg), neg, num_items)
             valid = ~torch.isin(pos_rows[:, None] * num_items + neg, pos_keys)
             per_pair = -F.logsigmoid(pos_score[:, None] - neg_score)
@@ -153,7 +172,7 @@ class LinkRankingHead(torch.nn.Module):
             neg = torch.arange(num_items, device=item.device)
         else:
             neg = torch.randint(num_items, (k,), device=item.device, generator=generator)
-        neg_score = anchor @ item[neg].t()  # [P, k]
+        neg_score = anchor @ item[neg].t() + self._bias(neg)  # [P, k] (+ [k] broadcast)
         neg_score = neg_score + self._history(history, pos_rows[:, None].expand(-1, neg.numel()),
                                               neg[None, :].expand(pos_rows.numel(), -1), num_items)
         hit = torch.isin(pos_rows[:, None] * num_items + neg[None, :], pos_keys)

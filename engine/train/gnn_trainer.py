@@ -64,6 +64,7 @@ class GNNTrainer(Trainer):
         import torch
 
         from engine.models.gnn import GraphMetadata, RelationalGNN
+        from engine.models.ranking import LinkRankingHead
         from engine.train.gnn.context import GraphContext, cutoff_seconds, label_exclusions
         from engine.train.gnn.loop import fit_model
         from engine.train.gnn.settings import GNNSettings
@@ -107,6 +108,9 @@ class GNNTrainer(Trainer):
                                   aggr=settings.aggr, seed=settings.seed, identity=identity, item_type=item_table,
                                   seed_features=self.seed_features.width if self.seed_features else 0,
                                   ).to(inputs.device)
+            if train.pos_items is not None and isinstance(model.head, LinkRankingHead):
+                model.head.init_item_bias(torch.bincount(torch.from_numpy(train.pos_items),
+                                                         minlength=len(codec.items)))
             self.model, self.context, self.codec, self.settings = model, context, codec, settings
             self.graph_spec = graph_spec
             metric, _ = selection_metric(bq.task)

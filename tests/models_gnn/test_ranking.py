@@ -50,3 +50,18 @@ def test_no_positives_gives_zero_loss_with_gradient_graph():
     loss = head.loss(torch.randn(3, 2), torch.empty(0, dtype=torch.long), torch.empty(0, dtype=torch.long))
     assert loss.item() == 0.0
     loss.backward()
+
+
+def test_item_bias_starts_at_popularity_and_ranks_it_before_any_training():
+    torch.manual_seed(0)
+    head = LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING, num_items=6), 8, channels=4)
+    with torch.no_grad():
+        head.entity_lin.weight.zero_()  # entities say nothing yet: only the bias can order the items
+        head.entity_lin.bias.zero_()
+    head.init_item_bias(torch.tensor([0, 50, 3, 900, 7, 0]))
+    _, top = head.rank(torch.randn(2, 8), 3)
+    assert top.tolist() == [[3, 1, 4], [3, 1, 4]]
+    assert abs(float(head.item_bias.mean())) < 1e-6  # centred
+    given = LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING), 8, channels=4, item_in_channels=5)
+    assert given.item_bias is None  # caller-given items carry their own features
+    given.init_item_bias(torch.tensor([1, 2]))  # a no-op, not an error
