@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from examples.build_stamp import GENERATORS, LOADERS, code_digest
 from examples.generators import cross_sell, loyalty, ltv
 from examples.loaders import completejourney, f1, online_retail
 
@@ -25,13 +26,14 @@ class Database:
     name: str
     build: Callable[[Path], Path]  # writes the DuckDB file at the given path
     source: str  # where the data comes from, for the report
+    code: Path = GENERATORS  # the package whose code builds it: a change there rebuilds the cached file
 
 
 DATABASES: dict[str, Database] = {d.name: d for d in (
-    Database(name="rel-f1", build=f1.load, source="Ergast F1 CSVs, RelBench's rel-f1 recipe (examples/loaders/f1.py)"),
-    Database(name="online-retail", build=online_retail.load,
+    Database(name="rel-f1", build=f1.load, code=LOADERS, source="Ergast F1 CSVs, RelBench's rel-f1 recipe (examples/loaders/f1.py)"),
+    Database(name="online-retail", build=online_retail.load, code=LOADERS,
              source="UCI Online Retail I + II, 2009-12 .. 2011-12 (examples/loaders/online_retail.py)"),
-    Database(name="complete-journey", build=completejourney.load,
+    Database(name="complete-journey", build=completejourney.load, code=LOADERS,
              source="dunnhumby Complete Journey 2.0 (examples/loaders/completejourney.py)"),
     Database(name="loyalty", build=lambda p: loyalty.generate(p, seed=0),
              source="generated loyalty programme, 3,000 customers (examples/generators/loyalty.py)"),
@@ -110,11 +112,12 @@ def cache_dir() -> Path:
 
 def database_path(name: str, *, cache: Path | None = None, log: Callable[[str], None] = print) -> Path:
     """The DuckDB file of database ``name``, built on first use (written aside, then moved in place,
-    so an interrupted build never leaves a half database behind)."""
+    so an interrupted build never leaves a half database behind). The file name carries a digest of the
+    builder's code (examples/build_stamp.py): a changed generator or loader builds a new file."""
     spec = DATABASES[name]
     folder = cache or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.duckdb"
+    path = folder / f"{name}-{code_digest(spec.code)}.duckdb"
     if not path.exists():
         log(f"building {name} from {spec.source} …")
         partial = folder / f"{name}.partial.duckdb"

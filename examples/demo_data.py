@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from examples.build_stamp import GENERATORS, code_digest
 from examples.generators import cross_sell, loyalty, ltv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,9 +43,10 @@ SEED_CASES: tuple[DemoCase, ...] = (
 def database_path(case: DemoCase, *, cache: Path, n_customers: int, seed: int = 0,
                   log: Callable[[str], None] = print) -> Path:
     """The case's DuckDB file, generated on first use (written aside, then renamed into place, so an
-    interrupted build never leaves half a database behind). Size and seed are part of the name."""
+    interrupted build never leaves half a database behind). Size, seed and a digest of the generators'
+    code (examples/build_stamp.py) are part of the name, so a changed generator builds a new file."""
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"{case.database}-{n_customers}c-seed{seed}.duckdb"
+    path = cache / f"{case.database}-{n_customers}c-seed{seed}-{code_digest(GENERATORS)}.duckdb"
     if not path.exists():
         log(f"generating the {case.database} database ({n_customers:,} customers) into {path} …")
         partial = path.with_suffix(".partial.duckdb")

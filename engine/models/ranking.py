@@ -7,19 +7,23 @@ embeddings of the item table's nodes (``item_in_channels > 0``: projected by a L
 Training pairs are the observed future links ``(pos_rows[p], pos_items[p])`` -- entity row ``b`` of
 the batch and item index ``i`` -- against sampled negatives, with either
 
-- ``softmax``: cross-entropy of each positive against ``num_negatives`` items shared by the batch
-  (all items when there are no more than that), or
+- ``softmax``: cross-entropy of each positive against every other item when the catalog has at most
+  ``num_negatives`` items, else against ``num_negatives`` uniformly sampled items shared by the batch, or
 - ``bpr``: ``-log sigmoid(s_pos - s_neg)`` against ``num_negatives`` items per positive.
 
 Sampled negatives that happen to be positives of the same entity ("accidental hits") are masked.
 
-With ``spec.item_history`` the score of (entity, item) also gets ``history_weight * log1p(count)``,
-where ``count`` says how often the item appears in the entity's sampled past neighbourhood
-(`ItemHistory`, e.g. how many of its recent purchases were of that item). Repeat behaviour is the
+With ``spec.item_history`` the score of (entity, item) also gets a learned function of the pair's
+history features (`engine.graph.item_history`: how often, how lately and how recently the entity took
+the item, its share of the entity's history, and the item's recent popularity), 0 for items the entity
+never took. Repeat behaviour is the
 strongest signal of most recommendation data, and a dot product of two learned towers finds it
-slowly; this one learned scalar gives it directly. Popularity, the next strongest, gets a learned bias
-per item (learned item table only), which `init_item_bias` starts at the items' log frequency in the
-training labels, so the scorer begins as the popularity baseline and learns what to add to it.
+slowly; the pair scorer starts as ``log1p(count)`` and learns what to add. Popularity, the next
+strongest, gets a learned bias per item (learned item table only), which `init_item_bias` starts at the
+items' log frequency in the training labels; the item table starts near zero, so the scorer begins as
+popularity plus repeats and learns what to add to them. What sells changes over time (seasons, new
+products), so a learned function of each item's recent popularity at the seed's anchor (`ItemTrend`:
+rows in the last 7/30/90/365 days) adds an anchor-dependent bias; it starts at 0.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from engine.graph.item_history import PAIR_FEATURES, TREND_WINDOWS_DAYS, ItemTrend
 from engine.models.task_spec import TaskSpec
 from pql.bound import TaskType
 from pql.errors import EngineError
@@ -36,20 +41,25 @@ from pql.errors import EngineError
 
 @dataclass(frozen=True)
 class ItemHistory:
-    """Sparse (entity row, item) features: ``rows``, ``items`` int64 ``[H]``, ``values`` float ``[H]``.
-
-    Pairs must be distinct (the disjoint sampler reaches each item at most once per seed).
-    """
+    """Sparse (entity row, item) pairs: ``rows``, ``items`` int64 ``[H]``, ``values`` float ``[H]`` (a score
+    each) or ``[H, F]`` (pair features, turned into scores by `scored`). Pairs must be distinct."""
 
     rows: Tensor
     items: Tensor
     values: Tensor
 
-    def add_to(self, scores: Tensor, weight: Tensor) -> Tensor:
-        """``scores [B, I]`` plus ``weight * values`` at the history's pairs."""
+    def scored(self, scorer: torch.nn.Module) -> "ItemHistory":
+        """The same pairs with ``values = scorer(features)`` ``[H]``."""
+        if self.values.dim() == 1:
+            return self
+        values = scorer(self.values).reshape(-1) if self.rows.numel() else self.values.new_zeros(0)
+        return ItemHistory(rows=self.rows, items=self.items, values=values)
+
+    def add_to(self, scores: Tensor) -> Tensor:
+        """``scores [B, I]`` plus the (scalar) values at the history's pairs."""
         if self.rows.numel() == 0:
             return scores
-        return scores.index_put((self.rows, self.items), weight * self.values.to(scores.dtype), accumulate=True)
+        return scores.index_put((self.rows, self.items), self.values.to(scores.dtype), accumulate=True)
 
     def lookup(self, rows: Tensor, items: Tensor, num_items: int) -> Tensor:
         """History values of the pairs ``(rows, items)`` (any equal shapes), 0 where absent."""
@@ -62,6 +72,36 @@ class ItemHistory:
         pos = torch.searchsorted(sorted_keys, wanted).clamp(max=sorted_keys.numel() - 1)
         found = sorted_keys[pos] == wanted
         return torch.where(found, sorted_values[pos], torch.zeros_like(sorted_values[pos])).reshape(rows.shape)
+
+
+ITEM_INIT_STD = 0.01
+
+
+class PairScorer(torch.nn.Module):
+    """Score of an (entity, item) pair from its history features ``[H, F]`` -> ``[H, 1]``.
+
+    A linear part that starts as ``log1p(count)`` (the first feature) plus a small MLP that starts at 0,
+    so training begins from "items taken more often rank higher" and learns recency and share.
+    """
+
+    def __init__(self, in_features: int, hidden: int = 16):
+        super().__init__()
+        self.linear = torch.nn.Linear(in_features, 1)
+        self.mlp = torch.nn.Sequential(torch.nn.Linear(in_features, hidden), torch.nn.ReLU(),
+                                       torch.nn.Linear(hidden, 1))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        with torch.no_grad():
+            self.linear.weight.zero_()
+            self.linear.weight[0, 0] = 1.0
+            self.linear.bias.zero_()
+            self.mlp[0].reset_parameters()
+            self.mlp[2].weight.zero_()
+            self.mlp[2].bias.zero_()
+
+    def forward(self, features: Tensor) -> Tensor:
+        return self.linear(features) + self.mlp(features)
 
 
 class LinkRankingHead(torch.nn.Module):
@@ -86,18 +126,24 @@ class LinkRankingHead(torch.nn.Module):
         self.entity_lin = torch.nn.Linear(in_channels, self.channels)
         self.item_table = torch.nn.Embedding(spec.num_items, self.channels) if spec.num_items > 0 else None
         self.item_lin = torch.nn.Linear(item_in_channels, self.channels) if item_in_channels > 0 else None
-        self.history_weight = torch.nn.Parameter(torch.ones(1)) if spec.item_history else None
+        self.history_scorer = PairScorer(PAIR_FEATURES + len(TREND_WINDOWS_DAYS)) if spec.item_history else None
+        self.trend_scorer = (torch.nn.Sequential(torch.nn.Linear(len(TREND_WINDOWS_DAYS), 16), torch.nn.ReLU(),
+                                                 torch.nn.Linear(16, 1)) if spec.item_history else None)
         self.item_bias = torch.nn.Parameter(torch.zeros(spec.num_items)) if spec.num_items > 0 else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         self.entity_lin.reset_parameters()
-        if self.item_table is not None:
-            torch.nn.init.normal_(self.item_table.weight, std=self.channels ** -0.5)
+        if self.item_table is not None:  # near zero: the first scores are the bias and the history
+            torch.nn.init.normal_(self.item_table.weight, std=ITEM_INIT_STD)
         if self.item_lin is not None:
             self.item_lin.reset_parameters()
-        if self.history_weight is not None:
-            torch.nn.init.ones_(self.history_weight)
+        if self.history_scorer is not None:
+            self.history_scorer.reset_parameters()
+        if self.trend_scorer is not None:
+            self.trend_scorer[0].reset_parameters()
+            torch.nn.init.zeros_(self.trend_scorer[2].weight)
+            torch.nn.init.zeros_(self.trend_scorer[2].bias)
         if self.item_bias is not None:
             torch.nn.init.zeros_(self.item_bias)
 
@@ -126,29 +172,40 @@ class LinkRankingHead(torch.nn.Module):
             raise EngineError("this head needs the item embeddings [I, C_item]")
         return self.item_lin(items)
 
-    def forward(self, h: Tensor, items: Tensor | None = None, history: ItemHistory | None = None) -> Tensor:
+    def _trend_bias(self, trend: ItemTrend | None) -> Tensor | None:
+        """``[B, I]``: each item's learned recent-popularity score at each seed's anchor (None: no trend)."""
+        if trend is None or self.trend_scorer is None:
+            return None
+        return self.trend_scorer(trend.features).squeeze(-1)[trend.index]
+
+    def forward(self, h: Tensor, items: Tensor | None = None, history: ItemHistory | None = None,
+                trend: ItemTrend | None = None) -> Tensor:
         """Scores of every entity against every item: ``[B, I]``."""
         scores = self.entity_embedding(h) @ self.item_embedding(items).t()
         if self.item_bias is not None:
             scores = scores + self.item_bias[None, :]
-        if history is not None and self.history_weight is not None:
-            scores = history.add_to(scores, self.history_weight)
+        dynamic = self._trend_bias(trend)
+        if dynamic is not None:
+            scores = scores + dynamic
+        if history is not None and self.history_scorer is not None:
+            scores = history.scored(self.history_scorer).add_to(scores)
         return scores
 
     @torch.no_grad()
     def rank(self, h: Tensor, k: int, items: Tensor | None = None,
-             history: ItemHistory | None = None) -> tuple[Tensor, Tensor]:
+             history: ItemHistory | None = None, trend: ItemTrend | None = None) -> tuple[Tensor, Tensor]:
         """Top-``k`` items per entity: ``(scores [B, k], item indices [B, k])``, best first."""
-        scores = self.forward(h, items, history)
+        scores = self.forward(h, items, history, trend)
         return torch.topk(scores, min(k, scores.size(1)), dim=1)
 
     def _history(self, history: ItemHistory | None, rows: Tensor, items: Tensor, num_items: int) -> Tensor | float:
-        if history is None or self.history_weight is None:
+        if history is None:
             return 0.0
-        return self.history_weight * history.lookup(rows, items, num_items)
+        return history.lookup(rows, items, num_items)
 
     def loss(self, h: Tensor, pos_rows: Tensor, pos_items: Tensor, items: Tensor | None = None,
-             *, generator: torch.Generator | None = None, history: ItemHistory | None = None) -> Tensor:
+             *, generator: torch.Generator | None = None, history: ItemHistory | None = None,
+             trend: ItemTrend | None = None) -> Tensor:
         """Ranking loss of the positives ``(pos_rows [P], pos_items [P])`` against sampled negatives."""
         entity = self.entity_embedding(h)
         item = self.item_embedding(items)
@@ -156,29 +213,56 @@ class LinkRankingHead(torch.nn.Module):
         if pos_rows.numel() == 0:
             return entity.sum() * 0.0 + item.sum() * 0.0
         pos_rows, pos_items = pos_rows.long(), pos_items.long()
+        if history is not None:
+            history = history.scored(self.history_scorer) if self.history_scorer is not None else None
+        k = self.spec.num_negatives
+        if self.spec.loss == "softmax" and num_items <= k:
+            return self._exact_softmax(h, items, pos_rows, pos_items, history, trend)
         anchor = entity[pos_rows]  # [P, d]
         pos_score = ((anchor * item[pos_items]).sum(-1) + self._bias(pos_items)
                      + self._history(history, pos_rows, pos_items, num_items))
+        dynamic = self._trend_bias(trend)
+        if dynamic is not None:
+            pos_score = pos_score + dynamic[pos_rows, pos_items]
         pos_keys = pos_rows * num_items + pos_items
-        k = self.spec.num_negatives
         if self.spec.loss == "bpr":
             neg = torch.randint(num_items, (pos_rows.numel(), k), device=item.device, generator=generator)
             neg_score = torch.einsum("pd,pkd->pk", anchor, item[neg]) + self._bias(neg)  # [P, k]
             neg_score = neg_score + self._history(history, pos_rows[:, None].expand_as(neg), neg, num_items)
+            if dynamic is not None:
+                neg_score = neg_score + dynamic[pos_rows[:, None], neg]
             valid = ~torch.isin(pos_rows[:, None] * num_items + neg, pos_keys)
             per_pair = -F.logsigmoid(pos_score[:, None] - neg_score)
             return (per_pair * valid).sum() / valid.sum().clamp(min=1)
-        if num_items <= k:  # exact softmax over every item
-            neg = torch.arange(num_items, device=item.device)
-        else:
-            neg = torch.randint(num_items, (k,), device=item.device, generator=generator)
-        neg_score = anchor @ item[neg].t() + self._bias(neg)  # [P, k] (+ [k] broadcast)
-        neg_score = neg_score + self._history(history, pos_rows[:, None].expand(-1, neg.numel()),
-                                              neg[None, :].expand(pos_rows.numel(), -1), num_items)
-        hit = torch.isin(pos_rows[:, None] * num_items + neg[None, :], pos_keys)
-        neg_score = neg_score.masked_fill(hit, float("-inf"))  # includes the row's own positive
-        logits = torch.cat([pos_score[:, None], neg_score], dim=1)
-        return F.cross_entropy(logits, torch.zeros_like(pos_rows))
+        neg = torch.randint(num_items, (k,), device=item.device, generator=generator)
+        # The negatives are shared by the batch and the accidental-hit mask depends only on the row, so
+        # every positive of a row shares one masked log-sum-exp over the negatives: computed per row
+        # ([B, k]), not per positive ([P, k]; a retail basket row has dozens of positives).
+        rows = torch.arange(entity.size(0), device=entity.device)
+        neg_score = entity @ item[neg].t() + self._bias(neg)  # [B, k] (+ [k] broadcast)
+        neg_score = neg_score + self._history(history, rows[:, None].expand(-1, neg.numel()),
+                                              neg[None, :].expand(rows.numel(), -1), num_items)
+        if dynamic is not None:
+            neg_score = neg_score + dynamic[:, neg]
+        hit = torch.isin(rows[:, None] * num_items + neg[None, :], pos_keys)
+        row_lse = torch.logsumexp(neg_score.masked_fill(hit, float("-inf")), dim=1)  # [B]
+        # cross-entropy of [pos, negatives] at index 0 = log(e^pos + sum e^neg) - pos
+        return (torch.logaddexp(pos_score, row_lse[pos_rows]) - pos_score).mean()
+
+    def _exact_softmax(self, h: Tensor, items: Tensor | None, pos_rows: Tensor, pos_items: Tensor,
+                       history: ItemHistory | None, trend: ItemTrend | None) -> Tensor:
+        """Each positive against every item that is not a positive of its row (the full score matrix).
+
+        Uniform sampled negatives are mostly items nobody buys: easy to beat, so the ranking among the
+        plausible items (popular ones, ones the entity bought before) is barely trained. Every item
+        as a negative trains exactly that ranking.
+        """
+        scores = self.forward(h, items, history, trend)  # [B, I]
+        pos_score = scores[pos_rows, pos_items]
+        hit = torch.zeros_like(scores, dtype=torch.bool)
+        hit[pos_rows, pos_items] = True
+        row_lse = torch.logsumexp(scores.masked_fill(hit, float("-inf")), dim=1)  # [B]
+        return (torch.logaddexp(pos_score, row_lse[pos_rows]) - pos_score).mean()
 
     def extra_repr(self) -> str:
         source = f"num_items={self.spec.num_items}" if self.item_table is not None else "items=given"

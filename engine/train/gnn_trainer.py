@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # torch-importing modules stay out of `import engine.train.gn
 
 STATE_FILE = "gnn.json"
 MODEL_DIR = "model"
-FORMAT_VERSION = 2  # 2: tabular seed features
+FORMAT_VERSION = 3  # 2: tabular seed features; 3: link ranking scores full item histories
 PROPENSITY_SPREAD_WARNING = 0.2  # p95 - p5 of P(treated) on validation
 
 
@@ -87,7 +87,7 @@ class GNNTrainer(Trainer):
             inputs.log("gnn: the target is heavy-tailed; training on log1p(target) with an L1 loss")
         identity: dict[str, int] = {}
         if item_table:
-            context = context.with_identity(item_table, codec.items)
+            context = _with_item_history(context.with_identity(item_table, codec.items), inputs)
             identity = {item_table: len(codec.items)}
         self.identity_keys = _small_static_tables(context, settings, skip=(bq.entity.table, item_table))
         for table, keys in self.identity_keys.items():
@@ -276,7 +276,7 @@ class GNNTrainer(Trainer):
                                      encoders=encoders)
         _check_layout(GraphMeta.from_dict(graph["meta"]), context.graph.meta)
         if codec.task is TaskType.LINK_RANKING:
-            context = context.with_identity(cls._item_table(inputs), codec.items)
+            context = _with_item_history(context.with_identity(cls._item_table(inputs), codec.items), inputs)
         identity_keys = state.get("identity_keys") or {}
         for table, keys in identity_keys.items():
             context = context.with_identity(table, keys)
@@ -287,6 +287,18 @@ class GNNTrainer(Trainer):
                       graph_spec={k: graph[k] for k in ("entity", "entity_key", "tables", "exclude")})
         trainer.identity_keys = identity_keys
         return trainer
+
+
+def _with_item_history(context: GraphContext, inputs: TrainInputs) -> GraphContext:
+    """Link ranking: every batch carries each seed's full item history along the target's path
+    (entity -> … -> the aggregated rows -> the item they reference), see `engine.graph.item_history`."""
+    from engine.train.lgbm.ranking import item_foreign_key
+    from pql.bound import iter_aggregations
+
+    target = next(iter_aggregations(inputs.bq.target))
+    item_fk = item_foreign_key(inputs.db, inputs.bq)
+    steps = [(fk.ref_table, fk.name, fk.table) for fk in reversed(target.path)]
+    return context.with_history([*steps, (item_fk.table, item_fk.name, item_fk.ref_table)])
 
 
 def _small_static_tables(context: GraphContext, settings: GNNSettings, skip: tuple[str | None, ...]

@@ -65,3 +65,70 @@ def test_item_bias_starts_at_popularity_and_ranks_it_before_any_training():
     given = LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING), 8, channels=4, item_in_channels=5)
     assert given.item_bias is None  # caller-given items carry their own features
     given.init_item_bias(torch.tensor([1, 2]))  # a no-op, not an error
+
+
+def _pad(values, fill: float = 0.3) -> torch.Tensor:
+    """Pair features: the given leading columns (log1p count first), the rest ``fill``."""
+    width = _history_head().history_scorer.linear.in_features
+    out = torch.full((len(values), width), fill)
+    out[:, :len(values[0])] = torch.tensor(values)
+    return out
+
+
+def _history_head(num_items: int = 6) -> LinkRankingHead:
+    return LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING, num_items=num_items, item_history=True), 8, channels=4)
+
+
+def test_history_scorer_starts_as_log_count_and_scores_only_past_items():
+    from engine.models.ranking import ItemHistory
+
+    torch.manual_seed(0)
+    head = _history_head()
+    history = ItemHistory(rows=torch.tensor([0, 0, 1]), items=torch.tensor([2, 5, 2]),
+                          values=_pad([[0.7, 1.0, 0.5], [2.0, 0.0, 0.5], [0.1, 3.0, 1.0]]))
+    h = torch.randn(2, 8)
+    delta = head(h, history=history) - head(h)
+    expected = torch.zeros(2, 6)
+    expected[0, 2], expected[0, 5], expected[1, 2] = 0.7, 2.0, 0.1
+    assert torch.allclose(delta, expected, atol=1e-6)
+
+
+def test_history_scores_in_the_loss_match_the_forward_scores():
+    """The loss reads the same pair scores as ranking: its positive logit is the forward score."""
+    from engine.models.ranking import ItemHistory
+
+    torch.manual_seed(0)
+    head = _history_head(num_items=4)
+    with torch.no_grad():
+        head.history_scorer.mlp[2].weight.normal_()  # a non-trivial scorer
+    history = ItemHistory(rows=torch.tensor([0, 1]), items=torch.tensor([1, 3]),
+                          values=_pad([[1.0, 0.5, 0.2], [0.3, 2.0, 1.0]], fill=0.4))
+    h = torch.randn(2, 8)
+    scores = head(h, history=history)
+    rows, items = torch.tensor([0, 1]), torch.tensor([1, 0])
+    expected = torch.nn.functional.cross_entropy(scores, items)  # 4 items <= num_negatives: exact softmax
+    # the loss masks other positives of the row; here each row has one, so it is the plain softmax
+    assert torch.allclose(head.loss(h, rows, items, history=history), expected, atol=1e-5)
+
+
+def test_sampled_softmax_equals_the_per_positive_cross_entropy():
+    """The per-row log-sum-exp is exactly the cross-entropy of each positive against the row's unmasked negatives."""
+    torch.manual_seed(0)
+    num_items, k = 50, 12
+    head = LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING, num_items=num_items, num_negatives=k), 8, channels=4)
+    with torch.no_grad():
+        head.item_table.weight.normal_()
+        head.item_bias.normal_()
+    h = torch.randn(4, 8)
+    rows = torch.tensor([0, 0, 0, 1, 3, 3])
+    items = torch.tensor([3, 7, 9, 3, 1, 2])
+    loss = head.loss(h, rows, items, generator=torch.Generator().manual_seed(5))
+    neg = torch.randint(num_items, (k,), generator=torch.Generator().manual_seed(5))
+    scores = head(h)  # [B, I]
+    keys = set((rows * num_items + items).tolist())
+    expected = []
+    for r, i in zip(rows.tolist(), items.tolist()):
+        negs = [scores[r, j] for j in neg.tolist() if r * num_items + j not in keys]
+        logits = torch.stack([scores[r, i], *negs])
+        expected.append(torch.logsumexp(logits, 0) - scores[r, i])
+    assert torch.allclose(loss, torch.stack(expected).mean(), atol=1e-5)

@@ -68,6 +68,25 @@ def test_link_ranking_beats_global_popularity(fitted):
     assert val["map"] > baseline
 
 
+def test_link_ranking_batches_carry_each_seeds_full_item_history(fitted):
+    """Every past order's product is in the seed's history (not just the sampled ``neighbors`` most recent)."""
+    inputs, trainer, _, _ = fitted(NEXT)
+    ctx = trainer.context
+    assert ctx.history is not None and ctx.history.item_type == "products"
+    test, rows = row_keys(inputs, "test")
+    seeds = ctx.seeds(rows)
+    _, batch = next(ctx.batches(seeds.nodes[:64], seeds.times[:64], "cpu"))
+    hist = trainer.model.item_history(batch)
+    assert hist is not None and hist.values.shape[1] == trainer.model.head.history_scorer.linear.in_features and hist.rows.numel() > 0
+    con = inputs.con
+    for row in range(3):
+        key, anchor = rows.column(0)[int(seeds.rows[row])].as_py(), rows.column("anchor_time")[int(seeds.rows[row])].as_py()
+        bought = {p for (p,) in con.execute("SELECT DISTINCT product_id FROM orders WHERE customer_id = ? AND "
+                                            "ordered_at <= ?", [key, anchor]).fetchall()}
+        items = {trainer.codec.items[int(i)] for i in hist.items[hist.rows == row]}
+        assert items == bought
+
+
 def test_multilabel_and_forecasting_produce_their_layouts(fitted):
     inputs, test, preds, val = _test_scores(fitted, CHANNELS)
     assert preds.scores.shape == (test.num_rows, len(preds.classes)) and set(preds.classes) <= {"web", "store", "app"}

@@ -27,6 +27,7 @@ from engine.models.gnn.sage import HeteroGraphSAGE
 from engine.models.gnn.row_encoder import HeteroRowEncoder
 from engine.models.gnn.time_encoder import RelativeTimeEncoder
 from engine.models.heads import TaskHead
+from engine.graph.item_history import TREND_WINDOWS_DAYS, ItemTrend
 from engine.models.ranking import ItemHistory, LinkRankingHead
 from engine.models.task_spec import TaskSpec
 from pql.bound import TaskType
@@ -59,9 +60,9 @@ class RelationalGNN(torch.nn.Module):
             (shallow "ID" features, e.g. for the item table of link ranking, whose rows often carry
             too few features to tell items apart). The batch gives ``batch[node_type].identity``:
             int64 ``[n_type]`` in ``[0, n)``, ``-1`` for a node without one (embedding 0).
-        item_type: link ranking: the node type of the ranked items. With ``task.item_history`` and
-            ``batch[item_type].identity`` (item positions), items found in a seed's sampled
-            neighbourhood add to its scores (see `engine.models.ranking.ItemHistory`).
+        item_type: link ranking: the node type of the ranked items. With ``task.item_history``, the
+            items in a seed's history (``batch.history_*``, see `item_history`) add a learned pair
+            score to its scores (see `engine.models.ranking.ItemHistory`).
         seed_features: width ``F`` of tabular features per seed row (0: none). The batch then gives
             ``batch[entity].seed_features``: float32 ``[B, F]``, and a two-layer MLP of them is added to
             the seed embeddings (see `engine.train.gnn.seed_features`).
@@ -170,22 +171,31 @@ class RelationalGNN(torch.nn.Module):
         """
         h = self.embed_seeds(batch)
         if isinstance(self.head, LinkRankingHead):
-            return self.head(h, items, self.item_history(batch))
+            return self.head(h, items, self.item_history(batch), self.item_trend(batch))
         return self.head(h)
 
     def item_history(self, batch: Any) -> ItemHistory | None:
-        """Link ranking: (seed, item position, log1p(edges to the item)) for every item node a seed's
-        subgraph reached through its neighbours; None without ``item_type``/``task.item_history``."""
-        nt = self._config["item_type"]
-        if nt is None or not self.task.item_history or nt not in batch.node_types or "identity" not in batch[nt]:
+        """Link ranking: the seeds' (row, item position, pair features) history, which the loader attaches as
+        ``batch.history_rows``/``history_items`` ``[H]`` and ``batch.history_features`` ``[H, F]``
+        (`engine.graph.item_history`); each pair also gets its item's recent popularity at the seed's
+        anchor (`item_trend`), so "bought it before" can count less for an item nobody buys any more.
+        None without ``item_type``/``task.item_history`` or a history."""
+        if self._config["item_type"] is None or not self.task.item_history or "history_rows" not in batch:
             return None
-        ids, seed = batch[nt].identity, batch[nt].batch
-        count = torch.zeros(ids.numel(), device=ids.device)
-        for et in batch.edge_types:
-            if et[0] == nt and "edge_index" in batch[et] and batch[et].edge_index.numel():
-                count += torch.bincount(batch[et].edge_index[0], minlength=ids.numel()).to(count.dtype)
-        keep = (ids >= 0) & (count > 0)
-        return ItemHistory(rows=seed[keep], items=ids[keep], values=torch.log1p(count[keep]))
+        rows, items, values = batch.history_rows, batch.history_items, batch.history_features
+        trend = self.item_trend(batch)
+        if trend is not None:
+            item_trend = trend.features[trend.index[rows], items]
+        else:
+            item_trend = values.new_zeros(values.size(0), len(TREND_WINDOWS_DAYS))
+        return ItemHistory(rows=rows, items=items, values=torch.cat([values, item_trend], dim=1))
+
+    def item_trend(self, batch: Any) -> ItemTrend | None:
+        """Link ranking: each item's recent popularity at the seeds' anchors (``batch.trend_index`` ``[B]``,
+        ``batch.trend_features`` ``[U, I, F]``, see `engine.graph.item_history.ItemTrendCounter`)."""
+        if self._config["item_type"] is None or not self.task.item_history or "trend_index" not in batch:
+            return None
+        return ItemTrend(index=batch.trend_index, features=batch.trend_features)
 
     @torch.no_grad()
     def predict(self, batch: Any) -> Tensor:
@@ -199,7 +209,7 @@ class RelationalGNN(torch.nn.Module):
         """Link ranking: ``(scores [B, k], item indices [B, k])``, best first."""
         if not isinstance(self.head, LinkRankingHead):
             raise EngineError(f"rank() needs a link ranking task, this model predicts {self.task.task}")
-        return self.head.rank(self.embed_seeds(batch), k, items, self.item_history(batch))
+        return self.head.rank(self.embed_seeds(batch), k, items, self.item_history(batch), self.item_trend(batch))
 
     # -- persistence ---------------------------------------------------------------------------
 

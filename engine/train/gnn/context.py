@@ -9,7 +9,7 @@ and does not change when rows after its anchor are added.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ import pyarrow as pa
 import torch
 
 from engine.graph import GraphData, TableEncoder, TemporalSampler, build_graph, temporal_loader
+from engine.graph.item_history import ItemHistoryWalker, ItemTrendCounter, history_path
 from engine.train.gnn.settings import GNNSettings
 from pql.errors import EngineError
 
@@ -54,6 +55,9 @@ class GraphContext:
     sampler: TemporalSampler
     settings: GNNSettings
     identity: Mapping[str, torch.Tensor]  # node type -> int64 [N_type] identity index, -1 = none
+    identity_size: Mapping[str, int] = field(default_factory=dict)  # node type -> number of identities
+    history: ItemHistoryWalker | None = None  # link ranking: each seed's full item history (batch.history_*)
+    trend: ItemTrendCounter | None = None  # link ranking: items' recent popularity at the anchors (batch.trend_*)
 
     @classmethod
     def build(cls, con, db, *, entity: str, entity_key: Sequence[str], tables: Sequence[str] | None,
@@ -76,8 +80,19 @@ class GraphContext:
             raise EngineError(f"link ranking needs a single-column primary key on {node_type!r}")
         position = {k: i for i, k in enumerate(keys)}
         ids = np.array([position.get(k, -1) for k in node_keys.column(0).to_pylist()], dtype=np.int64)
-        return GraphContext(graph=self.graph, entity=self.entity, entity_key=self.entity_key, sampler=self.sampler,
-                            settings=self.settings, identity={**self.identity, node_type: torch.from_numpy(ids)})
+        return replace(self, identity={**self.identity, node_type: torch.from_numpy(ids)},
+                       identity_size={**self.identity_size, node_type: len(keys)})
+
+    def with_history(self, steps: Sequence[tuple[str, str, str]]) -> "GraphContext":
+        """Attach each seed's item history along ``steps`` (``(from_table, fk_name, to_table)`` moves from the
+        entity to the ranked items) to every batch; the items need identities (`with_identity`)."""
+        path = history_path(self.graph.meta.edge_types, steps)
+        walker = ItemHistoryWalker(self.sampler, path)
+        if walker.item_type not in self.identity:
+            raise EngineError(f"item histories need identities on {walker.item_type!r}; call with_identity first")
+        last = path[-1]  # (item, rev_fk, rows): its forward edge (rows, fk, item) lists each item's rows by time
+        forward = (last[2], last[1].removeprefix("rev_"), last[0])
+        return replace(self, history=walker, trend=ItemTrendCounter(self.sampler, forward))
 
     def node_keys(self, node_type: str) -> list[Any]:
         """Primary-key values of every node of ``node_type``, in node order (single-column keys)."""
@@ -112,7 +127,27 @@ class GraphContext:
                     batch[node_type].identity = ids[batch[node_type].n_id]
             if features is not None:
                 batch[self.entity].seed_features = torch.from_numpy(features[positions])
+            if self.history is not None:
+                self._attach_history(batch, nodes[positions], times[positions])
             yield positions, batch.to(device)
+
+    def _attach_history(self, batch: Any, nodes: np.ndarray, times: np.ndarray) -> None:
+        """``batch.history_rows``/``history_items`` (item identity positions) ``[H]``, ``history_features`` ``[H, F]``."""
+        assert self.history is not None
+        pairs = self.history.pairs(torch.from_numpy(nodes), torch.from_numpy(times))
+        ids = self.identity[self.history.item_type][pairs.items]
+        known = ids >= 0
+        batch.history_rows = pairs.rows[known]
+        batch.history_items = ids[known]
+        batch.history_features = pairs.features[known]
+        if self.trend is not None:
+            trend = self.trend.trend(torch.from_numpy(times))
+            ids = self.identity[self.trend.item_type]
+            known = torch.nonzero(ids >= 0).flatten()
+            features = trend.features.new_zeros(trend.features.size(0), self.identity_size[self.trend.item_type],
+                                                trend.features.size(2))
+            features[:, ids[known]] = trend.features[:, known]
+            batch.trend_index, batch.trend_features = trend.index, features
 
 
 def label_exclusions(label_columns: Sequence[tuple[str, str]]) -> dict[str, list[str]]:

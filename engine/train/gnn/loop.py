@@ -72,7 +72,7 @@ def batch_loss(model: RelationalGNN, batch, idx: np.ndarray, train: TrainSet, de
     if model.task.task is TaskType.LINK_RANKING:
         rows, items = _positives(train, idx, device)
         return model.head.loss(model.embed_seeds(batch), rows, items, generator=generator,
-                               history=model.item_history(batch))
+                               history=model.item_history(batch), trend=model.item_trend(batch))
     index = torch.from_numpy(idx)
     y = train.y[index].to(device)
     treatment = train.treatment[index].to(device) if train.treatment is not None else None

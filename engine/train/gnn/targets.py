@@ -30,7 +30,7 @@ from pql.errors import EngineError, PQLInputError
 
 MAX_LABELS = 1000
 LOG_SKEW = 2.0
-RANK_NEGATIVES = 512
+RANK_NEGATIVES = 8_192  # exact softmax over catalogs up to this size; shared uniform negatives beyond
 
 
 @dataclass(frozen=True, kw_only=True)
