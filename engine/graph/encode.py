@@ -197,14 +197,11 @@ class TimestampEncoder:
 
 
 @dataclass(frozen=True, kw_only=True)
-class MultiCategoricalEncoder:
-    kind: ClassVar[str] = "multicategorical"
+class _HashedBucketsEncoder:
+    """Shared layout of the hashed encoders: ``buckets`` numerical columns ``<column>__h<b>``, no categorical ones."""
+
     column: str
     buckets: int
-
-    @classmethod
-    def fit(cls, column: str, values: pa.Array, config: EncoderConfig) -> "MultiCategoricalEncoder":
-        return cls(column=column, buckets=config.multicategorical_buckets)
 
     @property
     def numerical_names(self) -> tuple[str, ...]:
@@ -213,6 +210,15 @@ class MultiCategoricalEncoder:
     @property
     def categorical_cardinalities(self) -> tuple[int, ...]:
         return ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiCategoricalEncoder(_HashedBucketsEncoder):
+    kind: ClassVar[str] = "multicategorical"
+
+    @classmethod
+    def fit(cls, column: str, values: pa.Array, config: EncoderConfig) -> "MultiCategoricalEncoder":
+        return cls(column=column, buckets=config.multicategorical_buckets)
 
     def transform(self, values: pa.Array) -> ColumnFeatures:
         arr = _as_array(values)
@@ -224,22 +230,12 @@ class MultiCategoricalEncoder:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TextEncoder:
+class TextEncoder(_HashedBucketsEncoder):
     kind: ClassVar[str] = "text"
-    column: str
-    buckets: int
 
     @classmethod
     def fit(cls, column: str, values: pa.Array, config: EncoderConfig) -> "TextEncoder":
         return cls(column=column, buckets=config.text_buckets)
-
-    @property
-    def numerical_names(self) -> tuple[str, ...]:
-        return tuple(f"{self.column}__h{b}" for b in range(self.buckets))
-
-    @property
-    def categorical_cardinalities(self) -> tuple[int, ...]:
-        return ()
 
     def transform(self, values: pa.Array) -> ColumnFeatures:
         arr = pc.utf8_lower(_as_array(values).cast(pa.string()).fill_null(""))
