@@ -112,10 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PQL_HOME", str(args.cache / "home"))
     started = time.perf_counter()
     model = choose_model(args.model, console)
-    failed = []
+    failed, paths = [], {}
     for case in SEED_CASES:
         db = database_path(case, cache=args.cache, n_customers=args.customers,
                            log=lambda msg: console.print(msg, style="dim", markup=False, highlight=False))
+        paths[case.database] = db
         if not run_case(case, db, model=model, rows=args.rows, console=console):
             failed.append(case.database)
     console.rule()
@@ -123,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"{ran} of {len(SEED_CASES)} seed queries ran in {time.perf_counter() - started:.0f}s"
                   + (f"; could not run: {', '.join(failed)} (reason above)" if failed else "") + ".",
                   markup=False, highlight=False)
+    example = paths.get("loyalty", "<file>")
     console.print(f"Next: the README's 'Quick start' and 'The language'; more queries per schema in "
-                  f"examples/*.pql (e.g. `pql run examples/loyalty.pql --db {args.cache}/"
-                  f"loyalty-{args.customers}c-seed0.duckdb`); `pql explain \"<query>\" --db <file>` shows "
+                  f"examples/*.pql (e.g. `pql run examples/loyalty.pql --db {example}`); `pql explain \"<query>\" --db <file>` shows "
                   "the SQL and plan; `make bench` and `python -m bench.truth_eval` measure the models.",
                   markup=False, highlight=False, soft_wrap=True)
     return 1 if failed else 0
