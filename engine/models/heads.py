@@ -4,10 +4,17 @@ A head turns entity embeddings ``h: [B, C]`` into raw outputs ``[B, spec.out_cha
 (`forward`), scores raw outputs against labels in the loss space (`loss`), and maps raw outputs to
 user-facing predictions (`predict`). Link ranking has its own head in `engine.models.ranking`.
 
+A hurdle regression is for (nearly) non-negative targets that are often exactly 0 (spend in the next 90
+days: most customers spend nothing). One L1 fit of ``log1p(y)`` would learn the median, which is 0
+for every customer more likely to spend nothing than something, so their predictions tie at 0 and
+lose the ordering among them. The hurdle head learns ``P(y > 0)`` (cross-entropy on every row) and
+the value given ``y > 0`` (the task's loss, on the positive rows only) and predicts their product.
+
 Label shapes expected by `loss` (NaN marks a missing label where the task allows it):
 
     binary       y: [B] in {0, 1}               raw: [B, 1]   predict -> P(y=1): [B]
     regression   y: [B] (NaN masked)            raw: [B, 1]   predict -> value:  [B]
+      hurdle     y: [B] (NaN masked)            raw: [B, 2]   predict -> P(y>0) * value given y>0: [B]
     multiclass   y: [B] int in [0, K)           raw: [B, K]   predict -> probs:  [B, K]
     multilabel   y: [B, K] in {0, 1} (NaN mask) raw: [B, K]   predict -> probs:  [B, K]
     forecasting  y: [B, S] (NaN masked)         raw: [B, S]   predict -> values: [B, S]
@@ -89,6 +96,9 @@ class TaskHead(torch.nn.Module):
         """Real-valued outputs in loss space -> user space: ``expm1`` and clamping to the label range."""
         if self.spec.log_target:
             value = torch.expm1(value)
+        return self._clamp(value)
+
+    def _clamp(self, value: Tensor) -> Tensor:
         if self.spec.label_range is not None:
             low, high = self.spec.label_range
             value = value.clamp(low, high)
@@ -99,8 +109,10 @@ class TaskHead(torch.nn.Module):
     def loss(self, raw: Tensor, y: Tensor, *, treatment: Tensor | None = None) -> Tensor:
         """Scalar training loss of raw outputs ``raw`` against user-space labels ``y``."""
         spec = self.spec
-        target = self.encode_target(y)
         t = spec.task
+        if t is TaskType.REGRESSION and spec.hurdle:
+            return self._hurdle_loss(raw, y.float().view(-1))
+        target = self.encode_target(y)
         if t is TaskType.BINARY:
             return F.binary_cross_entropy_with_logits(raw.view(-1), target.view(-1))
         if t is TaskType.REGRESSION:
@@ -117,6 +129,17 @@ class TaskHead(torch.nn.Module):
         if t is TaskType.UPLIFT:
             return self._uplift_loss(raw, target, treatment)
         raise EngineError(f"no loss for task {t}")
+
+    def _hurdle_loss(self, raw: Tensor, y: Tensor) -> Tensor:
+        """Cross-entropy of ``P(y > 0)`` on labelled rows plus the value loss on the positive ones
+        (a negative label, e.g. net spend after returns, counts as "not positive")."""
+        known = ~torch.isnan(y)
+        if not bool(known.any()):
+            return raw.sum() * 0.0
+        y, raw = y[known], raw[known]
+        positive = y > 0
+        loss = F.binary_cross_entropy_with_logits(raw[:, 0], positive.to(raw.dtype))
+        return loss + _real_loss(self.spec.loss, raw[positive, 1], self.encode_target(y[positive]))
 
     def _uplift_loss(self, raw: Tensor, target: Tensor, treatment: Tensor | None) -> Tensor:
         """Shared encoder, one outcome head per arm: each row trains only the head of its own arm."""
@@ -142,6 +165,9 @@ class TaskHead(torch.nn.Module):
         t = spec.task
         if t is TaskType.BINARY:
             return torch.sigmoid(raw.view(-1))
+        if t is TaskType.REGRESSION and spec.hurdle:
+            value = self.decode_output(raw[:, 1])
+            return self._clamp(torch.sigmoid(raw[:, 0]) * value)
         if t is TaskType.REGRESSION:
             return self.decode_output(raw.view(-1))
         if t is TaskType.MULTICLASS:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Sequence
+
+import numpy as np
 
 from pql.bound import TaskType
 from pql.errors import PQLInputError
@@ -38,6 +40,22 @@ METRICS: dict[TaskType, tuple[str, bool]] = {
 
 _OUTCOMES = (TaskType.BINARY, TaskType.REGRESSION)
 
+HURDLE_ZERO_SHARE = 0.1
+HURDLE_NEGATIVE_SHARE = 0.05
+
+
+def zero_inflated(labels: Sequence[float]) -> bool:
+    """Whether a regression target gets a hurdle model (``P(y > 0)`` and the value given ``y > 0``):
+    at least ``HURDLE_ZERO_SHARE`` of the finite labels are 0, some are positive and at most
+    ``HURDLE_NEGATIVE_SHARE`` are negative (net spend after a few returns; a signed target such as
+    profit is not one)."""
+    y = np.array([np.nan if v is None else float(v) for v in labels], dtype=np.float64)
+    y = y[np.isfinite(y)]
+    if y.size == 0:
+        return False
+    return (float(np.mean(y == 0)) >= HURDLE_ZERO_SHARE and bool((y > 0).any())
+            and float(np.mean(y < 0)) <= HURDLE_NEGATIVE_SHARE)
+
 
 @dataclass(frozen=True, kw_only=True)
 class TaskSpec:
@@ -46,7 +64,9 @@ class TaskSpec:
     Uplift arms: index 0 is control, 1.. are treatments (``num_arms`` counts control).
     Regression-like targets (regression, forecasting, regression uplift) may be trained on
     ``log1p(y)`` (``log_target``, non-negative labels only) and have predictions clamped to
-    ``label_range`` (the training labels' range, see `with_label_range`).
+    ``label_range`` (the training labels' range, see `with_label_range`). A ``hurdle`` regression
+    (non-negative targets that are often exactly 0, such as next quarter's spend) has two outputs: the
+    logit of ``P(y > 0)`` and the value given ``y > 0`` (see `engine.models.heads`).
     """
 
     task: TaskType
@@ -62,6 +82,7 @@ class TaskSpec:
     propensity: bool = False  # uplift: also learn P(arm | x)
     loss: str = ""
     log_target: bool = False
+    hurdle: bool = False  # regression: P(y > 0) and the value given y > 0 (zero-inflated targets)
     label_range: tuple[float, float] | None = None
     metric: str = ""
     higher_is_better: bool | None = None
@@ -106,6 +127,8 @@ class TaskSpec:
                 raise PQLInputError(f"loss '{self.loss}' does not fit a {self.outcome} uplift outcome")
         if t is TaskType.LINK_RANKING and self.num_negatives < 1:
             raise PQLInputError("link ranking needs at least 1 sampled negative")
+        if self.hurdle and t is not TaskType.REGRESSION:
+            raise PQLInputError(f"a hurdle head applies to regression, not to a {t} task")
         if self.log_target and not self.is_real_valued:
             raise PQLInputError(f"log_target applies to real-valued targets, not to a {t} task")
         if self.label_range is not None:
@@ -124,7 +147,9 @@ class TaskSpec:
     def out_channels(self) -> int:
         """Width of the raw model output per entity (link ranking: 0, it scores item embeddings)."""
         t = self.task
-        if t in (TaskType.BINARY, TaskType.REGRESSION):
+        if t is TaskType.REGRESSION:
+            return 2 if self.hurdle else 1
+        if t is TaskType.BINARY:
             return 1
         if t is TaskType.MULTICLASS:
             return self.num_classes

@@ -85,6 +85,8 @@ class GNNTrainer(Trainer):
         codec = TargetCodec.fit(bq, train_rows, item_keys=context.node_keys(item_table) if item_table else ())
         if codec.log_target:
             inputs.log("gnn: the target is heavy-tailed; training on log1p(target) with an L1 loss")
+        if codec.hurdle:
+            inputs.log("gnn: the target is often 0; learning P(target > 0) and the value when positive (hurdle)")
         identity: dict[str, int] = {}
         if item_table:
             context = _with_item_history(context.with_identity(item_table, codec.items), inputs)

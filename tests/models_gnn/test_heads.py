@@ -4,7 +4,7 @@ import torch
 from engine.models.heads import TaskHead, uplift_effects
 from engine.models.task_spec import TaskSpec
 from pql.bound import TaskType
-from pql.errors import EngineError
+from pql.errors import EngineError, PQLInputError
 
 B, C = 6, 8
 
@@ -43,6 +43,27 @@ def test_regression_loss_ignores_missing_labels():
     head = TaskHead(TaskSpec(task=TaskType.REGRESSION), C)
     raw = torch.tensor([[1.0], [100.0]])
     assert head.loss(raw, torch.tensor([0.0, float("nan")])).item() == pytest.approx(1.0)
+
+
+def test_hurdle_regression_learns_how_likely_and_how_much():
+    spec = TaskSpec(task=TaskType.REGRESSION, hurdle=True, log_target=True, label_range=(0.0, 100.0))
+    y = torch.tensor([0.0, 0.0, float("nan"), 3.0, 0.0, 99.0])
+    head, raw = _run(spec, y)
+    assert raw.shape == (B, 2)
+    # the value output only answers for the positive rows: changing it on a zero row changes nothing
+    raw = torch.tensor([[0.0, 1.0], [2.0, 5.0], [0.0, 2.0]])
+    labels = torch.tensor([-4.0, float("nan"), 3.0])  # a negative label (net returns) is "not positive"
+    moved = raw.clone()
+    moved[0, 1] = 50.0
+    assert head.loss(moved, labels).item() == pytest.approx(head.loss(raw, labels).item())
+    expected = (torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor([0.0, 0.0]), torch.tensor([0.0, 1.0]))
+                + abs(2.0 - torch.log1p(torch.tensor(3.0))))
+    assert head.loss(raw, labels).item() == pytest.approx(expected.item(), rel=1e-5)
+    # prediction: P(y > 0) times the value given y > 0, clamped to the labels' range
+    p = head.predict(torch.tensor([[0.0, float(torch.log1p(torch.tensor(9.0)))], [20.0, 10.0]]))
+    assert p.tolist() == pytest.approx([4.5, 100.0], rel=1e-5)
+    with pytest.raises(PQLInputError, match="hurdle"):
+        TaskSpec(task=TaskType.BINARY, hurdle=True)
 
 
 def test_multiclass():

@@ -44,6 +44,20 @@ def test_heavy_tailed_non_negative_targets_train_on_log1p_and_keep_their_range()
     assert encoded.keep.tolist() == [True, False, True]
 
 
+def test_targets_often_zero_get_a_hurdle_head():
+    mostly_zero = [0.0] * 60 + np.random.default_rng(0).lognormal(3, 2, size=40).tolist()
+    codec = TargetCodec.fit(_bq(TaskType.REGRESSION), _rows(mostly_zero))
+    assert codec.hurdle and codec.spec().hurdle and codec.spec().out_channels == 2
+    assert _roundtrip(codec) == codec
+    rarely_zero = [0.0] * 5 + [1.0 + i for i in range(95)]
+    assert not TargetCodec.fit(_bq(TaskType.REGRESSION), _rows(rarely_zero)).hurdle
+    assert not TargetCodec.fit(_bq(TaskType.REGRESSION), _rows([-1.0] * 50 + [0.0] * 50)).hurdle  # signed
+    after_returns = TargetCodec.fit(_bq(TaskType.REGRESSION), _rows([-5.0] + mostly_zero))  # a few net returns
+    assert after_returns.hurdle and after_returns.log_target  # the skewed positives decide the scale
+    assert after_returns.label_range == (-5.0, max(mostly_zero))
+    assert not TargetCodec.fit(_bq(TaskType.REGRESSION), _rows([0.0] * 10)).hurdle  # nothing to tell apart
+
+
 def test_multiclass_classes_come_from_train_and_unseen_classes_are_dropped():
     codec = TargetCodec.fit(_bq(TaskType.MULTICLASS), _rows(["b", "a", "b", None, "c", "b"]))
     assert codec.classes == ("b", "a", "c")  # by frequency, ties by value

@@ -12,7 +12,9 @@ What it learns from train (and saves as JSON, so a reloaded model decodes the sa
 
 Heavy-tailed non-negative targets (skewness > ``LOG_SKEW``) are trained on ``log1p(y)`` with an L1
 loss, which fits the median of the log (robust to a few huge values); predictions are clamped to the
-train labels' range either way.
+train labels' range either way. Regression targets that are often 0 in train (`engine.models.task_spec.zero_inflated`)
+get a hurdle head: ``P(y > 0)`` times the value given
+``y > 0``, whose scale (log1p or raw) the positive labels' skew decides (see `engine.models.heads`).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from engine.evaluate import treatment_index
-from engine.models.task_spec import TaskSpec
+from engine.models.task_spec import TaskSpec, zero_inflated
 from pql.bound import BoundQuery, TaskType
 from pql.errors import EngineError, PQLInputError
 
@@ -64,6 +66,7 @@ class TargetCodec:
     num_steps: int = 0
     top_k: int = 0
     log_target: bool = False
+    hurdle: bool = False  # regression: learn P(y > 0) and the value given y > 0
     label_range: tuple[float, float] | None = None
 
     # -- fitting -------------------------------------------------------------------------------
@@ -100,7 +103,13 @@ class TargetCodec:
             flat = _real_values([v for row in labels for v in (row or ())])
             return cls(task=task, num_steps=steps, **cls._real_scale(flat))
         if task is TaskType.REGRESSION:
-            return cls(task=task, **cls._real_scale(_real_values(labels)))
+            y = _real_values(labels)
+            if not zero_inflated(y):
+                return cls(task=task, **cls._real_scale(y))
+            # the value part only ever sees positive labels: their skew decides its scale
+            positive = cls._real_scale(y[y > 0])
+            return cls(task=task, hurdle=True, log_target=positive["log_target"],
+                       label_range=cls._real_scale(y)["label_range"])
         return cls(task=task)
 
     @staticmethod
@@ -124,7 +133,8 @@ class TargetCodec:
                 num_steps=self.num_steps, num_items=len(self.items), top_k=self.top_k,
                 num_negatives=RANK_NEGATIVES, item_history=t is TaskType.LINK_RANKING, outcome=self.outcome,
                 num_arms=len(self.classes) if t is TaskType.UPLIFT else 2,
-                propensity=t is TaskType.UPLIFT, log_target=self.log_target, label_range=self.label_range)
+                propensity=t is TaskType.UPLIFT, log_target=self.log_target, hurdle=self.hurdle,
+                label_range=self.label_range)
         except PQLInputError as e:
             raise EngineError(f"cannot set up the GNN for this {t} target: {e}") from e
 
@@ -182,12 +192,12 @@ class TargetCodec:
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task.value, "outcome": self.outcome.value if self.outcome else None,
                 "classes": list(self.classes), "items": list(self.items), "num_steps": self.num_steps,
-                "top_k": self.top_k, "log_target": self.log_target,
+                "top_k": self.top_k, "log_target": self.log_target, "hurdle": self.hurdle,
                 "label_range": list(self.label_range) if self.label_range is not None else None}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TargetCodec":
         return cls(task=TaskType(d["task"]), outcome=TaskType(d["outcome"]) if d.get("outcome") else None,
                    classes=tuple(d["classes"]), items=tuple(d["items"]), num_steps=int(d["num_steps"]),
-                   top_k=int(d["top_k"]), log_target=bool(d["log_target"]),
+                   top_k=int(d["top_k"]), log_target=bool(d["log_target"]), hurdle=bool(d.get("hurdle", False)),
                    label_range=tuple(d["label_range"]) if d.get("label_range") is not None else None)

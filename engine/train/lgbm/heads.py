@@ -1,7 +1,8 @@
 """Per-task heads: how labels become one or more `LightGBMModel`s, and their outputs `Predictions`.
 
     binary       one binary model                              scores [n]
-    regression   one regression model (loss and log1p chosen on validation, see `fit_regression`)
+    regression   one regression model (loss and log1p chosen on validation, see `fit_regression`); a target
+                 that is often 0: P(y > 0) times the value given y > 0 (hurdle)
     multiclass   one multiclass model over the ≤ max_classes most frequent train classes  [n, K]
     multilabel   one-vs-rest: a binary model per label, for the ≤ max_labels most frequent train
                  labels; a label that is always or never present in train gets its constant rate  [n, K]
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from engine.models.lightgbm_model import LightGBMModel
+from engine.models.task_spec import zero_inflated
 from engine.train.base import Predictions
 from engine.train.lgbm.settings import LGBMSettings
 from pql.bound import TaskType
@@ -155,29 +157,52 @@ class BinaryHead(Head):
 
 
 class RegressionHead(Head):
+    """One regression model; a target that is often 0 (`engine.models.task_spec.zero_inflated`, as in
+    the GNN) gets a hurdle model instead: a binary model of ``P(y > 0)`` times a regression model of
+    the value given ``y > 0``, fitted on the positive rows only."""
+
     kind = "regression"
 
-    def __init__(self, model: LightGBMModel | None = None):
-        self.model = model
+    def __init__(self, model: LightGBMModel | None = None, *, positive: LightGBMModel | None = None,
+                 value: LightGBMModel | None = None, label_range: tuple[float, float] | None = None):
+        self.model, self.positive, self.value, self.label_range = model, positive, value, label_range
 
     def fit(self, data: FitData) -> None:
         finite = lambda v: v is not None and np.isfinite(float(v))  # noqa: E731
         X_tr, y_tr = _labelled(data.X_train, data.y_train, finite)
         X_va, y_va = _labelled(data.X_val, data.y_val, finite)
-        self.model = fit_regression(X_tr, floats(y_tr), X_va, floats(y_va), data.settings, data.log)
+        y_tr, y_va = floats(y_tr), floats(y_va)
+        if not zero_inflated(y_tr):
+            self.model = fit_regression(X_tr, y_tr, X_va, y_va, data.settings, data.log)
+            return
+        data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; fitting P(target > 0) "
+                 "and the value when positive (hurdle)")
+        self.positive = fit_binary(X_tr, y_tr > 0, X_va, y_va > 0 if X_va is not None else None, data.settings)
+        on_tr, on_va = y_tr > 0, y_va > 0
+        self.value = fit_regression(rows_where(X_tr, on_tr), y_tr[on_tr],
+                                    rows_where(X_va, on_va) if X_va is not None else None, y_va[on_va],
+                                    data.settings, data.log, what="the value when positive", seed_offset=1)
+        self.label_range = (float(y_tr.min()), float(y_tr.max()))
 
     def predict(self, X: pa.Table) -> Predictions:
-        return Predictions(task=TaskType.REGRESSION, scores=self.model.predict(X))
+        if self.model is not None:
+            return Predictions(task=TaskType.REGRESSION, scores=self.model.predict(X))
+        scores = np.clip(self.positive.predict(X) * self.value.predict(X), *self.label_range)
+        return Predictions(task=TaskType.REGRESSION, scores=scores)
 
     def models(self) -> dict[str, LightGBMModel]:
-        return {"regression": self.model}
+        if self.model is not None:
+            return {"regression": self.model}
+        return {"positive": self.positive, "value": self.value}
 
     def state(self) -> dict[str, Any]:
-        return {}
+        return {"label_range": list(self.label_range)} if self.label_range is not None else {}
 
     @classmethod
     def from_state(cls, state: dict[str, Any], models: dict[str, LightGBMModel]) -> "RegressionHead":
-        return cls(models["regression"])
+        if "regression" in models:
+            return cls(models["regression"])
+        return cls(positive=models["positive"], value=models["value"], label_range=tuple(state["label_range"]))
 
 
 class MulticlassHead(Head):
