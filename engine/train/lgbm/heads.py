@@ -2,7 +2,7 @@
 
     binary       one binary model                              scores [n]
     regression   one regression model (loss and log1p chosen on validation, see `fit_regression`); a target
-                 that is often 0: P(y > 0) times the value given y > 0 (hurdle)
+                 that is often 0: or P(y > 0) times the value given y > 0 (hurdle), by validation MAE
     multiclass   one multiclass model over the ≤ max_classes most frequent train classes  [n, K]
     multilabel   one-vs-rest: a binary model per label, for the ≤ max_labels most frequent train
                  labels; a label that is always or never present in train gets its constant rate  [n, K]
@@ -157,9 +157,10 @@ class BinaryHead(Head):
 
 
 class RegressionHead(Head):
-    """One regression model; a target that is often 0 (`engine.models.task_spec.zero_inflated`, as in
-    the GNN) gets a hurdle model instead: a binary model of ``P(y > 0)`` times a regression model of
-    the value given ``y > 0``, fitted on the positive rows only."""
+    """One regression model; for a target that is often 0 (`engine.models.task_spec.zero_inflated`, as
+    in the GNN) also a hurdle model — a binary model of ``P(y > 0)`` times a regression model of the
+    value given ``y > 0``, fitted on the positive rows only — and the one with the lower validation
+    MAE is kept (as `fit_regression` picks its loss)."""
 
     kind = "regression"
 
@@ -172,17 +173,27 @@ class RegressionHead(Head):
         X_tr, y_tr = _labelled(data.X_train, data.y_train, finite)
         X_va, y_va = _labelled(data.X_val, data.y_val, finite)
         y_tr, y_va = floats(y_tr), floats(y_va)
+        self.model = fit_regression(X_tr, y_tr, X_va, y_va, data.settings, data.log)
         if not zero_inflated(y_tr):
-            self.model = fit_regression(X_tr, y_tr, X_va, y_va, data.settings, data.log)
             return
-        data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; fitting P(target > 0) "
-                 "and the value when positive (hurdle)")
         self.positive = fit_binary(X_tr, y_tr > 0, X_va, y_va > 0 if X_va is not None else None, data.settings)
         on_tr, on_va = y_tr > 0, y_va > 0
         self.value = fit_regression(rows_where(X_tr, on_tr), y_tr[on_tr],
                                     rows_where(X_va, on_va) if X_va is not None else None, y_va[on_va],
                                     data.settings, data.log, what="the value when positive", seed_offset=1)
         self.label_range = (float(y_tr.min()), float(y_tr.max()))
+        plain, self.model = self.model, None
+        if X_va is None or len(y_va) == 0:
+            data.log("lightgbm: the target is often 0; no validation rows, keeping the hurdle model")
+            return
+        mae = {name: float(np.mean(np.abs(scores - y_va))) for name, scores in
+               (("hurdle", self.predict(X_va).scores), ("single", plain.predict(X_va)))}
+        pick = min(mae, key=mae.get)
+        data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; validation MAE "
+                 f"hurdle (P(target > 0) x value when positive) {mae['hurdle']:.4g}, single model "
+                 f"{mae['single']:.4g}: keeping the {pick}")
+        if pick == "single":
+            self.model, self.positive, self.value, self.label_range = plain, None, None, None
 
     def predict(self, X: pa.Table) -> Predictions:
         if self.model is not None:
