@@ -21,29 +21,18 @@ def test_hurdle_predicts_probability_times_value_and_survives_a_reload():
     X_tr, y_tr = _data(2_000, 0)
     X_va, y_va = _data(500, 1)
     lines: list[str] = []
+    data = FitData(X_train=X_tr, y_train=y_tr, X_val=X_va, y_val=y_va, settings=LGBMSettings(), log=lines.append)
     head = RegressionHead()
-    head.fit(FitData(X_train=X_tr, y_train=y_tr, X_val=X_va, y_val=y_va, settings=LGBMSettings(), log=lines.append))
+    head.fit(data)
     assert any("hurdle" in line and "validation MAE" in line for line in lines)
     # whichever validation kept, the hurdle's own parts multiply as documented
-    hurdle = RegressionHead(positive=head.positive or _refit(X_tr, y_tr, X_va, y_va).positive,
-                            value=head.value or _refit(X_tr, y_tr, X_va, y_va).value, label_range=(0.0, max(y_tr)))
+    hurdle = head if head.positive is not None else RegressionHead._fit_hurdle(
+        X_tr, np.asarray(y_tr), X_va, np.asarray(y_va), data)
     expected = np.clip(hurdle.positive.predict(X_va) * hurdle.value.predict(X_va), 0.0, max(y_tr))
     np.testing.assert_allclose(hurdle.predict(X_va).scores, expected)
     reloaded = RegressionHead.from_state(hurdle.state(), hurdle.models())
     np.testing.assert_array_equal(reloaded.predict(X_va).scores, hurdle.predict(X_va).scores)
     assert set(hurdle.models()) == {"positive", "value"}
-
-
-def _refit(X_tr, y_tr, X_va, y_va) -> RegressionHead:
-    """The hurdle parts, fitted as `RegressionHead.fit` fits them (for when validation kept one model)."""
-    from engine.train.lgbm.heads import fit_binary, fit_regression, rows_where
-
-    y_tr, y_va = np.asarray(y_tr), np.asarray(y_va)
-    settings = LGBMSettings()
-    positive = fit_binary(X_tr, y_tr > 0, X_va, y_va > 0, settings)
-    value = fit_regression(rows_where(X_tr, y_tr > 0), y_tr[y_tr > 0], rows_where(X_va, y_va > 0), y_va[y_va > 0],
-                           settings, lambda _: None)
-    return RegressionHead(positive=positive, value=value, label_range=(0.0, float(y_tr.max())))
 
 
 def test_a_target_rarely_zero_gets_one_model():

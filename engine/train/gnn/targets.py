@@ -12,8 +12,8 @@ What it learns from train (and saves as JSON, so a reloaded model decodes the sa
 
 Heavy-tailed non-negative targets (skewness > ``LOG_SKEW``) are trained on ``log1p(y)`` with an L1
 loss, which fits the median of the log (robust to a few huge values); predictions are clamped to the
-train labels' range either way. Regression targets that are often 0 in train (`engine.models.task_spec.zero_inflated`)
-get a hurdle head: ``P(y > 0)`` times the value given
+train labels' range either way. Regression targets that are often 0 in train
+(`engine.models.task_spec.zero_inflated`) get a hurdle head: ``P(y > 0)`` times the value given
 ``y > 0``, whose scale (log1p or raw) the positive labels' skew decides (see `engine.models.heads`).
 """
 from __future__ import annotations

@@ -173,27 +173,36 @@ class RegressionHead(Head):
         X_tr, y_tr = _labelled(data.X_train, data.y_train, finite)
         X_va, y_va = _labelled(data.X_val, data.y_val, finite)
         y_tr, y_va = floats(y_tr), floats(y_va)
-        self.model = fit_regression(X_tr, y_tr, X_va, y_va, data.settings, data.log)
+        single = fit_regression(X_tr, y_tr, X_va, y_va, data.settings, data.log)
         if not zero_inflated(y_tr):
+            self.model = single
             return
-        self.positive = fit_binary(X_tr, y_tr > 0, X_va, y_va > 0 if X_va is not None else None, data.settings)
-        on_tr, on_va = y_tr > 0, y_va > 0
-        self.value = fit_regression(rows_where(X_tr, on_tr), y_tr[on_tr],
-                                    rows_where(X_va, on_va) if X_va is not None else None, y_va[on_va],
-                                    data.settings, data.log, what="the value when positive", seed_offset=1)
-        self.label_range = (float(y_tr.min()), float(y_tr.max()))
-        plain, self.model = self.model, None
+        hurdle = self._fit_hurdle(X_tr, y_tr, X_va, y_va, data)
         if X_va is None or len(y_va) == 0:
             data.log("lightgbm: the target is often 0; no validation rows, keeping the hurdle model")
+            self.positive, self.value, self.label_range = hurdle.positive, hurdle.value, hurdle.label_range
             return
-        mae = {name: float(np.mean(np.abs(scores - y_va))) for name, scores in
-               (("hurdle", self.predict(X_va).scores), ("single", plain.predict(X_va)))}
+        mae = {"hurdle": float(np.mean(np.abs(hurdle.predict(X_va).scores - y_va))),
+               "single": float(np.mean(np.abs(single.predict(X_va) - y_va)))}
         pick = min(mae, key=mae.get)
         data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; validation MAE "
                  f"hurdle (P(target > 0) x value when positive) {mae['hurdle']:.4g}, single model "
                  f"{mae['single']:.4g}: keeping the {pick}")
         if pick == "single":
-            self.model, self.positive, self.value, self.label_range = plain, None, None, None
+            self.model = single
+        else:
+            self.positive, self.value, self.label_range = hurdle.positive, hurdle.value, hurdle.label_range
+
+    @staticmethod
+    def _fit_hurdle(X_tr: pa.Table, y_tr: np.ndarray, X_va: pa.Table | None, y_va: np.ndarray,
+                    data: FitData) -> "RegressionHead":
+        """``P(y > 0)`` on every row, the value on the positive rows (a negative label is "not positive")."""
+        on_tr, on_va = y_tr > 0, y_va > 0
+        positive = fit_binary(X_tr, on_tr, X_va, on_va, data.settings)
+        value = fit_regression(rows_where(X_tr, on_tr), y_tr[on_tr],
+                               rows_where(X_va, on_va) if X_va is not None else None, y_va[on_va],
+                               data.settings, data.log, what="the value when positive", seed_offset=1)
+        return RegressionHead(positive=positive, value=value, label_range=(float(y_tr.min()), float(y_tr.max())))
 
     def predict(self, X: pa.Table) -> Predictions:
         if self.model is not None:
