@@ -23,7 +23,10 @@ strongest, gets a learned bias per item (learned item table only), which `init_i
 items' log frequency in the training labels; the item table starts near zero, so the scorer begins as
 popularity plus repeats and learns what to add to them. What sells changes over time (seasons, new
 products), so a learned function of each item's recent popularity at the seed's anchor (`ItemTrend`:
-rows in the last 7/30/90/365 days) adds an anchor-dependent bias; it starts at 0.
+rows in the last 7/30/90/365 days) adds an anchor-dependent bias; it starts at 0. With
+``spec.pair_context > 0`` the pair scorer also reads a projection of the entity's embedding (as
+ContextGNN's pair scores do): how much a past item counts depends on who the entity is (a weekly
+restocker repeats, a gift buyer does not), which pair features alone cannot say.
 """
 from __future__ import annotations
 
@@ -48,11 +51,14 @@ class ItemHistory:
     items: Tensor
     values: Tensor
 
-    def scored(self, scorer: torch.nn.Module) -> "ItemHistory":
-        """The same pairs with ``values = scorer(features)`` ``[H]``."""
+    def scored(self, scorer: torch.nn.Module, context: Tensor | None = None) -> "ItemHistory":
+        """The same pairs with ``values = scorer(features, context[rows])`` ``[H]`` (``context``: ``[B, c]``
+        per entity row, or None)."""
         if self.values.dim() == 1:
             return self
-        values = scorer(self.values).reshape(-1) if self.rows.numel() else self.values.new_zeros(0)
+        if not self.rows.numel():
+            return ItemHistory(rows=self.rows, items=self.items, values=self.values.new_zeros(0))
+        values = scorer(self.values, None if context is None else context[self.rows]).reshape(-1)
         return ItemHistory(rows=self.rows, items=self.items, values=values)
 
     def add_to(self, scores: Tensor) -> Tensor:
@@ -81,13 +87,15 @@ class PairScorer(torch.nn.Module):
     """Score of an (entity, item) pair from its history features ``[H, F]`` -> ``[H, 1]``.
 
     A linear part that starts as ``log1p(count)`` (the first feature) plus a small MLP that starts at 0,
-    so training begins from "items taken more often rank higher" and learns recency and share.
+    so training begins from "items taken more often rank higher" and learns recency and share. The MLP
+    also reads ``context`` ``[H, context_channels]`` (the pair's entity, projected) when given.
     """
 
-    def __init__(self, in_features: int, hidden: int = 16):
+    def __init__(self, in_features: int, hidden: int = 16, context_channels: int = 0):
         super().__init__()
+        self.context_channels = context_channels
         self.linear = torch.nn.Linear(in_features, 1)
-        self.mlp = torch.nn.Sequential(torch.nn.Linear(in_features, hidden), torch.nn.ReLU(),
+        self.mlp = torch.nn.Sequential(torch.nn.Linear(in_features + context_channels, hidden), torch.nn.ReLU(),
                                        torch.nn.Linear(hidden, 1))
         self.reset_parameters()
 
@@ -100,8 +108,9 @@ class PairScorer(torch.nn.Module):
             self.mlp[2].weight.zero_()
             self.mlp[2].bias.zero_()
 
-    def forward(self, features: Tensor) -> Tensor:
-        return self.linear(features) + self.mlp(features)
+    def forward(self, features: Tensor, context: Tensor | None = None) -> Tensor:
+        inputs = features if context is None else torch.cat([features, context], dim=-1)
+        return self.linear(features) + self.mlp(inputs)
 
 
 class LinkRankingHead(torch.nn.Module):
@@ -126,7 +135,10 @@ class LinkRankingHead(torch.nn.Module):
         self.entity_lin = torch.nn.Linear(in_channels, self.channels)
         self.item_table = torch.nn.Embedding(spec.num_items, self.channels) if spec.num_items > 0 else None
         self.item_lin = torch.nn.Linear(item_in_channels, self.channels) if item_in_channels > 0 else None
-        self.history_scorer = PairScorer(PAIR_FEATURES + len(TREND_WINDOWS_DAYS)) if spec.item_history else None
+        context = spec.pair_context if spec.item_history else 0
+        self.history_scorer = (PairScorer(PAIR_FEATURES + len(TREND_WINDOWS_DAYS), context_channels=context)
+                               if spec.item_history else None)
+        self.pair_context = torch.nn.Linear(in_channels, context) if context else None
         self.trend_scorer = (torch.nn.Sequential(torch.nn.Linear(len(TREND_WINDOWS_DAYS), 16), torch.nn.ReLU(),
                                                  torch.nn.Linear(16, 1)) if spec.item_history else None)
         self.item_bias = torch.nn.Parameter(torch.zeros(spec.num_items)) if spec.num_items > 0 else None
@@ -140,6 +152,8 @@ class LinkRankingHead(torch.nn.Module):
             self.item_lin.reset_parameters()
         if self.history_scorer is not None:
             self.history_scorer.reset_parameters()
+        if self.pair_context is not None:
+            self.pair_context.reset_parameters()
         if self.trend_scorer is not None:
             self.trend_scorer[0].reset_parameters()
             torch.nn.init.zeros_(self.trend_scorer[2].weight)
@@ -172,6 +186,9 @@ class LinkRankingHead(torch.nn.Module):
             raise EngineError("this head needs the item embeddings [I, C_item]")
         return self.item_lin(items)
 
+    def _pair_context(self, h: Tensor) -> Tensor | None:
+        return None if self.pair_context is None else self.pair_context(h)
+
     def _trend_bias(self, trend: ItemTrend | None) -> Tensor | None:
         """``[B, I]``: each item's learned recent-popularity score at each seed's anchor (None: no trend)."""
         if trend is None or self.trend_scorer is None:
@@ -188,7 +205,7 @@ class LinkRankingHead(torch.nn.Module):
         if dynamic is not None:
             scores = scores + dynamic
         if history is not None and self.history_scorer is not None:
-            scores = history.scored(self.history_scorer).add_to(scores)
+            scores = history.scored(self.history_scorer, self._pair_context(h)).add_to(scores)
         return scores
 
     @torch.no_grad()
@@ -214,7 +231,8 @@ class LinkRankingHead(torch.nn.Module):
             return entity.sum() * 0.0 + item.sum() * 0.0
         pos_rows, pos_items = pos_rows.long(), pos_items.long()
         if history is not None:
-            history = history.scored(self.history_scorer) if self.history_scorer is not None else None
+            history = (history.scored(self.history_scorer, self._pair_context(h))
+                       if self.history_scorer is not None else None)
         k = self.spec.num_negatives
         if self.spec.loss == "softmax" and num_items <= k:
             return self._exact_softmax(h, items, pos_rows, pos_items, history, trend)

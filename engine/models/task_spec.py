@@ -77,6 +77,7 @@ class TaskSpec:
     top_k: int = 0  # link ranking: how many items are returned and scored (MAP@k)
     num_negatives: int = 64  # link ranking: sampled negatives per positive (BPR) or per batch (softmax)
     item_history: bool = False  # link ranking: add a learned weight times the entity's past item counts
+    pair_context: int = 0  # link ranking with item_history: entity-embedding width the pair scorer reads
     outcome: TaskType | None = None  # uplift: BINARY or REGRESSION
     num_arms: int = 2  # uplift
     propensity: bool = False  # uplift: also learn P(arm | x)
@@ -125,6 +126,8 @@ class TaskSpec:
                 raise PQLInputError("uplift needs a control arm and at least one treatment arm")
             if (self.outcome is TaskType.BINARY) != (self.loss == "bce"):
                 raise PQLInputError(f"loss '{self.loss}' does not fit a {self.outcome} uplift outcome")
+        if self.pair_context < 0:
+            raise PQLInputError(f"pair_context must be 0 or more, got {self.pair_context}")
         if t is TaskType.LINK_RANKING and self.num_negatives < 1:
             raise PQLInputError("link ranking needs at least 1 sampled negative")
         if self.hurdle and t is not TaskType.REGRESSION:

@@ -75,15 +75,17 @@ def _pad(values, fill: float = 0.3) -> torch.Tensor:
     return out
 
 
-def _history_head(num_items: int = 6) -> LinkRankingHead:
-    return LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING, num_items=num_items, item_history=True), 8, channels=4)
+def _history_head(num_items: int = 6, pair_context: int = 0) -> LinkRankingHead:
+    return LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING, num_items=num_items, item_history=True,
+                                    pair_context=pair_context), 8, channels=4)
 
 
-def test_history_scorer_starts_as_log_count_and_scores_only_past_items():
+@pytest.mark.parametrize("pair_context", [0, 3])
+def test_history_scorer_starts_as_log_count_and_scores_only_past_items(pair_context):
     from engine.models.ranking import ItemHistory
 
     torch.manual_seed(0)
-    head = _history_head()
+    head = _history_head(pair_context=pair_context)
     history = ItemHistory(rows=torch.tensor([0, 0, 1]), items=torch.tensor([2, 5, 2]),
                           values=_pad([[0.7, 1.0, 0.5], [2.0, 0.0, 0.5], [0.1, 3.0, 1.0]]))
     h = torch.randn(2, 8)
@@ -132,3 +134,21 @@ def test_sampled_softmax_equals_the_per_positive_cross_entropy():
         logits = torch.stack([scores[r, i], *negs])
         expected.append(torch.logsumexp(logits, 0) - scores[r, i])
     assert torch.allclose(loss, torch.stack(expected).mean(), atol=1e-5)
+
+
+def test_pair_scores_read_the_entity_only_with_pair_context():
+    """Two entities with the same history features: their pair scores differ only when the scorer
+    reads the entity's embedding (a restocker's past item counts more than a gift buyer's)."""
+    from engine.models.ranking import ItemHistory
+
+    history = ItemHistory(rows=torch.tensor([0, 1]), items=torch.tensor([2, 2]),
+                          values=_pad([[1.0, 0.5, 0.2], [1.0, 0.5, 0.2]]))
+    h = torch.randn(2, 8, generator=torch.Generator().manual_seed(1))
+    for width, differ in ((0, False), (4, True)):
+        torch.manual_seed(0)
+        head = _history_head(pair_context=width)
+        with torch.no_grad():
+            head.history_scorer.mlp[2].weight.normal_()  # a trained, non-trivial scorer
+        pair = (head(h, history=history) - head(h))[:, 2]
+        assert bool((pair[0] - pair[1]).abs() > 1e-4) is differ
+        assert (head.pair_context is not None) is differ

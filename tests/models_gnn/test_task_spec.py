@@ -25,6 +25,7 @@ def test_defaults_follow_the_task():
     ({"task": TaskType.UPLIFT, "outcome": TaskType.BINARY, "loss": "l1"}, "does not fit"),
     ({"task": TaskType.REGRESSION, "label_range": (3.0, 1.0)}, "low <= high"),
     ({"task": TaskType.FORECASTING}, "at least 1 step"),
+    ({"task": TaskType.LINK_RANKING, "num_items": 5, "pair_context": -1}, "pair_context"),
 ])
 def test_invalid_specs_are_rejected(kwargs, message):
     with pytest.raises(PQLInputError, match=message):
@@ -36,6 +37,13 @@ def test_round_trips_through_json():
     again = TaskSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
     assert again == spec
     assert again.label_range == (0.0, 12.5)
+
+
+def test_ranking_specs_saved_before_pair_context_load_without_it():
+    spec = TaskSpec(task=TaskType.LINK_RANKING, num_items=9, item_history=True, pair_context=16)
+    assert TaskSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+    older = {k: v for k, v in spec.to_dict().items() if k != "pair_context"}
+    assert TaskSpec.from_dict(older).pair_context == 0
 
 
 def test_better_respects_direction():

@@ -10,9 +10,10 @@ import pyarrow as pa
 import pytest
 
 from engine.train.gnn.context import anchor_seconds
-from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, TARGET_SEED_VISITS,
+from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, RANKING_LR,
+                                        TARGET_SEED_VISITS,
                                         GNNSettings)
-from engine.train.gnn.targets import MAX_LABELS, TargetCodec
+from engine.train.gnn.targets import MAX_LABELS, PAIR_CONTEXT, TargetCodec
 from engine.schema.model import ForeignKey, SemanticType
 from pql.bound import BAggregation, TaskType
 from pql.errors import EngineError
@@ -81,7 +82,9 @@ def test_link_ranking_positives_are_item_positions_in_csr_form():
     t = codec.encode(_rows([[20, 10, 99], [], None, [30]]))
     assert t.pos_offsets.tolist() == [0, 2, 2, 2, 3] and t.pos_items.tolist() == [1, 2, 0]
     assert t.keep.tolist() == [True, False, False, True]
-    assert codec.spec().num_items == 3 and codec.spec().item_history and _roundtrip(codec) == codec
+    spec = codec.spec()
+    assert spec.num_items == 3 and spec.item_history and spec.pair_context == PAIR_CONTEXT
+    assert _roundtrip(codec) == codec
 
 
 def test_uplift_arms_put_control_first_and_read_the_treatment():
@@ -121,6 +124,15 @@ def test_link_ranking_gets_enough_layers_to_reach_its_items():
     assert GNNSettings.from_inputs(_inputs(bq=_ranking_bq(5)), 1_000).layers == 3  # capped
     assert GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), layers=1), 1_000).layers == 1  # the user decides
     assert GNNSettings.from_inputs(_inputs(), 1_000).layers == 2
+
+
+def test_link_ranking_defaults_to_no_tabular_features_and_a_slower_rate():
+    ranking = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2)), 1_000)
+    binary = GNNSettings.from_inputs(_inputs(), 1_000)
+    assert (ranking.tabular_features, ranking.lr) == (False, RANKING_LR)
+    assert (binary.tabular_features, binary.lr) == (True, GNNSettings().lr)
+    chosen = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), tabular_features=True, lr=0.01), 1_000)
+    assert (chosen.tabular_features, chosen.lr) == (True, 0.01)  # the user decides
 
 
 def test_epochs_follow_the_data_size_unless_the_query_fixes_them():

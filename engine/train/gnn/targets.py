@@ -33,6 +33,7 @@ from pql.errors import EngineError, PQLInputError
 MAX_LABELS = 1000
 LOG_SKEW = 2.0
 RANK_NEGATIVES = 8_192  # exact softmax over catalogs up to this size; shared uniform negatives beyond
+PAIR_CONTEXT = 16  # entity-embedding width the ranking pair scorer reads (engine.models.ranking)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,7 +132,8 @@ class TargetCodec:
                 num_classes=len(self.classes) if t is TaskType.MULTICLASS else 0,
                 num_labels=len(self.classes) if t is TaskType.MULTILABEL else 0,
                 num_steps=self.num_steps, num_items=len(self.items), top_k=self.top_k,
-                num_negatives=RANK_NEGATIVES, item_history=t is TaskType.LINK_RANKING, outcome=self.outcome,
+                num_negatives=RANK_NEGATIVES, item_history=t is TaskType.LINK_RANKING,
+                pair_context=PAIR_CONTEXT if t is TaskType.LINK_RANKING else 0, outcome=self.outcome,
                 num_arms=len(self.classes) if t is TaskType.UPLIFT else 2,
                 propensity=t is TaskType.UPLIFT, log_target=self.log_target, hurdle=self.hurdle,
                 label_range=self.label_range)
