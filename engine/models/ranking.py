@@ -23,7 +23,9 @@ strongest, gets a learned bias per item (learned item table only), which `init_i
 items' log frequency in the training labels; the item table starts near zero, so the scorer begins as
 popularity plus repeats and learns what to add to them. What sells changes over time (seasons, new
 products), so a learned function of each item's recent popularity at the seed's anchor (`ItemTrend`:
-rows in the last 7/30/90/365 days) adds an anchor-dependent bias; it starts at 0. With
+rows in the last 7/30/90/365 days) adds an anchor-dependent bias; it starts at 0. With that trend the
+static bias can be left out (``spec.item_bias = False``, as the GNN does): learned from the training
+period's labels, it is stale by the time of prediction, while the trend reads popularity at the anchor. With
 ``spec.pair_context > 0`` the pair scorer also reads a projection of the entity's embedding (as
 ContextGNN's pair scores do): how much a past item counts depends on who the entity is (a weekly
 restocker repeats, a gift buyer does not), which pair features alone cannot say.
@@ -141,7 +143,8 @@ class LinkRankingHead(torch.nn.Module):
         self.pair_context = torch.nn.Linear(in_channels, context) if context else None
         self.trend_scorer = (torch.nn.Sequential(torch.nn.Linear(len(TREND_WINDOWS_DAYS), 16), torch.nn.ReLU(),
                                                  torch.nn.Linear(16, 1)) if spec.item_history else None)
-        self.item_bias = torch.nn.Parameter(torch.zeros(spec.num_items)) if spec.num_items > 0 else None
+        self.item_bias = (torch.nn.Parameter(torch.zeros(spec.num_items)) if spec.num_items > 0 and spec.item_bias
+                          else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

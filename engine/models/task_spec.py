@@ -78,6 +78,7 @@ class TaskSpec:
     num_negatives: int = 64  # link ranking: sampled negatives per positive (BPR) or per batch (softmax)
     item_history: bool = False  # link ranking: add a learned weight times the entity's past item counts
     pair_context: int = 0  # link ranking with item_history: entity-embedding width the pair scorer reads
+    item_bias: bool = True  # link ranking with a learned item table: a static learned bias per item
     outcome: TaskType | None = None  # uplift: BINARY or REGRESSION
     num_arms: int = 2  # uplift
     propensity: bool = False  # uplift: also learn P(arm | x)

@@ -65,6 +65,10 @@ def test_item_bias_starts_at_popularity_and_ranks_it_before_any_training():
     given = LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING), 8, channels=4, item_in_channels=5)
     assert given.item_bias is None  # caller-given items carry their own features
     given.init_item_bias(torch.tensor([1, 2]))  # a no-op, not an error
+    trended = LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING, num_items=6, item_bias=False), 8, channels=4)
+    trended.init_item_bias(torch.tensor([0, 50, 3, 900, 7, 0]))  # popularity comes from the trend instead
+    assert trended.item_bias is None and "item_bias" not in dict(trended.named_parameters())
+    assert trended(torch.randn(2, 8)).shape == (2, 6)
 
 
 def _pad(values, fill: float = 0.3) -> torch.Tensor:

@@ -39,11 +39,11 @@ def test_round_trips_through_json():
     assert again.label_range == (0.0, 12.5)
 
 
-def test_ranking_specs_saved_before_pair_context_load_without_it():
-    spec = TaskSpec(task=TaskType.LINK_RANKING, num_items=9, item_history=True, pair_context=16)
+def test_ranking_specs_saved_before_pair_context_load_as_they_were_built():
+    spec = TaskSpec(task=TaskType.LINK_RANKING, num_items=9, item_history=True, pair_context=16, item_bias=False)
     assert TaskSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
-    older = {k: v for k, v in spec.to_dict().items() if k != "pair_context"}
-    assert TaskSpec.from_dict(older).pair_context == 0
+    older = TaskSpec.from_dict({k: v for k, v in spec.to_dict().items() if k not in ("pair_context", "item_bias")})
+    assert older.pair_context == 0 and older.item_bias  # no entity context, a static bias per item
 
 
 def test_better_respects_direction():

@@ -83,7 +83,7 @@ def test_link_ranking_positives_are_item_positions_in_csr_form():
     assert t.pos_offsets.tolist() == [0, 2, 2, 2, 3] and t.pos_items.tolist() == [1, 2, 0]
     assert t.keep.tolist() == [True, False, False, True]
     spec = codec.spec()
-    assert spec.num_items == 3 and spec.item_history and spec.pair_context == PAIR_CONTEXT
+    assert spec.num_items == 3 and spec.item_history and spec.pair_context == PAIR_CONTEXT and not spec.item_bias
     assert _roundtrip(codec) == codec
 
 

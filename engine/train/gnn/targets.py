@@ -133,7 +133,9 @@ class TargetCodec:
                 num_labels=len(self.classes) if t is TaskType.MULTILABEL else 0,
                 num_steps=self.num_steps, num_items=len(self.items), top_k=self.top_k,
                 num_negatives=RANK_NEGATIVES, item_history=t is TaskType.LINK_RANKING,
-                pair_context=PAIR_CONTEXT if t is TaskType.LINK_RANKING else 0, outcome=self.outcome,
+                pair_context=PAIR_CONTEXT if t is TaskType.LINK_RANKING else 0,
+                item_bias=t is not TaskType.LINK_RANKING,  # the item trend reads popularity at the anchor
+                outcome=self.outcome,
                 num_arms=len(self.classes) if t is TaskType.UPLIFT else 2,
                 propensity=t is TaskType.UPLIFT, log_target=self.log_target, hurdle=self.hurdle,
                 label_range=self.label_range)
