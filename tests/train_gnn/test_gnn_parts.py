@@ -11,8 +11,7 @@ import pytest
 
 from engine.train.gnn.context import anchor_seconds
 from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, RANKING_LR,
-                                        TARGET_SEED_VISITS,
-                                        GNNSettings)
+                                        RANKING_SEED_VISITS, TARGET_SEED_VISITS, GNNSettings)
 from engine.train.gnn.targets import MAX_LABELS, PAIR_CONTEXT, TargetCodec
 from engine.schema.model import ForeignKey, SemanticType
 from pql.bound import BAggregation, TaskType
@@ -131,6 +130,8 @@ def test_link_ranking_defaults_to_no_tabular_features_and_a_slower_rate():
     binary = GNNSettings.from_inputs(_inputs(), 1_000)
     assert (ranking.tabular_features, ranking.lr) == (False, RANKING_LR)
     assert (binary.tabular_features, binary.lr) == (True, GNNSettings().lr)
+    big_ranking = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2)), 20_000)
+    assert big_ranking.epochs == -(-RANKING_SEED_VISITS // 20_000) > GNNSettings.from_inputs(_inputs(), 20_000).epochs
     chosen = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), tabular_features=True, lr=0.01), 1_000)
     assert (chosen.tabular_features, chosen.lr) == (True, 0.01)  # the user decides
 
