@@ -95,7 +95,6 @@ class PairScorer(torch.nn.Module):
 
     def __init__(self, in_features: int, hidden: int = 16, context_channels: int = 0):
         super().__init__()
-        self.context_channels = context_channels
         self.linear = torch.nn.Linear(in_features, 1)
         self.mlp = torch.nn.Sequential(torch.nn.Linear(in_features + context_channels, hidden), torch.nn.ReLU(),
                                        torch.nn.Linear(hidden, 1))

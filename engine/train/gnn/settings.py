@@ -14,7 +14,7 @@ customer with 16 orders and one with 16 invoices of 16 lines each), so epochs al
 time: without a caller's ``time_budget`` the loop stops at ``DEFAULT_TIME_BUDGET`` seconds (CPU) or
 ``DEFAULT_CUDA_TIME_BUDGET`` (CUDA), keeping the best epoch so far.
 
-Link ranking differs in two defaults. Its entity embedding meets a learned row per item in a dot
+Link ranking has its own defaults. Its entity embedding meets a learned row per item in a dot
 product, so the tabular history features (``tabular_features``) let it memorise which customer took
 which item: on Online Retail next product they cost validation MAP (0.239 without, 0.236 with) and
 made it overfit from the third epoch. The repeat signal they would add already reaches the ranking
