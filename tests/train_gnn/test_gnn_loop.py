@@ -1,9 +1,11 @@
-"""Training-loop behaviour: the time budget, progress output, and rows whose entity is not in the graph."""
+"""Training-loop behaviour: the time budget, progress output, no validation rows, and rows whose entity is
+not in the graph."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from engine.train.gnn_trainer import GNNTrainer
@@ -34,3 +36,15 @@ def test_rows_of_unknown_entities_are_dropped_in_training_and_refused_in_predict
     assert any("warning: gnn:" in line and "left out" in line for line in logged)
     with pytest.raises(EngineError, match="not in the graph"):
         trainer.predict(inputs, ghost.select(["customer_id", "anchor_time"]))
+
+
+def test_without_validation_rows_the_last_epoch_is_kept(session):
+    """No validation metric to choose by: the model of the last epoch, not of the first."""
+    inputs = make_inputs(session, CHANNEL + ", epochs = 3")
+    split = inputs.tt.table.column("split")
+    table = inputs.tt.table.set_column(inputs.tt.table.column_names.index("split"), "split",
+                                       pc.if_else(pc.equal(split, "val"), "train", split))
+    logged: list[str] = []
+    trainer = GNNTrainer()
+    assert trainer.fit(replace(inputs, tt=replace(inputs.tt, table=table), log=logged.append)) == {}
+    assert "gnn: best epoch 3 of 3" in "\n".join(logged)

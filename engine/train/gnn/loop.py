@@ -113,7 +113,10 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 bar.update(1)
             value = validate()
             epochs_run = epoch
-            if best_state is None or better(task, value, best_metric):
+            # Without any validation metric (no validation rows) the latest epoch is the best so far:
+            # keeping the first would throw the rest of training away, and early stopping would end it.
+            unvalidated = best_metric is None and (value is None or np.isnan(value))
+            if best_state is None or unvalidated or better(task, value, best_metric):
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 best_metric, best_epoch, stale = value, epoch, 0
             else:
