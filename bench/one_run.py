@@ -11,7 +11,7 @@ Times come from the run's own progress messages (`engine.run` logs "training <fa
 and "<family>: validation …" after it):
 
     labels_s   start -> fit: training table and the registry fingerprint (a hash scan of the tables)
-    train_s    the fit, validation scoring included
+    train_s    the fit, validation scoring included, and the refit on train + validation
     predict_s  fit -> end: the decision threshold (validation predictions), saving the model, test
                predictions and metrics
 """
@@ -57,7 +57,7 @@ class _Clock:
         now = time.perf_counter()
         if message.startswith("training "):
             self.marks.setdefault("fit_start", now)
-        elif ": validation " in message:
+        elif ": validation " in message or ": refit " in message:  # the refit, when there is one, is training
             self.marks["fit_end"] = now
 
 
@@ -76,7 +76,8 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
 
     case = CASES[spec["case"]]
     out: dict[str, Any] = {"case": case.name, "model": spec["model"], "seed": spec["seed"]}
-    statement = evaluate_statement(case.query, model=spec["model"], seed=spec["seed"], extra=spec.get("with", ""))
+    extra = ", ".join(x for x in (case.options, spec.get("with", "")) if x)
+    statement = evaluate_statement(case.query, model=spec["model"], seed=spec["seed"], extra=extra)
     out["statement"] = statement
     clock = _Clock()
     with pql.connect(spec["database"], log=clock) as session:

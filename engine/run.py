@@ -5,7 +5,8 @@
     result.summary    # one line: sizes, times, the validation metric, which model
 
 `WITH model = 'auto'` trains LightGBM and the GNN and keeps the one with the better validation metric;
-both scores are reported. Models are saved in the registry under a fingerprint of the query, schema,
+both scores are reported. The kept model is then refitted on train + validation (`WITH refit = false`
+skips it), so predictions learn from the newest labels. Models are saved in the registry under a fingerprint of the query, schema,
 data and options, so the same query on unchanged data predicts without training.
 """
 from __future__ import annotations
@@ -133,6 +134,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         trainer = trainer_class(chosen).load(entry.path / chosen, inputs)
         candidates = entry.meta.get("candidates", {})
         threshold = float(entry.meta.get("threshold", 0.5))
+        refitted = bool(entry.meta.get("refit", False))
         reused = True
         log(f"reusing saved model {fp} ({chosen}); WITH retrain = true trains a new one")
     else:
@@ -140,9 +142,11 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         chosen = _choose(bq.task, fitted)
         trainer = fitted[chosen][0]
         candidates = {f: {"val": v, "seconds": round(s, 2)} for f, (_, v, s) in fitted.items()}
-        threshold = _threshold(bq, inputs, trainer)
+        threshold = _threshold(bq, inputs, trainer)  # from the model validation scored, before any refit
+        refitted = bool(bq.option("refit", True)) and _refit(
+            chosen, trainer, inputs, spent=sum(seconds for _, _, seconds in fitted.values()), log=log)
         meta = {"query": bq.text, "task": str(bq.task), "chosen": chosen, "candidates": candidates,
-                "threshold": threshold, "rows": counts, "schedule": tt.schedule.summary()}
+                "threshold": threshold, "rows": counts, "schedule": tt.schedule.summary(), "refit": refitted}
         registry.save(fp, meta, lambda d: trainer.save(_mkdir(d / chosen)))
         reused = False
 
@@ -171,7 +175,8 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     summary = (f"{chosen} · {bq.task} · rows train {counts['train']:,} / val {counts['val']:,} / test "
                f"{counts['test']:,} · predicted {tt.prediction.num_rows:,} · val {metric} "
                f"{'n/a' if val_value is None else format(val_value, '.4f')} · "
-               f"{'reused model' if reused else 'trained'} · {seconds:.1f}s")
+               f"{'reused model' if reused else 'trained'}{' (refit on train + val)' if refitted else ''} · "
+               f"{seconds:.1f}s")
     if len(candidates) > 1:
         summary += " · " + ", ".join(f"{f} {c['val'].get(metric, float('nan')):.4f}" for f, c in candidates.items())
     if allocation is not None:
@@ -180,6 +185,25 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     return RunResult(table=table, predictions=predictions, metrics=metrics, candidates=candidates, chosen=chosen,
                      reused=reused, fingerprint=fp, summary=summary, warnings=warnings, training=tt,
                      allocation=allocation)
+
+
+def _refit(family: str, trainer: Trainer, inputs: TrainInputs, *, spent: float, log) -> bool:
+    """The chosen model learns from the validation rows too (``WITH refit``, on by default).
+
+    Validation has done its jobs by now: choosing the family, the epochs or boosting rounds, the
+    threshold, and the metrics reported for it. Its labels are the newest the model could learn from,
+    so the final model trains on train + validation with those choices fixed. Test rows stay unseen:
+    EVALUATE's test metric measures exactly this procedure, one step back in time.
+    """
+    if inputs.tt.counts()["val"] == 0:
+        return False
+    budget = inputs.time_budget
+    remaining = None if budget is None else max(budget - spent, 1.0)  # WITH time_budget covers the refit too
+    log(f"refitting {family} on train + validation rows …")
+    start = time.perf_counter()
+    done = trainer.refit(replace(inputs, time_budget=remaining))
+    log(f"{family}: refit {'done' if done else 'skipped (nothing to refit)'} ({time.perf_counter() - start:.1f}s)")
+    return done
 
 
 def _mkdir(path: Path) -> Path:

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.models.lightgbm_deadline import deadline_callback
+from engine.models.lightgbm_refit import FitMaterial, keeping_material
 from pql.bound import TaskType
 from pql.errors import EngineError, PQLInputError
 
@@ -114,6 +115,7 @@ class LightGBMModel:
         self.log_target = False
         self.best_iteration = 0
         self._booster = None
+        self._material: FitMaterial | None = None  # kept only inside `keep_fit_material()`, for `refit`
 
     # --- training ----------------------------------------------------------------------------
 
@@ -136,14 +138,19 @@ class LightGBMModel:
         )
         params = self._params(loss)
         valid_sets, callbacks = [], []
+        self._material = None
         if X_val is not None and y_val is not None:
             X_val = _as_arrow(X_val)
             y_v = np.asarray(y_val)
             keep = self._known_label_rows(y_v)
             X_val, y_v = X_val.filter(pa.array(keep)), y_v[keep]
             if X_val.num_rows > 0:
-                valid_sets = [train.create_valid(self.encoding.matrix(X_val), label=self._encode_labels(y_v))]
+                y_v_encoded = self._encode_labels(y_v)
+                valid_sets = [train.create_valid(self.encoding.matrix(X_val), label=y_v_encoded)]
                 callbacks = [lgb.early_stopping(self.config.early_stopping_rounds, verbose=False)]
+                if keeping_material():
+                    self._material = FitMaterial(X_train=X_train, y_train=y, X_val=X_val, y_val=y_v_encoded,
+                                                 loss=loss, val_range=_regression_range(y_v, self.task))
         deadline = deadline_callback()
         if deadline is not None:
             callbacks = [*callbacks, deadline]
@@ -156,6 +163,34 @@ class LightGBMModel:
         self._booster = booster
         self.best_iteration = booster.best_iteration or booster.current_iteration()
         return self
+
+    def refit(self) -> bool:
+        """Train again on the training and validation rows of the last `fit` for its best number of rounds.
+
+        Validation chose the rounds (early stopping); the rows it held are the most recent labels,
+        which the final model should learn from. Returns False (model unchanged) when `fit` kept no
+        material: it ran outside `keep_fit_material()` or without validation rows.
+        """
+        import lightgbm as lgb
+
+        m = self._material
+        if m is None or self._booster is None:
+            return False
+        X = np.vstack([self.encoding.matrix(m.X_train), self.encoding.matrix(m.X_val)])
+        y = np.concatenate([m.y_train, m.y_val])
+        data = lgb.Dataset(X, label=y, feature_name=_lightgbm_names(self.encoding.feature_names),
+                           categorical_feature=self.encoding.categorical_indices, free_raw_data=True)
+        deadline = deadline_callback()
+        try:
+            booster = lgb.train(self._params(m.loss), data, num_boost_round=max(self.best_iteration, 1),
+                                callbacks=[deadline] if deadline is not None else [])
+        except lgb.basic.LightGBMError as e:
+            raise EngineError(f"LightGBM refit failed: {e}") from e
+        self._booster, self._material = booster, None
+        self.best_iteration = booster.current_iteration()
+        if self.label_range is not None and m.val_range is not None:  # predictions may now reach val's labels
+            self.label_range = (min(self.label_range[0], m.val_range[0]), max(self.label_range[1], m.val_range[1]))
+        return True
 
     def _params(self, loss: str) -> dict[str, Any]:
         c = self.config
@@ -305,6 +340,13 @@ def _task_type(task) -> TaskType:
     if t not in SUPPORTED:
         raise PQLInputError(f"the LightGBM model does not handle {t} tasks; use one of {', '.join(map(str, SUPPORTED))}")
     return t
+
+
+def _regression_range(y: np.ndarray, task: TaskType) -> tuple[float, float] | None:
+    if task is not TaskType.REGRESSION or len(y) == 0:
+        return None
+    values = y.astype(np.float64)
+    return float(values.min()), float(values.max())
 
 
 def _as_arrow(X) -> pa.Table:

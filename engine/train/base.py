@@ -68,6 +68,12 @@ class Trainer(ABC):
     def fit(self, inputs: TrainInputs) -> dict[str, float]:
         """Train on the 'train' split with early stopping on 'val'; return validation metrics."""
 
+    def refit(self, inputs: TrainInputs) -> bool:
+        """Train again on 'train' + 'val' with what validation chose (epochs, rounds), so predictions
+        learn from the newest labels; True when the model changed. Families with nothing to refit keep
+        this default."""
+        return False
+
     @abstractmethod
     def predict(self, inputs: TrainInputs, rows: pa.Table) -> Predictions:
         """Predict for ``rows`` (entity key…, anchor_time): test rows or the prediction rows."""

@@ -6,6 +6,7 @@
 - labels are encoded by `engine.train.gnn.targets.TargetCodec` (class lists, vocabulary, item keys,
   log1p for heavy-tailed targets, label range), fitted on train;
 - training: `engine.train.gnn.loop`, early stopping on the task's selection metric on validation;
+  `refit` then trains a fresh model on train + validation for the epochs validation chose;
 - link ranking: entity embeddings scored against a learned table of every item row; item nodes also
   carry a learned identity embedding so a customer's embedding can say *which* items it bought;
 - uplift: one shared encoder, an outcome head per arm (control = arm 0) and a propensity head
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +59,16 @@ class GNNTrainer(Trainer):
         self.seed_features = seed_features
         self.identity_keys: dict[str, list[Any]] = {}  # static table -> keys in identity order
         self._feature_cache: SeedFeatureCache | None = None
+        # what `refit` needs from `fit`: the epoch validation chose (0: none) and the model's layout
+        self._best_epoch = 0
+        self._identity: dict[str, int] = {}
+        self._item_type: str | None = None
 
     # -- training ------------------------------------------------------------------------------
 
     def fit(self, inputs: TrainInputs) -> dict[str, float]:
         import torch
 
-        from engine.models.gnn import GraphMetadata, RelationalGNN
-        from engine.models.ranking import LinkRankingHead
         from engine.train.gnn.context import GraphContext, cutoff_seconds, label_exclusions
         from engine.train.gnn.loop import fit_model
         from engine.train.gnn.settings import GNNSettings
@@ -103,18 +107,10 @@ class GNNTrainer(Trainer):
         if len(train) == 0:
             raise EngineError("no training rows the GNN can use (no entity in the graph with a label)")
 
+        self.context, self.codec, self.settings, self.graph_spec = context, codec, settings, graph_spec
+        self._identity, self._item_type = identity, item_table
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(settings.seed)
-            model = RelationalGNN(metadata=GraphMetadata.from_graph_meta(context.graph.meta, bq.entity.table),
-                                  task=codec.spec(), channels=settings.channels, num_layers=settings.layers,
-                                  aggr=settings.aggr, seed=settings.seed, identity=identity, item_type=item_table,
-                                  seed_features=self.seed_features.width if self.seed_features else 0,
-                                  ).to(inputs.device)
-            if train.pos_items is not None and isinstance(model.head, LinkRankingHead):
-                model.head.init_item_bias(torch.bincount(torch.from_numpy(train.pos_items),
-                                                         minlength=len(codec.items)))
-            self.model, self.context, self.codec, self.settings = model, context, codec, settings
-            self.graph_spec = graph_spec
+            self.model = model = self._new_model(inputs, train)
             metric, _ = selection_metric(bq.task)
             val = tt.split("val")
             early = _sample_rows(val, settings.max_val_rows, settings.seed)
@@ -133,9 +129,60 @@ class GNNTrainer(Trainer):
         metrics = score(bq, val, self.predict(inputs, _row_keys(bq, val))) if val.num_rows else {}
         if bq.task is TaskType.UPLIFT and val.num_rows:
             self._check_propensity(inputs, val)
+        self._best_epoch = outcome.best_epoch if outcome.best_metric is not None else 0
         inputs.log(f"gnn: best epoch {outcome.best_epoch} of {outcome.epochs_run}; "
                    f"trained in {time.perf_counter() - started:.1f}s")
         return metrics
+
+    def _new_model(self, inputs: TrainInputs, train: TrainSet) -> RelationalGNN:
+        """A freshly initialised model for the fitted graph, codec and settings (seeded)."""
+        import torch
+
+        from engine.models.gnn import GraphMetadata, RelationalGNN
+        from engine.models.ranking import LinkRankingHead
+
+        assert self.context is not None and self.codec is not None and self.settings is not None
+        settings, codec = self.settings, self.codec
+        torch.manual_seed(settings.seed)
+        model = RelationalGNN(metadata=GraphMetadata.from_graph_meta(self.context.graph.meta, inputs.bq.entity.table),
+                              task=codec.spec(), channels=settings.channels, num_layers=settings.layers,
+                              aggr=settings.aggr, seed=settings.seed, identity=self._identity,
+                              item_type=self._item_type,
+                              seed_features=self.seed_features.width if self.seed_features else 0).to(inputs.device)
+        if train.pos_items is not None and isinstance(model.head, LinkRankingHead):
+            model.head.init_item_bias(torch.bincount(torch.from_numpy(train.pos_items), minlength=len(codec.items)))
+        return model
+
+    def refit(self, inputs: TrainInputs) -> bool:
+        """A fresh model trained on train + validation rows for the epochs validation chose.
+
+        The validation rows hold the newest labels; without them the model's latest lesson is a whole
+        validation period older than it could be. Same graph, label codec, seed features and seed as `fit`.
+        """
+        import torch
+
+        from engine.train.gnn.loop import fit_model
+
+        if self.model is None or self.context is None or self.settings is None:
+            raise EngineError("the GNN must be fitted before it is refitted")
+        val = inputs.tt.split("val")
+        if self._best_epoch < 1 or val.num_rows == 0:
+            return False
+        started = time.perf_counter()
+        rows = pa.concat_tables([inputs.tt.split("train"), val])
+        train = self._train_set(inputs, self.context, self.codec, rows, self._seed_matrix(inputs, rows))
+        settings = replace(self.settings, epochs=self._best_epoch, fixed_epochs=True)
+        budget = inputs.time_budget if inputs.time_budget is not None else settings.time_budget
+        inputs.log(f"gnn: refitting on {len(train):,} train + validation rows for {settings.epochs} epochs")
+        metric, _ = selection_metric(inputs.bq.task)
+        with torch.random.fork_rng(devices=[]):
+            model = self._new_model(inputs, train)
+            fit_model(model, self.context, train, settings, task=inputs.bq.task, metric=metric,
+                      validate=lambda: None, device=inputs.device, log=inputs.log,
+                      show_progress=inputs.show_progress, time_budget=budget)
+        self.model = model
+        inputs.log(f"gnn: refitted in {time.perf_counter() - started:.1f}s")
+        return True
 
     @staticmethod
     def _item_table(inputs: TrainInputs) -> str:

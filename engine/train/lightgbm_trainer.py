@@ -11,7 +11,8 @@
 - uplift: T-learner by default, X-learner on request (`engine.train.lgbm.uplift`), with a propensity
   check that warns when the treatment looks non-randomised.
 
-Every model stops early on the validation split. Training is deterministic for a given seed (LightGBM
+Every model stops early on the validation split; `refit` then trains each kept model again on train +
+validation for its best rounds (`engine.models.lightgbm_refit`). Training is deterministic for a given seed (LightGBM
 ``deterministic`` mode, seeded subsampling); threads: ``PQL_LGBM_THREADS``, else ``OMP_NUM_THREADS``,
 else 2. Saved state (no pickle): ``lightgbm.json`` and one LightGBM text model per sub-model under
 ``models/<name>/``.
@@ -29,6 +30,7 @@ from engine.evaluate import score
 from engine.metrics import selection_metric
 from engine.models.lightgbm_deadline import deadline_passed, training_deadline
 from engine.models.lightgbm_model import LightGBMModel
+from engine.models.lightgbm_refit import keep_fit_material
 from engine.train.base import Predictions, Trainer, TrainInputs
 from engine.train.lgbm.features import ANCHOR, FeatureCache, FeatureSource, feature_matrix
 from engine.train.lgbm.heads import (BinaryHead, FitData, ForecastHead, Head, MulticlassHead, MultilabelHead,
@@ -72,7 +74,7 @@ class LightGBMTrainer(Trainer):
             raise EngineError("no training rows: the target's windows do not fit in the data's history")
         inputs.log(f"lightgbm: {bq.task} on {train.num_rows:,} train / {val.num_rows:,} validation rows, "
                    f"{s.num_threads} thread(s), seed {s.seed}")
-        with training_deadline(inputs.time_budget):
+        with training_deadline(inputs.time_budget), keep_fit_material(bool(inputs.option("refit", True))):
             self._fit_head(inputs, train, val)
             out_of_time = deadline_passed()
         if out_of_time:
@@ -82,6 +84,19 @@ class LightGBMTrainer(Trainer):
         inputs.log(f"lightgbm: {bq.task} trained in {time.perf_counter() - started:.1f}s; validation "
                    f"{metric} {metrics.get(metric, float('nan')):.4f}")
         return metrics
+
+    def refit(self, inputs: TrainInputs) -> bool:
+        """Each model the head kept trains again on train + validation for its best rounds (see
+        `engine.models.lightgbm_refit`); the head's choices made on validation stay."""
+        if self.head is None:
+            raise EngineError("the LightGBM model must be fitted before it is refitted")
+        started = time.perf_counter()
+        with training_deadline(inputs.time_budget):
+            done = [name for name, model in self.head.models().items() if model.refit()]
+        if done:
+            inputs.log(f"lightgbm: refitted {len(done)} model(s) on train + validation in "
+                       f"{time.perf_counter() - started:.1f}s")
+        return bool(done)
 
     def _fit_head(self, inputs: TrainInputs, train: pa.Table, val: pa.Table) -> None:
         bq, tt, s = inputs.bq, inputs.tt, self.settings
