@@ -6,8 +6,9 @@
 
 `WITH model = 'auto'` trains LightGBM and the GNN and keeps the one with the better validation metric;
 both scores are reported. The kept model is then refitted on train + validation (`WITH refit = false`
-skips it), so predictions learn from the newest labels. Models are saved in the registry under a fingerprint of the query, schema,
-data and options, so the same query on unchanged data predicts without training.
+skips it), so predictions learn from the newest labels. Models are saved in the registry under a
+fingerprint of the query, schema, data and options, so the same query on unchanged data predicts
+without training.
 """
 from __future__ import annotations
 

@@ -12,9 +12,9 @@
   check that warns when the treatment looks non-randomised.
 
 Every model stops early on the validation split; `refit` then trains each kept model again on train +
-validation for its best rounds (`engine.models.lightgbm_refit`). Training is deterministic for a given seed (LightGBM
-``deterministic`` mode, seeded subsampling); threads: ``PQL_LGBM_THREADS``, else ``OMP_NUM_THREADS``,
-else 2. Saved state (no pickle): ``lightgbm.json`` and one LightGBM text model per sub-model under
+validation for its best rounds (`engine.models.lightgbm_refit`). Training is deterministic for a given
+seed (LightGBM ``deterministic`` mode, seeded subsampling); threads: ``PQL_LGBM_THREADS``, else
+``OMP_NUM_THREADS``, else 2. Saved state (no pickle): ``lightgbm.json`` and one LightGBM text model per sub-model under
 ``models/<name>/``.
 """
 from __future__ import annotations
