@@ -143,9 +143,10 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         chosen = _choose(bq.task, fitted)
         trainer = fitted[chosen][0]
         candidates = {f: {"val": v, "seconds": round(s, 2)} for f, (_, v, s) in fitted.items()}
+        spent = sum(seconds for _, _, seconds in fitted.values())
+        fitted.clear()  # the families not kept (their graphs, LightGBM's refit material) can go now
         threshold = _threshold(bq, inputs, trainer)  # from the model validation scored, before any refit
-        refitted = bool(bq.option("refit", True)) and _refit(
-            chosen, trainer, inputs, spent=sum(seconds for _, _, seconds in fitted.values()), log=log)
+        refitted = bool(bq.option("refit", True)) and _refit(chosen, trainer, inputs, spent=spent, log=log)
         meta = {"query": bq.text, "task": str(bq.task), "chosen": chosen, "candidates": candidates,
                 "threshold": threshold, "rows": counts, "schedule": tt.schedule.summary(), "refit": refitted}
         registry.save(fp, meta, lambda d: trainer.save(_mkdir(d / chosen)))
