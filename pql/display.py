@@ -98,10 +98,11 @@ def show_models(remove: str | None) -> None:
         console.print(f"no saved models under {registry.models_dir()}", markup=False, highlight=False, soft_wrap=True)
         return
     out = Table(title=f"saved models ({registry.models_dir()})")
-    for col in ("fingerprint", "saved", "model", "task"):
+    for col in ("fingerprint", "saved", "model", "task", "refit"):
         out.add_column(col, no_wrap=True)  # a fingerprint is copied into `--remove`: never split it
     out.add_column("query", overflow="fold")
     for e in entries:
+        refit = "yes" if e.meta.get("refit") else "no"  # trained again on train + validation (WITH refit)
         out.add_row(e.fingerprint, e.meta.get("saved_at", ""), e.meta.get("chosen", ""), e.meta.get("task", ""),
-                    e.meta.get("query", ""))
+                    refit, e.meta.get("query", ""))
     console.print(out)

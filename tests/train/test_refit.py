@@ -10,6 +10,7 @@ import re
 import pytest
 
 import pql
+from engine import registry
 from tests.fixtures.shop import CUSTOMER, ShopSpec, build
 
 CHURN = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER}"
@@ -42,6 +43,8 @@ def test_lightgbm_refit_changes_the_model_not_its_validation_metric(shop, tmp_pa
     assert any(line.startswith("lightgbm: refitted 1 model(s)") for line in log_refit)
     assert kept.run.fingerprint != refitted.run.fingerprint  # the option is part of the saved model's identity
     assert " · trained (refit on train + val) · " in refitted.run.summary and "refit" not in kept.run.summary
+    (entry,) = registry.list_entries()  # PQL_HOME is still the refitted run's home
+    assert entry.meta["refit"] is True and entry.fingerprint == refitted.run.fingerprint
     val = {k: v for k, v in _rows(kept.table).items() if k[1] == "val"}
     assert {k: v for k, v in _rows(refitted.table).items() if k[1] == "val"} == pytest.approx(val)
     test = {k: v for k, v in _rows(kept.table).items() if k[1] == "test"}
