@@ -5,10 +5,10 @@
     result.summary    # one line: sizes, times, the validation metric, which model
 
 `WITH model = 'auto'` trains LightGBM and the GNN and keeps the one with the better validation metric;
-both scores are reported. The kept model is then refitted on train + validation (`WITH refit = false`
-skips it), so predictions learn from the newest labels. Models are saved in the registry under a
-fingerprint of the query, schema, data and options, so the same query on unchanged data predicts
-without training.
+both scores are reported. Under a split by time the kept model is then refitted on train + validation
+(`WITH refit = false` skips it), so predictions learn from the newest labels. Models are saved in the
+registry under a fingerprint of the query, schema, data and options, so the same query on unchanged
+data predicts without training.
 """
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         spent = sum(seconds for _, _, seconds in fitted.values())
         fitted.clear()  # the families not kept (their graphs, LightGBM's refit material) can go now
         threshold = _threshold(bq, inputs, trainer)  # from the model validation scored, before any refit
-        refitted = bool(bq.option("refit", True)) and _refit(chosen, trainer, inputs, spent=spent, log=log)
+        refitted = inputs.wants_refit and _refit(chosen, trainer, inputs, spent=spent, log=log)
         meta = {"query": bq.text, "task": str(bq.task), "chosen": chosen, "candidates": candidates,
                 "threshold": threshold, "rows": counts, "schedule": tt.schedule.summary(), "refit": refitted}
         registry.save(fp, meta, lambda d: trainer.save(_mkdir(d / chosen)))
@@ -190,7 +190,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
 
 
 def _refit(family: str, trainer: Trainer, inputs: TrainInputs, *, spent: float, log) -> bool:
-    """The chosen model learns from the validation rows too (``WITH refit``, on by default).
+    """The chosen model learns from the validation rows too (``WITH refit``; by default for a time split).
 
     Validation has done its jobs by now: choosing the family, the epochs or boosting rounds, the
     threshold, and the metrics reported for it. Its labels are the newest the model could learn from,

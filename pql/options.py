@@ -113,10 +113,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
                check=_optional(_float(0.0001))),
     OptionSpec(name="retrain", default=False, help="train a new model even if a matching one is saved",
                check=_bool),
-    OptionSpec(name="refit", default=True,
+    OptionSpec(name="refit", default=None,
                help="after validation has chosen the model, its epochs or boosting rounds, train it again on "
-                    "train + validation rows so it learns from the newest labels (test rows stay unseen)",
-               check=_bool),
+                    "train + validation rows so it learns from the newest labels (test rows stay unseen); "
+                    "default: on for a split by time, off for a random split (its validation rows are no newer)",
+               check=_optional(_bool)),
     OptionSpec(name="batch_size", default=512, help="GNN seeds per batch", check=_int(1)),
     OptionSpec(name="lr", default=0.005, help="GNN learning rate (link ranking: 0.002)", check=_float(1e-7, 10.0)),
     OptionSpec(name="channels", default=128, help="GNN hidden size", check=_int(4, 4096)),

@@ -38,6 +38,17 @@ class TrainInputs:
     def option(self, name: str, default: Any = None) -> Any:
         return self.bq.option(name, default)
 
+    @property
+    def wants_refit(self) -> bool:
+        """Whether the kept model trains again on train + validation (`engine.run`): ``WITH refit``, else
+        only for a split by time. There the validation rows are the newest labels (measured: it helps on
+        every time-split benchmark); a random split's are like any other, and on Hillstrom the refit lost
+        Qini (LightGBM visit 0.058 -> 0.049), so a cohort or static target keeps its validated model."""
+        value = self.bq.option("refit")
+        if value is not None:
+            return bool(value)
+        return not (self.tt.schedule.cohort or self.tt.schedule.static)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Predictions:

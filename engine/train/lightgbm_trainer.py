@@ -74,7 +74,7 @@ class LightGBMTrainer(Trainer):
             raise EngineError("no training rows: the target's windows do not fit in the data's history")
         inputs.log(f"lightgbm: {bq.task} on {train.num_rows:,} train / {val.num_rows:,} validation rows, "
                    f"{s.num_threads} thread(s), seed {s.seed}")
-        with training_deadline(inputs.time_budget), keep_fit_material(bool(inputs.option("refit", True))):
+        with training_deadline(inputs.time_budget), keep_fit_material(inputs.wants_refit):
             self._fit_head(inputs, train, val)
             out_of_time = deadline_passed()
         if out_of_time:

@@ -1,7 +1,7 @@
 """`WITH refit`: after validation has chosen, the kept model trains again on train + validation rows.
 
 Validation metrics must be the pre-refit model's (honest), test rows must never be trained on, and
-`refit = false` must leave the validated model as it was.
+`refit = false` must leave the validated model as it was. A random split does not refit unless asked.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 import pql
 from engine import registry
 from tests.fixtures.shop import CUSTOMER, ShopSpec, build
+from tests.labels.cohort import OUTCOME, cohort_connection, with_options
 
 CHURN = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER}"
 
@@ -68,3 +69,15 @@ def test_a_family_with_nothing_to_refit_says_so(shop, tmp_path, monkeypatch):
     result, logged = _run(shop, tmp_path, monkeypatch, f"EVALUATE {CHURN} WITH model = 'heuristic'")
     assert any(line.startswith("heuristic: refit skipped (nothing to refit)") for line in logged)
     assert " · trained · " in result.run.summary
+
+
+def test_a_random_split_keeps_its_validated_model_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("PQL_HOME", str(tmp_path / "home"))
+    query = with_options("EVALUATE " + OUTCOME, model="lightgbm", anchor_time="2024-05-01", split="random")
+    for extra, expect in (("", False), (", refit = true", True)):
+        logged: list[str] = []
+        with pql.connect(cohort_connection(), log=logged.append) as session:
+            (result,) = session.run(query + extra)
+        assert result.run.training.schedule.cohort
+        assert any(line.startswith("refitting lightgbm") for line in logged) is expect
+        assert ("(refit on train + val)" in result.run.summary) is expect
