@@ -176,6 +176,8 @@ class LightGBMModel:
         m = self._material
         if m is None or self._booster is None:
             return False
+        # the material holds Arrow tables (shared with the trainer's feature cache), not the float matrices
+        # fit built: re-encoding costs far less than training, and nothing is held twice meanwhile
         X = np.vstack([self.encoding.matrix(m.X_train), self.encoding.matrix(m.X_val)])
         y = np.concatenate([m.y_train, m.y_val])
         data = lgb.Dataset(X, label=y, feature_name=_lightgbm_names(self.encoding.feature_names),

@@ -169,8 +169,11 @@ class GNNTrainer(Trainer):
         if self._best_epoch < 1 or val.num_rows == 0:
             return False
         started = time.perf_counter()
-        rows = pa.concat_tables([inputs.tt.split("train"), val])
-        train = self._train_set(inputs, self.context, self.codec, rows, self._seed_matrix(inputs, rows))
+        parts = [inputs.tt.split("train"), val]
+        # per split, so the seed features computed for fit (cached by row content) are reused, not rebuilt
+        matrices = [self._seed_matrix(inputs, part) for part in parts]
+        features = None if matrices[0] is None else np.concatenate(matrices)
+        train = self._train_set(inputs, self.context, self.codec, pa.concat_tables(parts), features)
         settings = replace(self.settings, epochs=self._best_epoch, fixed_epochs=True)
         budget = inputs.time_budget if inputs.time_budget is not None else settings.time_budget
         inputs.log(f"gnn: refitting on {len(train):,} train + validation rows for {settings.epochs} epochs")
