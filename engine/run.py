@@ -55,6 +55,8 @@ class RunResult:
     training: TrainingTable | None = field(default=None, repr=False)
     #: ALLOCATE's plan (engine.allocation.pql_bridge.QueryAllocation); ``table`` is then its assignment
     allocation: Any = None
+    #: EVALUATE: the test rows' predictions (the PREDICT columns) with their true label as ``actual``
+    test_predictions: pa.Table | None = None
 
 
 def trainer_class(family: str) -> type[Trainer]:
@@ -153,11 +155,14 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         reused = False
 
     metrics: dict[str, dict[str, float]] = {"val": candidates.get(chosen, {}).get("val", {})}
-    predictions = None
+    predictions = test_predictions = None
     if bq.mode == "evaluate":
         test = tt.split("test")
-        metrics["test"] = score(bq, test, trainer.predict(inputs, test.select([*bq.entity.key, "anchor_time"])))
+        test_preds = trainer.predict(inputs, test.select([*bq.entity.key, "anchor_time"]))
+        metrics["test"] = score(bq, test, test_preds)
         table = metrics_table(chosen, metrics, candidates)
+        test_predictions = _beside_labels(
+            result_table(bq, test, test_preds, threshold=threshold, item_key=_item_key(db, bq)), test)
     else:
         rows = tt.prediction
         preds = trainer.predict(inputs, rows)
@@ -186,7 +191,16 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     warnings = tt.warnings + (allocation.warnings if allocation is not None else ())
     return RunResult(table=table, predictions=predictions, metrics=metrics, candidates=candidates, chosen=chosen,
                      reused=reused, fingerprint=fp, summary=summary, warnings=warnings, training=tt,
-                     allocation=allocation)
+                     allocation=allocation, test_predictions=test_predictions)
+
+
+def _beside_labels(table: pa.Table, rows: pa.Table) -> pa.Table:
+    """The prediction table with each row's label as ``actual`` (one label per prediction row; tasks
+    that spread a row over several, ranking and multilabel, get theirs repeated per row)."""
+    if "actual" in table.column_names or not rows.num_rows or not table.num_rows or table.num_rows % rows.num_rows:
+        return table
+    per_row = table.num_rows // rows.num_rows  # result_table repeats each row consecutively
+    return table.append_column("actual", rows.column("label").take(np.arange(table.num_rows) // per_row))
 
 
 def _refit(family: str, trainer: Trainer, inputs: TrainInputs, *, spent: float, log) -> bool:

@@ -54,6 +54,17 @@ def test_evaluate_reports_test_and_validation_metrics(session):
     assert set(metrics.column("model").to_pylist()) == {"heuristic"}
 
 
+def test_evaluate_keeps_the_test_predictions_beside_their_labels(session):
+    (result,) = session.run(f"EVALUATE {BUYS}")
+    test = result.run.training.split("test")
+    table = result.run.test_predictions
+    assert table.column_names == ["customer_id", "anchor_time", "probability", "prediction", "actual"]
+    assert table.num_rows == test.num_rows > 0
+    assert table.column("customer_id").to_pylist() == test.column("customer_id").to_pylist()
+    assert table.column("actual").to_pylist() == test.column("label").to_pylist()
+    assert result.run.predictions is None  # EVALUATE writes nothing INTO and allocates nothing
+
+
 def test_explain_shows_the_bound_query_the_schedule_the_sql_and_the_plan(session):
     text = session.explain(BUYS)
     for header in ("PQL:", "Bound query:", "Anchors:", "Training-table SQL:", "Plan:"):
