@@ -8,6 +8,8 @@ the anchor. Pair features (all strictly as of the anchor):
 - ``pair__count_<w>``, ``pair__count_all``, ``pair__days_since_last``, ``pair__share_all``: how often
   and how recently this entity took this item, and which share of its interactions that is;
 - ``item__count_<w>``, ``item__days_since_last``, ``item__popularity_rank``: item popularity;
+  ``item__count_last_year``: the item's rows in the popularity window's days a year before it ends
+  after the anchor's date (what sold in those weeks last year: seasonal goods);
 - ``entity__count_all``, ``entity__distinct_items_all``: how active the entity is;
 - ``item__<column>`` and ``item__<parent>__<column>``: item attributes and its parents' attributes.
 """
@@ -37,6 +39,7 @@ from engine.schema.model import Database, ForeignKey
 from pql.errors import PQLInputError
 
 DEFAULT_POPULARITY_WINDOW = timedelta(days=30)
+YEAR_DAYS = 365
 
 
 def candidate_features(
@@ -165,7 +168,9 @@ def _candidate_query(
     hist = hist.group_by(exp.column(SID, quoted=True), *(exp.column(n, quoted=True) for n in item_cols), copy=False)
 
     # pop: item popularity per distinct anchor time, counted over every interaction row
-    horizon_days = max([d for _, d in windows] + [pop_days])
+    horizon_days = max([d for _, d in windows] + [pop_days, YEAR_DAYS])
+    last_year = sql.filtered(exp.Count(this=exp.Star()), exp.and_(age.copy() >= sql.num(max(YEAR_DAYS - pop_days, 0)),
+                                                                   age.copy() < sql.num(YEAR_DAYS)))
     anchors = exp.select(
         sql.col("s", ANCHOR),
         sql.alias(
@@ -208,6 +213,7 @@ def _candidate_query(
             exp.column(ANCHOR, quoted=True),
             *(exp.column(n, quoted=True) for n in item_cols),
             *(sql.alias(count_within(d), f"item__count_{sfx}") for sfx, d in windows),
+            sql.alias(last_year, "item__count_last_year"),
             sql.alias(pop_count, "__pop"),
             sql.alias(exp.Min(this=age.copy()), "item__days_since_last"),
             sql.alias(rank, "item__popularity_rank"),
@@ -268,6 +274,7 @@ def _candidate_query(
                 "pair__share_all",
             ),
             *(sql.alias(sql.coalesce(sql.col("p", f"item__count_{sfx}"), 0), f"item__count_{sfx}") for sfx, _ in windows),
+            sql.alias(sql.coalesce(sql.col("p", "item__count_last_year"), 0), "item__count_last_year"),
             sql.col("p", "item__days_since_last"),
             sql.col("p", "item__popularity_rank"),
             sql.alias(sql.coalesce(sql.col("es", "entity__count_all"), 0), "entity__count_all"),

@@ -128,7 +128,10 @@ def _aggregate(owner: Tensor, item: Tensor, when: Tensor, bound: Tensor, num_ite
     return HistoryPairs(rows=rows, items=items, features=features)
 
 
-TREND_WINDOWS_DAYS = (7, 30, 90, 365)
+#: (from, to) days before the anchor: the item's rows with ``anchor - from < t <= anchor - to``. The last
+#: window is the same 30 days a year earlier that follow the anchor's date: what sold last Christmas
+#: sells again (seasonal goods), which no window ending at the anchor can say.
+TREND_WINDOWS_DAYS = ((7, 0), (30, 0), (90, 0), (365, 0), (365, 335))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,7 +147,8 @@ class ItemTrend:
 
 
 class ItemTrendCounter:
-    """How often each item was taken in the last 7/30/90/365 days before an anchor (all entities together).
+    """How often each item was taken in the last 7/30/90/365 days before an anchor, and in the 30 days after
+    the anchor's date a year earlier (all entities together).
 
     A learned per-item bias is the same at every anchor, but what sells changes: seasonal goods, new
     products, discontinued ones. Counted on the CSR of ``edge_type`` (the aggregated rows -> the
@@ -163,9 +167,10 @@ class ItemTrendCounter:
         csr = self.sampler.index[self.edge_type]
         features = torch.empty(anchors.numel(), self.num_items, len(TREND_WINDOWS_DAYS))
         for u, t in enumerate(anchors.tolist()):
-            _, upto = csr.visible(items, torch.full((self.num_items,), t, dtype=torch.long))
-            for j, days in enumerate(TREND_WINDOWS_DAYS):
-                _, before = csr.visible(items, torch.full((self.num_items,), t - int(days * SECONDS_PER_DAY),
+            for j, (start, end) in enumerate(TREND_WINDOWS_DAYS):
+                _, upto = csr.visible(items, torch.full((self.num_items,), t - int(end * SECONDS_PER_DAY),
+                                                        dtype=torch.long))
+                _, before = csr.visible(items, torch.full((self.num_items,), t - int(start * SECONDS_PER_DAY),
                                                           dtype=torch.long))
                 features[u, :, j] = torch.log1p((upto - before).to(torch.float32))
         return ItemTrend(index=index, features=features)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # torch-importing modules stay out of `import engine.train.gn
 
 STATE_FILE = "gnn.json"
 MODEL_DIR = "model"
-FORMAT_VERSION = 3  # 2: tabular seed features; 3: link ranking scores full item histories
+FORMAT_VERSION = 4  # 2: tabular seed features; 3: link ranking scores full item histories; 4: seasonal trend
 PROPENSITY_SPREAD_WARNING = 0.2  # p95 - p5 of P(treated) on validation
 
 

@@ -49,6 +49,19 @@ def test_pair_and_item_features_by_hand(pairs):
     assert (cold["pair__count_all"], cold["pair__days_since_last"], cold["item__count_7d"]) == (0, None, 3)
 
 
+def test_item_count_last_year_counts_the_same_weeks_a_year_earlier(retail_shared):
+    """At T0 + 340 days the window is ages [335, 365) days: (T0 - 25d, T0 + 5d], the lines from T0 - 7d
+    to T0 + 1s (the T0 - 60d line is out); nothing sold in the 30 days before that anchor."""
+    con, db = retail_shared
+    later = T0 + dt.timedelta(days=340)
+    t = candidate_features(con, db, "customers", seeds_table([(1, later), (1, T0)]),
+                           item_fk="invoice_lines.product_id", num_popular=2, windows=[7, 30])
+    rows = by_pair(t)
+    assert {p: rows[(1, later, p)]["item__count_last_year"] for p in (100, 101, 102)} == {100: 2, 101: 3, 102: 2}
+    assert {rows[(1, later, p)]["item__count_30d"] for p in (100, 101, 102)} == {0}
+    assert {r["item__count_last_year"] for (c, a, p), r in rows.items() if a == T0} == {0}
+
+
 def test_key_columns_metadata(pairs):
     names = feature_names(pairs)
     assert "product_id" not in names and "customer_id" not in names

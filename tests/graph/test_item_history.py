@@ -104,3 +104,17 @@ def test_item_trend_counts_each_items_rows_in_the_windows_before_the_anchor():
     assert counts[0, :, 0].tolist() == [0, 0, 1] and counts[0, :, 1].tolist() == [2, 1, 2]
     # at day 20: last 7 days (13..20] hold nothing; 30 days hold everything
     assert counts[1, :, 0].tolist() == [0, 0, 0] and counts[1, :, 1].tolist() == [3, 1, 2]
+
+
+def test_item_trend_counts_last_years_same_days_after_the_anchor_date():
+    """The last window, (anchor - 365, anchor - 335] days: a year on, what sold in those 30 days."""
+    from engine.graph.item_history import TREND_WINDOWS_DAYS, ItemTrendCounter
+
+    assert TREND_WINDOWS_DAYS[-1] == (365, 335)
+    counter = ItemTrendCounter(TemporalSampler(graph(), num_neighbors=[1]), ("lines", "product", "products"))
+    # a year after day 0 the window is days (0, 30]: every line; after day 3, (3, 33]: days 4, 10, 12, 2 out
+    trend = counter.trend(torch.tensor([365 * DAY, 368 * DAY]))
+    counts = torch.expm1(trend.features[..., -1]).round().long()
+    assert counts[0].tolist() == [3, 1, 2] and counts[1].tolist() == [1, 1, 1]
+    # the windows that end at the anchor see all lines as more than 30 days old
+    assert torch.expm1(trend.features[:, :, 1]).round().long().sum().item() == 0
