@@ -127,6 +127,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="GNN: also feed the entity's automatic history features (LightGBM's) into the head "
                     "(default: on, off for link ranking)",
                check=_bool),
+    OptionSpec(name="weight_average", default=None,
+               help="GNN: validate, keep and predict with a moving average of the weights over about the last "
+                    "epoch, instead of the last step's weights (default: on for link ranking, off otherwise)",
+               check=_optional(_bool)),
     OptionSpec(name="time_budget", default=None, help="seconds 'auto' may spend training both models",
                check=_optional(_float(1.0))),
     OptionSpec(name="schema", default=None, help="schema overrides in the pql_schema.toml format", check=_optional(_str)),

@@ -48,3 +48,41 @@ def test_without_validation_rows_the_last_epoch_is_kept(session):
     trainer = GNNTrainer()
     assert trainer.fit(replace(inputs, tt=replace(inputs.tt, table=table), log=logged.append)) == {}
     assert "gnn: best epoch 3 of 3" in "\n".join(logged)
+
+
+def test_weight_average_is_an_exponential_moving_average_with_warm_up():
+    import torch
+
+    from engine.train.gnn.loop import WeightAverage
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    model.register_buffer("calls", torch.tensor(0))  # integer buffers are copied, not averaged
+    with torch.no_grad():
+        model.weight.fill_(0.0)
+    average = WeightAverage(model, horizon_steps=4)  # decay 0.75, warm-up (1 + t) / (10 + t) below it
+    expected = 0.0
+    for step in range(1, 31):
+        with torch.no_grad():
+            model.weight.fill_(float(step))
+            model.calls.fill_(step)
+        average.update(model)
+        decay = min(0.75, (1 + step) / (10 + step))
+        expected = decay * expected + (1 - decay) * step
+    state = average.state_dict()
+    assert state["weight"].item() == pytest.approx(expected, rel=1e-6)
+    assert 26 < expected < 30 and state["calls"].item() == 30  # trails the latest weights by about the horizon
+
+
+def test_weight_average_validates_and_keeps_the_averaged_weights(session):
+    """Same seed, same steps: the plain fit keeps the last step's weights, the averaged one their average."""
+    import torch
+
+    weights = {}
+    for averaged in (False, True):
+        logged: list[str] = []
+        inputs = make_inputs(session, CHANNEL + f", epochs = 1, weight_average = {str(averaged).lower()}")
+        trainer = GNNTrainer()
+        assert "macro_f1" in trainer.fit(replace(inputs, log=logged.append))
+        assert trainer.settings.weight_average is averaged
+        weights[averaged] = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
+    assert weights[False].shape == weights[True].shape and not torch.allclose(weights[False], weights[True])

@@ -125,11 +125,12 @@ def test_link_ranking_gets_enough_layers_to_reach_its_items():
     assert GNNSettings.from_inputs(_inputs(), 1_000).layers == 2
 
 
-def test_link_ranking_defaults_to_no_tabular_features_and_a_slower_rate():
+def test_link_ranking_defaults_to_no_tabular_features_a_slower_rate_and_averaged_weights():
     ranking = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2)), 1_000)
     binary = GNNSettings.from_inputs(_inputs(), 1_000)
-    assert (ranking.tabular_features, ranking.lr) == (False, RANKING_LR)
-    assert (binary.tabular_features, binary.lr) == (True, GNNSettings().lr)
+    assert (ranking.tabular_features, ranking.lr, ranking.weight_average) == (False, RANKING_LR, True)
+    assert (binary.tabular_features, binary.lr, binary.weight_average) == (True, GNNSettings().lr, False)
+    assert not GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), weight_average=False), 1_000).weight_average
     big_ranking = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2)), 20_000)
     assert big_ranking.epochs == -(-RANKING_SEED_VISITS // 20_000) > GNNSettings.from_inputs(_inputs(), 20_000).epochs
     chosen = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), tabular_features=True, lr=0.01), 1_000)

@@ -5,6 +5,11 @@ on them in batches with Adam, then scores validation with the task's selection m
 (`engine.metrics.SELECTION`). The best epoch's ``state_dict`` is restored at the end; training stops
 after ``settings.patience`` epochs without improvement (unless ``WITH epochs`` fixed the count) or
 when the next epoch would not fit in the time budget.
+
+With ``settings.weight_average`` the weights validated, kept and predicted with are an exponential
+moving average of the trained weights over about the last epoch of optimizer steps (`WeightAverage`):
+one epoch's weights differ from the next by the noise of their last batches (Online Retail next product:
+validation MAP moved by ±0.003 from one epoch to the next), and the average sits where they agree.
 """
 from __future__ import annotations
 
@@ -79,6 +84,30 @@ def batch_loss(model: RelationalGNN, batch, idx: np.ndarray, train: TrainSet, de
     return model.head.loss(model(batch), y, treatment=treatment)
 
 
+class WeightAverage:
+    """An exponential moving average of a model's floating-point weights, with the usual warm-up
+    (``decay_t = min(decay, (1 + t) / (10 + t))``) so the first steps do not drag the average to the
+    initial weights."""
+
+    def __init__(self, model: torch.nn.Module, horizon_steps: int):
+        self.decay = 1.0 - 1.0 / max(int(horizon_steps), 2)
+        self.steps = 0
+        self.average = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        self.steps += 1
+        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for name, value in model.state_dict().items():
+            if value.is_floating_point():
+                self.average[name].mul_(decay).add_(value.detach(), alpha=1.0 - decay)
+            else:
+                self.average[name].copy_(value)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {k: v.clone() for k, v in self.average.items()}
+
+
 def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings: GNNSettings, *,
               task: TaskType, metric: str, validate: Callable[[], float | None], device: str,
               log: Callable[[str], None], show_progress: bool, time_budget: float | None) -> FitOutcome:
@@ -92,6 +121,7 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
     best_state, best_metric, best_epoch, stale = None, None, 0, 0
     epochs_run = 0
     per_epoch = settings.rows_per_epoch(len(train))
+    average = WeightAverage(model, -(-per_epoch // settings.batch_size)) if settings.weight_average else None
     bar = tqdm(total=settings.epochs * -(-per_epoch // settings.batch_size), desc="gnn training", unit="batch",
                file=sys.stderr, disable=not show_progress, leave=False)
     try:
@@ -108,9 +138,15 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
                 optimizer.step()
+                if average is not None:
+                    average.update(model)
                 total += float(loss.detach()) * len(idx)
                 count += len(idx)
                 bar.update(1)
+            trained = None
+            if average is not None:  # validate the averaged weights; training goes on from its own
+                trained = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                model.load_state_dict(average.state_dict())
             value = validate()
             epochs_run = epoch
             # Without any validation metric (no validation rows) the latest epoch is the best so far:
@@ -121,6 +157,8 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 best_metric, best_epoch, stale = value, epoch, 0
             else:
                 stale += 1
+            if trained is not None:
+                model.load_state_dict(trained)
             seconds = time.perf_counter() - epoch_start
             shown = "n/a" if value is None or np.isnan(value) else f"{value:.4f}"
             log(f"gnn epoch {epoch}/{settings.epochs}: loss {total / max(count, 1):.4f} · val {metric} {shown} "
