@@ -8,8 +8,8 @@ the anchor. Pair features (all strictly as of the anchor):
 - ``pair__count_<w>``, ``pair__count_all``, ``pair__days_since_last``, ``pair__share_all``: how often
   and how recently this entity took this item, and which share of its interactions that is;
 - ``item__count_<w>``, ``item__days_since_last``, ``item__popularity_rank``: item popularity;
-  ``item__count_last_year``: the item's rows in the popularity window's days a year before it ends
-  after the anchor's date (what sold in those weeks last year: seasonal goods);
+  ``item__count_last_year``: the item's rows a year earlier, in as many days as the popularity window
+  from the anchor's date on (what sold in the coming weeks last year: seasonal goods);
 - ``entity__count_all``, ``entity__distinct_items_all``: how active the entity is;
 - ``item__<column>`` and ``item__<parent>__<column>``: item attributes and its parents' attributes.
 """
