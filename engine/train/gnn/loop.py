@@ -87,7 +87,9 @@ def batch_loss(model: RelationalGNN, batch, idx: np.ndarray, train: TrainSet, de
 class WeightAverage:
     """An exponential moving average of a model's floating-point weights, with the usual warm-up
     (``decay_t = min(decay, (1 + t) / (10 + t))``) so the first steps do not drag the average to the
-    initial weights."""
+    initial weights. The warm-up binds for the first few hundred steps: until then the average spans
+    about the last ``t / 9`` steps (Online Retail next product: ~0.8 epoch at its best epoch, the 7th);
+    after, ``horizon_steps``."""
 
     def __init__(self, model: torch.nn.Module, horizon_steps: int):
         self.decay = 1.0 - 1.0 / max(int(horizon_steps), 2)
