@@ -168,16 +168,6 @@ def _candidate_query(
     hist = hist.group_by(exp.column(SID, quoted=True), *(exp.column(n, quoted=True) for n in item_cols), copy=False)
 
     # pop: item popularity per distinct anchor time, counted over every interaction row
-    horizon_days = max([d for _, d in windows] + [pop_days, YEAR_DAYS])
-    last_year = sql.filtered(exp.Count(this=exp.Star()), exp.and_(age.copy() >= sql.num(max(YEAR_DAYS - pop_days, 0)),
-                                                                   age.copy() < sql.num(YEAR_DAYS)))
-    anchors = exp.select(
-        sql.col("s", ANCHOR),
-        sql.alias(
-            sql.col("s", ANCHOR) - exp.Anonymous(this="to_seconds", expressions=[sql.num(horizon_days * sql.SECONDS_PER_DAY)]),
-            "__lo",
-        ),
-    ).distinct().from_(sql.table(distinct, "s"))
     events = exp.select().from_(sql.table(fk.table, "x"))
     events, event_time = time_of(db, db.table(fk.table), alias="x", select=events)
     events = events.select(
@@ -185,19 +175,37 @@ def _candidate_query(
         *(sql.alias(sql.col("x", c), n) for c, n in zip(fk.columns, item_cols, strict=True)),
         copy=False,
     )
-    pop_rows = (
-        exp.select(
-            sql.col("a", ANCHOR),
-            *(sql.col("ev", n) for n in item_cols),
-            sql.alias(sql.age_days(sql.col("a", ANCHOR), sql.col("ev", "__t")), "__age"),
+
+    def rows_between(start_days: float, end_days: float) -> exp.Select:
+        """(anchor, item, __age) of every interaction row with ``anchor - start < t <= anchor - end``."""
+        def before(days: float) -> exp.Expression:
+            return sql.col("s", ANCHOR) - exp.Anonymous(this="to_seconds", expressions=[sql.num(days * sql.SECONDS_PER_DAY)])
+
+        anchors = exp.select(sql.col("s", ANCHOR), sql.alias(before(start_days), "__lo"),
+                             sql.alias(before(end_days), "__hi")).distinct().from_(sql.table(distinct, "s"))
+        return (
+            exp.select(
+                sql.col("a", ANCHOR),
+                *(sql.col("ev", n) for n in item_cols),
+                sql.alias(sql.age_days(sql.col("a", ANCHOR), sql.col("ev", "__t")), "__age"),
+            )
+            .from_(sql.subquery(anchors, "a"))
+            .join(
+                sql.subquery(events, "ev"),
+                on=exp.and_(sql.col("ev", "__t") <= sql.col("a", "__hi"), sql.col("ev", "__t") > sql.col("a", "__lo")),
+                join_type="inner",
+            )
+            .where(*(sql.col("ev", n).is_(exp.null()).not_() for n in item_cols))
         )
-        .from_(sql.subquery(anchors, "a"))
-        .join(
-            sql.subquery(events, "ev"),
-            on=exp.and_(sql.col("ev", "__t") <= sql.col("a", ANCHOR), sql.col("ev", "__t") > sql.col("a", "__lo")),
-            join_type="inner",
-        )
-        .where(*(sql.col("ev", n).is_(exp.null()).not_() for n in item_cols))
+
+    pop_rows = rows_between(max([d for _, d in windows] + [pop_days]), 0)
+    # last year's same weeks, counted on their own rows: widening pop_rows to a year would multiply a
+    # short horizon's join (7-day target: 30% more run time)
+    last_year = (
+        exp.select(exp.column(ANCHOR, quoted=True), *(exp.column(n, quoted=True) for n in item_cols),
+                   sql.alias(exp.Count(this=exp.Star()), "item__count_last_year"))
+        .from_(sql.subquery(rows_between(YEAR_DAYS, max(YEAR_DAYS - pop_days, 0)), "ly"))
+        .group_by(exp.column(ANCHOR, quoted=True), *(exp.column(n, quoted=True) for n in item_cols))
     )
     pop_count = count_within(pop_days)
     rank = exp.Window(
@@ -213,7 +221,6 @@ def _candidate_query(
             exp.column(ANCHOR, quoted=True),
             *(exp.column(n, quoted=True) for n in item_cols),
             *(sql.alias(count_within(d), f"item__count_{sfx}") for sfx, d in windows),
-            sql.alias(last_year, "item__count_last_year"),
             sql.alias(pop_count, "__pop"),
             sql.alias(exp.Min(this=age.copy()), "item__days_since_last"),
             sql.alias(rank, "item__popularity_rank"),
@@ -274,7 +281,7 @@ def _candidate_query(
                 "pair__share_all",
             ),
             *(sql.alias(sql.coalesce(sql.col("p", f"item__count_{sfx}"), 0), f"item__count_{sfx}") for sfx, _ in windows),
-            sql.alias(sql.coalesce(sql.col("p", "item__count_last_year"), 0), "item__count_last_year"),
+            sql.alias(sql.coalesce(sql.col("ly", "item__count_last_year"), 0), "item__count_last_year"),
             sql.col("p", "item__days_since_last"),
             sql.col("p", "item__popularity_rank"),
             sql.alias(sql.coalesce(sql.col("es", "entity__count_all"), 0), "entity__count_all"),
@@ -284,6 +291,8 @@ def _candidate_query(
         .join(sql.table(distinct, "s"), on=sql.col("s", SID).eq(sql.col("c", SID)), join_type="inner")
         .join(table_alias("hist", "h"), on=exp.and_(sql.col("h", SID).eq(sql.col("c", SID)), on_item("h")), join_type="left")
         .join(table_alias("pop", "p"), on=exp.and_(sql.col("p", ANCHOR).eq(sql.col("s", ANCHOR)), on_item("p")), join_type="left")
+        .join(table_alias("last_year", "ly"), on=exp.and_(sql.col("ly", ANCHOR).eq(sql.col("s", ANCHOR)), on_item("ly")),
+              join_type="left")
         .join(table_alias("entity_stats", "es"), on=sql.col("es", SID).eq(sql.col("c", SID)), join_type="left")
         .join(
             sql.table(fk.ref_table, "it"),
@@ -305,7 +314,8 @@ def _candidate_query(
         if s.categorical:
             categorical.append(s.name)
     final = final.order_by(sql.col("c", SID), *(sql.col("c", n) for n in item_cols), copy=False)
-    for name, body in (("hist", hist), ("pop", pop), ("cand", candidates), ("entity_stats", entity_stats)):
+    for name, body in (("hist", hist), ("pop", pop), ("last_year", last_year), ("cand", candidates),
+                       ("entity_stats", entity_stats)):
         final = final.with_(name, as_=body, copy=False)
     return final, categorical
 
