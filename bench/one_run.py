@@ -52,9 +52,12 @@ class _Clock:
 
     def __init__(self) -> None:
         self.marks: dict[str, float] = {}
+        self.device: str | None = None  # from the GNN trainer's "…, device cuda" line; None for other families
 
     def __call__(self, message: str) -> None:
         now = time.perf_counter()
+        if message.startswith("gnn: ") and ", device " in message:
+            self.device = message.rsplit(", device ", 1)[1].split()[0]
         if message.startswith("training "):
             self.marks.setdefault("fit_start", now)
         elif ": validation " in message or ": refit " in message:  # the refit, when there is one, is training
@@ -91,6 +94,7 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     out["test"] = _clean(run.metrics.get("test", {}))
     out["val"] = _clean(run.metrics.get("val", {}))
     out["chosen"] = run.chosen
+    out["device"] = clock.device or "cpu"
     return out
 
 
