@@ -38,7 +38,9 @@ def test_wheel_contains_the_grammar_and_parses_with_it(tmp_path):
         site = tmp_path / "site"
         zf.extractall(site)
 
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    # The unpacked wheel comes first; whatever else the interpreter was given (its dependencies may come
+    # through PYTHONPATH) stays behind it.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)}
     probe = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=120)
     assert probe.returncode == 0, probe.stderr[-3000:]
