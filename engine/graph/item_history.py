@@ -34,6 +34,7 @@ PAIR_WINDOWS_DAYS = (30, 90)
 PAIR_FEATURES = 5 + len(PAIR_WINDOWS_DAYS)
 MAX_HISTORY_ROWS = 1_000
 SECONDS_PER_DAY = 86_400.0
+TREND_CACHE_BYTES = 64 << 20  # item-trend counts kept per anchor time (see ItemTrendCounter)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,22 +156,35 @@ class ItemTrendCounter:
     item they reference) with the sampler's visibility rule, so only rows at or before the anchor count.
     """
 
-    def __init__(self, sampler: TemporalSampler, edge_type: EdgeType):
+    def __init__(self, sampler: TemporalSampler, edge_type: EdgeType, *, cache_bytes: int = TREND_CACHE_BYTES):
         self.sampler, self.edge_type = sampler, edge_type
         self.item_type = edge_type[2]
         self.num_items = sampler.num_nodes[self.item_type]
+        # Training anchors are a few dozen times, met again in every batch and epoch: the counts at one
+        # anchor depend on nothing else, so each is counted once (up to ``cache_bytes`` of them).
+        per_anchor = max(1, self.num_items * len(TREND_WINDOWS_DAYS) * 4)
+        self._max_cached = max(1, cache_bytes // per_anchor)
+        self._cache: dict[int, Tensor] = {}
 
     def trend(self, bound: Tensor) -> ItemTrend:
         """Trend features for seeds at anchors ``bound`` (int64 ``[B]``)."""
         anchors, index = torch.unique(bound.long(), return_inverse=True)
+        features = torch.stack([self._at(t) for t in anchors.tolist()]) if anchors.numel() else \
+            torch.empty(0, self.num_items, len(TREND_WINDOWS_DAYS))
+        return ItemTrend(index=index, features=features)
+
+    def _at(self, t: int) -> Tensor:
+        """float32 ``[I, F]``: each item's rows in each window before anchor ``t`` (log1p)."""
+        cached = self._cache.get(t)
+        if cached is not None:
+            return cached
         items = torch.arange(self.num_items)
         csr = self.sampler.index[self.edge_type]
-        features = torch.empty(anchors.numel(), self.num_items, len(TREND_WINDOWS_DAYS))
-        for u, t in enumerate(anchors.tolist()):
-            for j, (start, end) in enumerate(TREND_WINDOWS_DAYS):
-                _, upto = csr.visible(items, torch.full((self.num_items,), t - int(end * SECONDS_PER_DAY),
-                                                        dtype=torch.long))
-                _, before = csr.visible(items, torch.full((self.num_items,), t - int(start * SECONDS_PER_DAY),
-                                                          dtype=torch.long))
-                features[u, :, j] = torch.log1p((upto - before).to(torch.float32))
-        return ItemTrend(index=index, features=features)
+        # each distinct window edge is counted once (four windows end at the anchor itself)
+        edges = sorted({int(d * SECONDS_PER_DAY) for window in TREND_WINDOWS_DAYS for d in window})
+        upto = {e: csr.visible(items, torch.full((self.num_items,), t - e, dtype=torch.long))[1] for e in edges}
+        out = torch.stack([torch.log1p((upto[int(end * SECONDS_PER_DAY)] - upto[int(start * SECONDS_PER_DAY)])
+                                       .to(torch.float32)) for start, end in TREND_WINDOWS_DAYS], dim=1)
+        if len(self._cache) < self._max_cached:
+            self._cache[t] = out
+        return out

@@ -118,3 +118,20 @@ def test_item_trend_counts_last_years_same_days_after_the_anchor_date():
     assert counts[0].tolist() == [3, 1, 2] and counts[1].tolist() == [1, 1, 1]
     # the windows that end at the anchor see all lines as more than 30 days old
     assert torch.expm1(trend.features[:, :, 1]).round().long().sum().item() == 0
+
+
+def test_item_trend_counts_each_anchor_once_and_stays_right_past_its_cache():
+    from engine.graph.item_history import ItemTrendCounter
+
+    sampler = TemporalSampler(graph(), num_neighbors=[1])
+    edge = ("lines", "product", "products")
+    bounds = torch.tensor([20 * DAY, 11 * DAY, 365 * DAY, 368 * DAY])
+    fresh = ItemTrendCounter(sampler, edge).trend(bounds).features
+    tiny = ItemTrendCounter(sampler, edge, cache_bytes=1)  # room for one anchor's counts
+    for _ in range(2):  # the second pass reads the cached anchor and recounts the others
+        assert torch.equal(tiny.trend(bounds).features, fresh)
+    assert len(tiny._cache) == 1
+    roomy = ItemTrendCounter(sampler, edge)
+    roomy.trend(bounds)
+    assert sorted(roomy._cache) == sorted(set(bounds.tolist()))
+    assert torch.equal(roomy.trend(bounds.flip(0)).features, fresh)  # unique() orders the anchors alike
