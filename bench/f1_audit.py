@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.f1_audit
 
-pql's heuristic and models score far above RelBench's published test AUROCs on driver-dnf and
-driver-top3. That is either a leak in pql or weak published baselines. This script decides it without
+pql's heuristic and models score far above RelBench's published test numbers on driver-dnf,
+driver-top3 and driver-position. That is either a leak in pql or weak published baselines. This script decides it without
 pql's feature, label or model code: it takes the test rows (driver, anchor) from pql's training table
 (tested row by row against RelBench's SQL in tests/labels/test_relbench_f1.py), recomputes every label
 from the raw Ergast CSVs with pandas (RelBench's timing: results at the race's start, qualifying one day
@@ -13,6 +13,7 @@ before), and scores each row with a few one-line rules that read only rows at or
     best position    the driver's best qualifying position over the year before the anchor
     top-3 rate       the share of the driver's qualifying sessions in that year in the top 3
     finish rate      the share of the driver's races in that year with statusId 1 (Finished)
+    past mean        driver-position: the driver's mean finishing position over that year (MAE)
 
 If such rules, computed apart from pql, reach pql's numbers, a leak in pql is not needed to explain the
 gap to the published ones (the leakage tests, tests/features/test_no_future.py and
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import mean_absolute_error, roc_auc_score
 
 from bench.cases import CASES, ROOT, database_path
 
@@ -83,6 +84,19 @@ def audit_dnf(rows: pd.DataFrame, results: pd.DataFrame) -> dict[str, float]:
     return _report(rows, labels, {"last window": persistence, "finish rate": rate})
 
 
+def audit_position(rows: pd.DataFrame, results: pd.DataFrame) -> dict[str, float]:
+    labels, mean = [], []
+    for driver, anchor in zip(rows["driverId"], rows["anchor"]):
+        labels.append(float(_between(results, driver, anchor, anchor + 2 * WINDOW)["positionOrder"].mean()))
+        year = _between(results, driver, anchor - YEAR, anchor)
+        mean.append(float(year["positionOrder"].mean()) if len(year) else np.nan)
+    y, past = np.asarray(labels), np.asarray(mean)
+    fallback = float(np.nanmean(past))  # drivers without a race in the year: the mean of those with one
+    return {"rows": float(len(y)), "labels differing from pql": float(
+                (~np.isclose(y, rows["label"].astype(float).to_numpy())).sum()),
+            "past mean (MAE)": float(mean_absolute_error(y, np.where(np.isnan(past), fallback, past)))}
+
+
 def _report(rows: pd.DataFrame, labels: list[int], scores: dict[str, list[float]]) -> dict[str, float]:
     y = np.asarray(labels)
     mismatched = int((y != rows["label"].astype(int).to_numpy()).sum())
@@ -95,7 +109,8 @@ def main() -> None:
     if not DATA.exists():
         raise SystemExit(f"the Ergast CSVs are not at {DATA}")
     results, qualifying = raw_events()
-    for case, audit, events in (("f1-driver-top3", audit_top3, qualifying), ("f1-driver-dnf", audit_dnf, results)):
+    for case, audit, events in (("f1-driver-top3", audit_top3, qualifying), ("f1-driver-dnf", audit_dnf, results),
+                                ("f1-driver-position", audit_position, results)):
         found = audit(test_rows(case), events)
         published = ", ".join(f"{k} {v:.4f}" for k, v in CASES[case].published.items())
         print(f"{case} (test; published: {published})")
