@@ -91,6 +91,17 @@ def run_command(script, db: str, output: str | None, quiet: bool) -> None:
         show_results(session.run(script.read()), output)
 
 
+@main.command("repl")
+@click.argument("db", required=False, default=None, metavar="[DB]")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
+def repl_command(db: str | None, quiet: bool) -> None:
+    """Interactive PQL prompt over DB: statements end with ';', .help lists the commands. Reads stdin
+    as a script when it is not a terminal (exit code 1 if a statement failed)."""
+    from pql.repl import run_repl
+
+    sys.exit(run_repl(db, quiet=quiet))
+
+
 @main.command("train-table")
 @click.argument("query")
 @DB_OPTION

@@ -41,7 +41,7 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
     return path
 
 
-def rich_table(table: pa.Table, title: str | None = None):
+def rich_table(table: pa.Table, title: str | None = None, *, save_hint: str = "--output FILE"):
     from rich.table import Table
 
     out = Table(title=title, show_lines=False)
@@ -50,7 +50,7 @@ def rich_table(table: pa.Table, title: str | None = None):
     for row in table.slice(0, MAX_ROWS_SHOWN).to_pylist():
         out.add_row(*(_cell(v) for v in row.values()))
     if table.num_rows > MAX_ROWS_SHOWN:
-        out.caption = f"{MAX_ROWS_SHOWN} of {table.num_rows:,} rows shown; --output FILE writes them all"
+        out.caption = f"{MAX_ROWS_SHOWN} of {table.num_rows:,} rows shown; {save_hint} writes them all"
     return out
 
 
@@ -60,7 +60,7 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def show_results(results, output: str | None) -> None:
+def show_results(results, output: str | None, *, save_hint: str = "--output FILE") -> None:
     """Print each statement's result; with ``output``, write the last table there."""
     from rich.console import Console
 
@@ -70,7 +70,7 @@ def show_results(results, output: str | None) -> None:
         if r.text:  # EXPLAIN's SQL must stay copy-pasteable: never wrapped to the terminal's width
             console.print(r.text, markup=False, highlight=False, soft_wrap=True)
         if r.table is not None and output is None:
-            console.print(rich_table(r.table))
+            console.print(rich_table(r.table, save_hint=save_hint))
         if r.summary:
             console.print(r.summary, style="dim", markup=False, highlight=False, soft_wrap=True)
     if output is not None:

@@ -1,0 +1,288 @@
+"""`pql repl [DB]`: an interactive PQL prompt over one database.
+
+Statements end with ``;`` (or a blank line) and may span lines; DEFINEs last for the session, and a
+trained model is reused by a repeated query as everywhere else. Lines starting with ``.`` are prompt
+commands (``.help``). A mistake prints the same error as ``pql query`` (line, column, caret, did you
+mean) and the session goes on; Ctrl-C drops the statement being typed or stops the one running;
+Ctrl-D or ``.quit`` leaves. With stdin not a terminal the prompt reads it as a script, without prompts,
+and exits 1 if any statement failed.
+
+`Repl` holds the state and takes one line at a time (`feed`), so it is driven the same way by the
+terminal loop (`run_repl`, with readline history in ``$PQL_HOME/repl_history``) and by tests.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import click
+
+from pql.errors import PQLError, PQLInputError, did_you_mean
+
+PROMPT, MORE = "pql> ", "...> "
+HISTORY_FILE = "repl_history"
+HELP = """Statements (end with ';' or a blank line; they may span lines):
+  PREDICT … / EVALUATE PREDICT … / EXPLAIN PREDICT … / DEFINE name AS target
+Commands:
+  .tables            the tables, their rows, keys and time columns
+  .schema [TABLE]    what pql sees: keys, links, time columns, column types
+  .defines           the names DEFINEd in this session
+  .save FILE         write the last result table (.parquet, .csv or .json)
+  .models            the saved models
+  .open DB           work on another database (DEFINEs are kept)
+  .help              this text
+  .quit / .exit      leave (or Ctrl-D)"""
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+class Repl:
+    """One prompt session: the open database, DEFINEs, the statement being typed, the last result."""
+
+    def __init__(self, source: str | None = None, *, log: Callable[[str], None] | None = None,
+                 show_progress: bool = False, echo: Callable[[str], None] | None = None,
+                 echo_error: Callable[[str], None] | None = None):
+        self.log = log
+        self.show_progress = show_progress
+        self.echo = echo or click.echo
+        self.echo_error = echo_error or (lambda text: click.echo(text, err=True))
+        self.session = None
+        self.buffer: list[str] = []
+        self.last_table = None
+        self.failures = 0
+        if source is not None:
+            self.open(source)
+
+    @property
+    def prompt(self) -> str:
+        return MORE if self.buffer else PROMPT
+
+    # ---- input ----------------------------------------------------------------------------------
+
+    def feed(self, line: str) -> bool:
+        """Take one line of input; False once the user asked to leave."""
+        stripped = line.strip()
+        if not self.buffer:
+            if not stripped or stripped.startswith("--"):
+                return True
+            if stripped.startswith("."):
+                return self.command(stripped)
+        if stripped:
+            self.buffer.append(line.rstrip("\n"))
+        if self.buffer and (not stripped or _ends_statement(self.buffer[-1])):
+            self.submit()
+        return True
+
+    def submit(self) -> None:
+        """Run what has been typed (at a blank line, a ';' or the end of input)."""
+        text, self.buffer = "\n".join(self.buffer), []
+        if text.strip():
+            self.execute(text)
+
+    def cancel(self) -> None:
+        """Ctrl-C at the prompt: forget the statement being typed."""
+        self.buffer = []
+
+    # ---- statements -----------------------------------------------------------------------------
+
+    def execute(self, text: str) -> None:
+        if self.session is None:
+            self.fail("no database is open; .open DB first (a .duckdb file or a folder of CSV/Parquet files)")
+            return
+        from pql.display import show_results
+
+        try:
+            results = self.session.run(text)
+            show_results(results, None, save_hint=".save FILE")
+        except PQLError as e:
+            self.fail(str(e))
+            return
+        except KeyboardInterrupt:
+            self.fail("stopped (Ctrl-C); the session is still open")
+            return
+        except Exception as e:  # a bug must not end the session and lose its DEFINEs
+            self.fail(f"internal error: {type(e).__name__}: {e}\n(this is a bug in pql; the session is still open)")
+            return
+        tables = [r.table for r in results if r.table is not None]
+        if tables:
+            self.last_table = tables[-1]
+
+    def fail(self, message: str) -> None:
+        self.failures += 1
+        self.echo_error(f"Error: {message}")
+
+    # ---- commands -------------------------------------------------------------------------------
+
+    def command(self, line: str) -> bool:
+        name, _, arg = line.partition(" ")
+        name, arg = name.lower(), arg.strip()
+        if name in (".quit", ".exit"):
+            return False
+        handler = COMMANDS.get(name)
+        if handler is None:
+            self.fail(f"unknown command {name}{did_you_mean(name, COMMANDS)} (.help lists them)")
+            return True
+        try:
+            handler(self, arg)
+        except PQLError as e:
+            self.fail(str(e))
+        return True
+
+    def open(self, source: str) -> None:
+        from pql.session import connect
+
+        session = connect(source, log=self.log, show_progress=self.show_progress)
+        if self.session is not None:
+            session.defines = self.session.defines
+            self.session.close()
+        self.session = session
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def _database(self):
+        if self.session is None:
+            raise PQLInputError("no database is open; .open DB first")
+        return self.session.db
+
+    def _help(self, arg: str) -> None:
+        self.echo(HELP)
+
+    def _open(self, arg: str) -> None:
+        if not arg:
+            raise PQLInputError(".open needs a database: .open shop.duckdb")
+        self.open(arg)
+        self.echo(f"opened {arg}: {len(self._database().tables)} tables")
+
+    def _tables(self, arg: str) -> None:
+        for t in self._database().tables:
+            rows = "?" if t.num_rows is None else f"{t.num_rows:,}"
+            key = ", ".join(t.primary_key) or "no key"
+            time = t.time_column or (f"time of {t.inherited_time.via.ref_table}" if t.inherited_time else "static")
+            self.echo(f"{t.name}  {rows} rows · key {key} · {time}")
+
+    def _schema(self, arg: str) -> None:
+        from rich.console import Console
+
+        from engine.schema.render import render_tree
+
+        db = self._database()
+        if arg:
+            table = db.table(arg)
+            if table is None:
+                raise PQLInputError(f"no table '{arg}'{did_you_mean(arg, db.table_names)}")
+            links = tuple(fk for fk in db.foreign_keys if table.name in (fk.table, fk.ref_table))
+            db = dataclasses.replace(db, tables=(table,), foreign_keys=links, notes=())
+        Console().print(render_tree(db))
+
+    def _defines(self, arg: str) -> None:
+        targets = self.session.defines.targets if self.session is not None else {}
+        if not targets:
+            self.echo("nothing DEFINEd yet (DEFINE name AS target;)")
+        for statement in targets.values():
+            self.echo(f"{statement.name} AS {statement.target}")
+
+    def _save(self, arg: str) -> None:
+        from pql.display import write_table
+
+        if not arg:
+            raise PQLInputError(".save needs a file: .save predictions.parquet")
+        if self.last_table is None:
+            raise PQLInputError("no result to save yet: run a PREDICT or EVALUATE first")
+        path = write_table(self.last_table, arg)
+        self.echo(f"wrote {self.last_table.num_rows:,} rows to {path}")
+
+    def _models(self, arg: str) -> None:
+        from pql.display import show_models
+
+        show_models(None)
+
+
+COMMANDS: dict[str, Callable[[Repl, str], None]] = {
+    ".help": Repl._help, ".open": Repl._open, ".tables": Repl._tables, ".schema": Repl._schema,
+    ".defines": Repl._defines, ".save": Repl._save, ".models": Repl._models,
+    ".quit": lambda repl, arg: None, ".exit": lambda repl, arg: None,
+}
+
+
+def _ends_statement(line: str) -> bool:
+    return _COMMENT.sub("", line).rstrip().endswith(";")
+
+
+def run_repl(source: str | None, *, quiet: bool = False, lines: Iterable[str] | None = None) -> int:
+    """The prompt loop on a terminal, or a script read from stdin (``lines``) without prompts."""
+    def log(message: str) -> None:
+        if not quiet or message.startswith("warning:"):
+            click.echo(message, err=True)
+
+    interactive = lines is None and sys.stdin.isatty()
+    try:
+        repl = Repl(source, log=log, show_progress=interactive and not quiet)
+    except PQLError as e:
+        raise click.ClickException(str(e)) from e
+    try:
+        if interactive:
+            _interact(repl, source)
+            return 0
+        for line in (lines if lines is not None else sys.stdin):
+            if not repl.feed(line):
+                return 1 if repl.failures else 0
+        repl.submit()
+        return 1 if repl.failures else 0
+    finally:
+        repl.close()
+
+
+def _interact(repl: Repl, source: str | None) -> None:
+    from importlib.metadata import version
+
+    history = _readline_history()
+    tables = len(repl.session.db.tables) if repl.session is not None else 0
+    where = f"{source}: {tables} tables" if source else "no database open (.open DB)"
+    click.echo(f"pql {version('pql')} · {where}. End a statement with ';'; .help for commands, .quit to leave.")
+    try:
+        while True:
+            try:
+                line = input(repl.prompt)
+            except KeyboardInterrupt:
+                click.echo("^C")
+                repl.cancel()
+                continue
+            except EOFError:
+                click.echo()
+                repl.submit()
+                return
+            if not repl.feed(line):
+                return
+    finally:
+        if history is not None:
+            history()
+
+
+def _readline_history() -> Callable[[], None] | None:
+    """Line editing and a persistent history where readline exists; returns the saver."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input() still works
+        return None
+    from engine.registry import home
+
+    path = Path(home()) / HISTORY_FILE
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+        except OSError:
+            pass
+
+    return save
