@@ -110,10 +110,14 @@ def _step(base: datetime, k: int, stride: tuple[float, str]) -> datetime:
 
 
 def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime | None,
-                   static: bool = False, steps: int = 1) -> AnchorSchedule:
+                   static: bool = False, steps: int = 1, target_start: datetime | None = None) -> AnchorSchedule:
     """The anchor schedule for ``bq`` over data spanning ``data_start .. data_end`` (see the module doc).
 
     ``steps`` is the number of consecutive windows one label covers (FORECAST n TIMEFRAMES).
+    ``target_start`` is the first row of the target's tables: time anchors start at the earliest one
+    window before it, since a window that ends before the table's first row labels what was not
+    recorded, not what happened (a loyalty database whose referrals go back years before its purchase
+    log would otherwise train on years of "nobody bought anything").
     """
     # cohort.py builds on AnchorSchedule, so it is imported here, not at the top
     from engine.labels.cohort import cohort_schedule, cohort_window, fallback_note
@@ -121,11 +125,12 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
     mode = bq.option("split", "auto") or "auto"
     if static or bq.target_window is None:
         return _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps)
+    temporal = {"target_start": target_start}
     window = bq.target_window
     horizon = (window.end + (steps - 1) * window_length(window), window.unit)
     if mode == "random":
         return cohort_schedule(bq, horizon, data_start=data_start, data_end=data_end)
-    schedule = _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps)
+    schedule = _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps, **temporal)
     time_cutoffs = bq.option("val_cutoff") or bq.option("test_cutoff")  # the user asked for a time split
     if schedule.train or time_cutoffs or data_start is None or data_end is None:
         return schedule
@@ -141,7 +146,8 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
 
 
 def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime | None,
-              static: bool = False, steps: int = 1, refine_stride: bool = True) -> AnchorSchedule:
+              static: bool = False, steps: int = 1, refine_stride: bool = True,
+              target_start: datetime | None = None) -> AnchorSchedule:
     """The temporal schedule (``split = 'time'``)."""
     opt: dict[str, Any] = dict(bq.options)
     anchor_time = opt.get("anchor_time")
@@ -161,17 +167,25 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     if shift_py(data_start, horizon[0], horizon[1]) > data_end:
         notes.append(f"the target looks {describe(*horizon)} ahead but the data spans only "
                      f"{data_start} .. {data_end}: no complete window fits")
+    # the earliest anchor whose window reaches the target's first row (RelBench's first rows do too)
+    history_start = data_start
+    if target_start is not None:
+        history_start = max(data_start, shift_py(target_start, -horizon[0], horizon[1]))
+    if shift_py(data_start, horizon[0], horizon[1]) < history_start:  # a whole window or more is cut: say so
+        notes.append(f"anchors start one window before the target's first row ({target_start}), not at the "
+                     f"data's first timestamp ({data_start}): an earlier window would label what was not "
+                     "recorded yet")
     stride_days = opt.get("anchor_stride")
     stride = (float(stride_days), "days") if stride_days else (length, window.unit)
     refined = False
     if refine_stride and not stride_days and not (opt.get("val_cutoff") or opt.get("test_cutoff")):
         refined = True
-        stride = _finer_stride(stride, horizon, data_start, min(prediction_time, data_end))
+        stride = _finer_stride(stride, horizon, history_start, min(prediction_time, data_end))
     if stride[0] <= 0:
         raise PQLInputError("the target window has no length, so anchors cannot step through time")
     max_eval = int(opt.get("max_eval_anchors") or DEFAULT_MAX_EVAL_ANCHORS)
     max_train = opt.get("max_anchors")
-    lowest = max(data_start, opt["train_start"]) if opt.get("train_start") else data_start
+    lowest = max(history_start, opt["train_start"]) if opt.get("train_start") else history_start
     ref = min(prediction_time, data_end)  # labels must be complete by then
     val_cutoff, test_cutoff = opt.get("val_cutoff"), opt.get("test_cutoff")
     if val_cutoff and test_cutoff and val_cutoff >= test_cutoff:
@@ -227,7 +241,7 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     if refined and not train and stride != (length, window.unit):
         # overlapping windows need room for three non-overlapping splits; without it, keep the plain stride
         return _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps,
-                         refine_stride=False)
+                         refine_stride=False, target_start=target_start)
     if max_train is not None and len(train) > max_train:
         train = sorted(train)[-max_train:]
         notes.append(f"training anchors capped at the latest {max_train} (WITH max_anchors)")

@@ -4,7 +4,8 @@ The end is the last timestamp of the tables the query touches (target, WHERE, AS
 latest complete label window ends there. The start is the first timestamp of the graph's tables
 (``USING``, or the whole database): features may draw on any of them, so history starts there, and an
 anchor before the target table's first row is still valid when its window reaches that row (RelBench
-takes the database's minimum timestamp the same way).
+takes the database's minimum timestamp the same way). Time anchors themselves start no earlier than
+one window before the target's first row (`target_time_start`, see `engine.labels.schedule.build_schedule`).
 """
 from __future__ import annotations
 
@@ -73,3 +74,13 @@ def data_time_span(con, db: Database, bq: BoundQuery, events: dict[str, str] | N
         return None, None
     start, end = con.sql(query.sql("duckdb")).fetchall()[0]
     return start, end
+
+
+def target_time_start(con, db: Database, bq: BoundQuery, events: dict[str, str] | None = None) -> datetime | None:
+    """The first timestamp of the tables the target aggregates (None for a target without timed tables)."""
+    tables = tuple(dict.fromkeys(a.table for a in iter_aggregations(bq.target)))
+    timed = tuple(name for name in tables if (t := db.table(name)) is not None and t.is_timed)
+    query = time_span_sql(db, ends=(), starts=timed, events=events) if timed else None
+    if query is None:
+        return None
+    return con.sql(query.sql("duckdb")).fetchall()[0][0]

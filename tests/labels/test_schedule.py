@@ -98,3 +98,37 @@ def test_long_window_over_short_history_steps_finer_without_overlapping_splits()
 def test_explicit_stride_or_cutoffs_keep_the_window_stride():
     s = schedule(agg("SUM", "orders", "amount", 0, 6, "months"), anchor_stride=182)
     assert "overlapping" not in s.stride
+
+
+def test_anchors_start_one_window_before_the_targets_first_row():
+    """Another table's years of older rows (referrals before the purchase log began) must not put
+    anchors where every label window lies before the target table's first row."""
+    bq = query(agg("COUNT", "orders", None, 0, 30))
+    first_order = datetime(2021, 3, 1)
+    s = build_schedule(bq, data_start=START, data_end=END, target_start=first_order)
+    assert s.train[0] >= first_order - 30 * D and s.train[0] - 30 * D < first_order - 30 * D
+    assert any("one window before the target's first row" in n for n in s.notes)
+    # a target table that starts with the data changes nothing, and says nothing
+    same = build_schedule(bq, data_start=START, data_end=END, target_start=START + D)
+    assert same == build_schedule(bq, data_start=START, data_end=END)
+
+
+def test_older_rows_of_another_table_do_not_place_anchors_before_the_target_through_the_api():
+    import pandas as pd
+
+    import pql
+
+    days = pd.date_range("2023-01-01", periods=150, freq="D")
+    tables = {
+        "customers": pd.DataFrame({"customer_id": range(20)}),
+        "purchases": pd.DataFrame({"purchase_id": range(300), "customer_id": [i % 20 for i in range(300)],
+                                   "ts": [days[i % 150] for i in range(300)]}),
+        "referrals": pd.DataFrame({"referral_id": range(20), "customer_id": range(20),  # from 2018 on
+                                   "ts": pd.date_range("2018-01-01", periods=20, freq="90D")}),
+    }
+    with pql.connect(tables) as s:
+        tt = s.training_table("PREDICT COUNT(purchases.*, 0, 30, days) > 0 FOR EACH customers")
+    assert tt.schedule.data_start == datetime(2018, 1, 1)  # the data still starts with the referrals
+    assert tt.schedule.train[0] >= datetime(2023, 1, 1) - 30 * D
+    labels = [r["label"] for r in tt.table.to_pylist() if r["split"] == "train"]
+    assert sum(labels) > 0.5 * len(labels)  # anchors from 2018 would make nearly every label "no purchase"
