@@ -125,12 +125,12 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
     mode = bq.option("split", "auto") or "auto"
     if static or bq.target_window is None:
         return _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps)
-    temporal = {"target_start": target_start}
     window = bq.target_window
     horizon = (window.end + (steps - 1) * window_length(window), window.unit)
     if mode == "random":
         return cohort_schedule(bq, horizon, data_start=data_start, data_end=data_end)
-    schedule = _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps, **temporal)
+    schedule = _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps,
+                         target_start=target_start)
     time_cutoffs = bq.option("val_cutoff") or bq.option("test_cutoff")  # the user asked for a time split
     if schedule.train or time_cutoffs or data_start is None or data_end is None:
         return schedule
