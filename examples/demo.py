@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                   markup=False, highlight=False)
     example = paths.get("loyalty", "<file>")
     console.print(f"Next: the README's 'Quick start' and 'The language'; more queries per schema in "
-                  f"examples/*.pql (e.g. `pql run examples/loyalty.pql --db {example}`); `pql explain \"<query>\" --db <file>` shows "
+                  f"examples/*.pql (e.g. `pql run examples/loyalty.pql --db {example}`); `pql repl {example}` for a prompt; "
+                  f"`pql explain \"<query>\" --db <file>` shows "
                   "the SQL and plan; `make bench` and `python -m bench.truth_eval` measure the models.",
                   markup=False, highlight=False, soft_wrap=True)
     return 1 if failed else 0
