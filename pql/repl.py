@@ -4,7 +4,8 @@ Statements end with ``;`` (or a blank line) and may span lines; DEFINEs last for
 trained model is reused by a repeated query as everywhere else. Lines starting with ``.`` are prompt
 commands (``.help``). A mistake prints the same error as ``pql query`` (line, column, caret, did you
 mean) and the session goes on; Ctrl-C drops the statement being typed or stops the one running;
-Ctrl-D or ``.quit`` leaves. With stdin not a terminal the prompt reads it as a script, without prompts,
+Ctrl-D or ``.quit`` leaves; Tab completes commands, keywords, tables, ``table.column``, DEFINEd
+names and WITH options. With stdin not a terminal the prompt reads it as a script, without prompts,
 and exits 1 if any statement failed.
 
 `Repl` holds the state and takes one line at a time (`feed`), so it is driven the same way by the
@@ -139,6 +140,14 @@ class Repl:
             self.session.close()
         self.session = session
 
+    def complete(self, text: str, line: str) -> list[str]:
+        """Tab completions for ``text`` at the end of ``line`` (see `pql.repl_completion`)."""
+        from pql.repl_completion import completions
+
+        session = self.session
+        return completions(text, line, commands=COMMANDS, db=session.db if session is not None else None,
+                           defines=[d.name for d in session.defines.targets.values()] if session is not None else ())
+
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
@@ -240,7 +249,7 @@ def run_repl(source: str | None, *, quiet: bool = False, lines: Iterable[str] | 
 def _interact(repl: Repl, source: str | None) -> None:
     from importlib.metadata import version
 
-    history = _readline_history()
+    history = _readline_setup(repl)
     tables = len(repl.session.db.tables) if repl.session is not None else 0
     where = f"{source}: {tables} tables" if source else "no database open (.open DB)"
     click.echo(f"pql {version('pql')} · {where}. End a statement with ';'; .help for commands, .quit to leave.")
@@ -263,13 +272,19 @@ def _interact(repl: Repl, source: str | None) -> None:
             history()
 
 
-def _readline_history() -> Callable[[], None] | None:
-    """Line editing and a persistent history where readline exists; returns the saver."""
+def _readline_setup(repl: Repl) -> Callable[[], None] | None:
+    """Line editing, tab completion and a persistent history where readline exists; returns the saver."""
     try:
         import readline
     except ImportError:  # Windows without pyreadline: plain input() still works
         return None
     from engine.registry import home
+    from pql.repl_completion import DELIMITERS, readline_completer
+
+    readline.set_completer(readline_completer(repl.complete))
+    readline.set_completer_delims(DELIMITERS)
+    # macOS's libedit reads another binding syntax
+    readline.parse_and_bind("bind ^I rl_complete" if "libedit" in (readline.__doc__ or "") else "tab: complete")
 
     path = Path(home()) / HISTORY_FILE
     try:

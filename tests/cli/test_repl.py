@@ -89,3 +89,18 @@ def test_the_prompt_shows_a_statement_is_still_open_and_ctrl_c_drops_it(shop_db)
 def test_a_missing_database_is_a_clean_error(tmp_path):
     result = CliRunner().invoke(main, ["repl", str(tmp_path / "nothere.duckdb")], input="")
     assert result.exit_code == 1 and "Error: database file not found" in result.output
+
+
+def test_tab_completes_commands_keywords_tables_columns_defines_and_options(shop_db):
+    repl = Repl(str(shop_db), echo=lambda _: None, echo_error=lambda _: None)
+    repl.feed(DEFINE)
+    assert repl.complete(".sa", ".sa") == [".save"]
+    assert repl.complete("pur", ".schema pur") == ["purchases"]
+    assert repl.complete("PRE", "PRE") == ["PREDICT"]
+    assert repl.complete("pre", "pre") == ["predict"]  # keywords follow the case typed
+    assert "purchases" in repl.complete("pur", "PREDICT COUNT(pur")
+    assert "purchases.*" in repl.complete("purchases.", "PREDICT COUNT(purchases.")
+    assert "buys" in repl.complete("bu", "PREDICT bu")
+    assert repl.complete("mod", "PREDICT buys FOR EACH customers WITH mod") == ["model"]
+    assert repl.complete("nothing_like_it", "PREDICT nothing_like_it") == []
+    repl.close()
