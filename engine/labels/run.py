@@ -14,7 +14,7 @@ from engine.labels.scope import ident
 from engine.labels.schedule import AnchorSchedule, build_schedule
 from engine.labels.splits import random_split
 from engine.labels.table import TrainingTable
-from engine.labels.timespan import data_time_span, target_time_start
+from engine.labels.timespan import data_time_span
 from engine.schema.model import Database
 from pql.bound import BColumn, BoundQuery, iter_aggregations
 from pql.errors import EngineError
@@ -23,9 +23,9 @@ from pql.errors import EngineError
 def schedule_for(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
                  events: dict[str, str] | None = None) -> AnchorSchedule:
     """The default anchor schedule of ``bq`` over the data in ``con`` (``events``: see `data_time_span`)."""
-    start, end = data_time_span(con, db, bq, events)
+    start, end, target_start = data_time_span(con, db, bq, events)
     return build_schedule(bq, data_start=start, data_end=end, static=is_static(bq), steps=forecast_steps(bq),
-                          target_start=target_time_start(con, db, bq, events))
+                          target_start=target_start)
 
 
 def explain_sql(db: Database, bq: BoundQuery, schedule: AnchorSchedule | None = None, *,
