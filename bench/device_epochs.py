@@ -12,42 +12,20 @@ pays CUDA's warm-up) and the validation metric. The CPU side uses ``PQL_TORCH_TH
 from __future__ import annotations
 
 import argparse
-import json
-import re
-import subprocess
 import sys
 
 from rich.console import Console
 from rich.table import Table
 
 from bench.cases import CASES, database_path
-
-CHILD = r"""
-import json, sys, time, pql
-db, statement = sys.argv[1], sys.argv[2]
-lines, t = [], time.perf_counter()
-with pql.connect(db, log=lambda m: lines.append(m)) as session:
-    (result,) = session.run(statement)
-print(json.dumps({"lines": lines, "total_s": time.perf_counter() - t, "val": result.run.metrics.get("val", {})}))
-"""
-EPOCH = re.compile(r"^gnn epoch \d+/\d+: .*· ([0-9.]+)s$")  # engine/train/gnn/loop.py's line per epoch
-
-
-def epoch_seconds(lines: list[str]) -> list[float]:
-    """Seconds of each epoch (training and its validation scoring), from the GNN's progress messages."""
-    return [float(m.group(1)) for m in map(EPOCH.match, lines) if m]
+from bench.run import run_in_process
 
 
 def measure(case: str, device: str, *, epochs: int, channels: int, timeout: float) -> dict:
-    spec = CASES[case]
-    statement = (f"EVALUATE {spec.query} WITH model = 'gnn', device = '{device}', channels = {channels}, "
-                 f"epochs = {epochs}, retrain = true, refit = false, seed = 0")
-    done = subprocess.run([sys.executable, "-c", CHILD, str(database_path(spec.database)), statement],
-                          capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"epochs_s": epoch_seconds(out["lines"]), "total_s": out["total_s"], "val": out["val"].get(spec.metric)}
+    """One `bench.one_run` (a fresh process) of ``case`` on ``device`` with a fixed model size and epochs."""
+    spec = {"case": case, "model": "gnn", "seed": 0, "database": str(database_path(CASES[case].database)),
+            "with": f"device = '{device}', channels = {channels}, epochs = {epochs}, refit = false"}
+    return run_in_process(spec, timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,9 +46,10 @@ def main(argv: list[str] | None = None) -> int:
                 table.add_row(case, device, "—", "—", "—", r["error"][:60])
                 continue
             first, later = r["epochs_s"][:1], r["epochs_s"][1:]
+            val = r["val"].get(CASES[case].metric)
             table.add_row(case, device, f"{first[0]:.2f}" if first else "—",
                           f"{sum(later) / len(later):.2f}" if later else "—", f"{r['total_s']:.1f}",
-                          f"{CASES[case].metric} {r['val']:.4f}" if r["val"] is not None else "—")
+                          f"{CASES[case].metric} {val:.4f}" if val is not None else "—")
     Console().print(table)
     return 0
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import resource
 import sys
 import time
@@ -47,17 +48,27 @@ def _clean(metrics: dict[str, float]) -> dict[str, float | None]:
             for k, v in metrics.items()}
 
 
+EPOCH = re.compile(r"^gnn epoch \d+/\d+: .*· ([0-9.]+)s$")  # engine/train/gnn/loop.py's line per epoch
+
+
+def epoch_seconds(lines: list[str]) -> list[float]:
+    """Seconds of each epoch (training and its validation scoring), from the GNN's progress messages."""
+    return [float(m.group(1)) for m in map(EPOCH.match, lines) if m]
+
+
 class _Clock:
-    """Timestamps of the run's progress messages."""
+    """Timestamps of the run's progress messages, the GNN's device and its epochs' seconds."""
 
     def __init__(self) -> None:
         self.marks: dict[str, float] = {}
         self.device: str | None = None  # from the GNN trainer's "…, device cuda" line; None for other families
+        self.epochs_s: list[float] = []
 
     def __call__(self, message: str) -> None:
         now = time.perf_counter()
         if message.startswith("gnn: ") and ", device " in message:
             self.device = message.rsplit(", device ", 1)[1].split()[0]
+        self.epochs_s += epoch_seconds([message])
         if message.startswith("training "):
             self.marks.setdefault("fit_start", now)
         elif ": validation " in message or ": refit " in message:  # the refit, when there is one, is training
@@ -95,6 +106,7 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
     out["val"] = _clean(run.metrics.get("val", {}))
     out["chosen"] = run.chosen
     out["device"] = clock.device or "cpu"
+    out["epochs_s"] = clock.epochs_s
     return out
 
 

@@ -62,7 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _one(spec: dict, timeout: float) -> dict:
+def run_in_process(spec: dict, timeout: float) -> dict:
+    """One `bench.one_run` in a fresh Python process: its JSON result, or the spec with an "error"."""
     env = {**os.environ, "PQL_HOME": os.environ.get("PQL_HOME") or str(ROOT / "bench" / "results" / "pql-home")}
     try:
         done = subprocess.run([sys.executable, "-m", "bench.one_run", json.dumps(spec)], cwd=ROOT, env=env,
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 spec = {"case": case.name, "model": model, "seed": seed, "database": paths[case.database],
                         "with": args.extra}
                 started = time.perf_counter()
-                result = _one(spec, args.timeout)
+                result = run_in_process(spec, args.timeout)
                 value = result.get("test", {}).get(case.metric) if "error" not in result else None
                 status = result["error"] if "error" in result else f"{case.metric} {value}"
                 console.print(f"{case.name} · {model} · seed {seed}: {status} ({time.perf_counter() - started:.1f}s)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import pql
-from bench.device_epochs import epoch_seconds
+from bench.one_run import epoch_seconds
 from tests.fixtures.shop import CUSTOMER, ShopSpec, build
 
 QUERY = f"EVALUATE PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER} WITH model = 'gnn', channels = 32, neighbors = 8"
@@ -23,7 +23,7 @@ def test_evaluate_with_the_gnn_then_reuse_the_saved_model(tmp_path, monkeypatch)
     assert metrics[("gnn", "test", "auroc")] > 0.6
     assert _metrics(second.table) == pytest.approx(metrics, abs=1e-9)  # reloaded model, same test scores
     assert any(line.startswith("gnn epoch 1/") for line in logged)
-    seconds = epoch_seconds(logged)  # what bench/device_epochs.py reads from a run
+    seconds = epoch_seconds(logged)  # what bench/one_run.py reads from a run
     assert seconds and all(s >= 0 for s in seconds)
 
 
