@@ -8,13 +8,14 @@ A hurdle regression is for (nearly) non-negative targets that are often exactly 
 days: most customers spend nothing). One L1 fit of ``log1p(y)`` would learn the median, which is 0
 for every customer more likely to spend nothing than something, so their predictions tie at 0 and
 lose the ordering among them. The hurdle head learns ``P(y > 0)`` (cross-entropy on every row) and
-the value given ``y > 0`` (the task's loss, on the positive rows only) and predicts their product.
+the value given ``y > 0`` (the task's loss, on the positive rows only) and predicts their product, or
+``expm1(P * log1p(value))`` with ``hurdle_mix = "log"`` (`engine.models.task_spec.HURDLE_MIXES`).
 
 Label shapes expected by `loss` (NaN marks a missing label where the task allows it):
 
     binary       y: [B] in {0, 1}               raw: [B, 1]   predict -> P(y=1): [B]
     regression   y: [B] (NaN masked)            raw: [B, 1]   predict -> value:  [B]
-      hurdle     y: [B] (NaN masked)            raw: [B, 2]   predict -> P(y>0) * value given y>0: [B]
+      hurdle     y: [B] (NaN masked)            raw: [B, 2]   predict -> P(y>0) mixed with value given y>0: [B]
     multiclass   y: [B] int in [0, K)           raw: [B, K]   predict -> probs:  [B, K]
     multilabel   y: [B, K] in {0, 1} (NaN mask) raw: [B, K]   predict -> probs:  [B, K]
     forecasting  y: [B, S] (NaN masked)         raw: [B, S]   predict -> values: [B, S]
@@ -166,8 +167,10 @@ class TaskHead(torch.nn.Module):
         if t is TaskType.BINARY:
             return torch.sigmoid(raw.view(-1))
         if t is TaskType.REGRESSION and spec.hurdle:
-            value = self.decode_output(raw[:, 1])
-            return self._clamp(torch.sigmoid(raw[:, 0]) * value)
+            p, value = torch.sigmoid(raw[:, 0]), self.decode_output(raw[:, 1])
+            if spec.hurdle_mix == "log":  # see engine.models.task_spec.HURDLE_MIXES
+                return self._clamp(torch.expm1(p * torch.log1p(value.clamp(min=0.0))))
+            return self._clamp(p * value)
         if t is TaskType.REGRESSION:
             return self.decode_output(raw.view(-1))
         if t is TaskType.MULTICLASS:

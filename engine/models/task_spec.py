@@ -43,6 +43,21 @@ _OUTCOMES = (TaskType.BINARY, TaskType.REGRESSION)
 HURDLE_ZERO_SHARE = 0.1
 HURDLE_NEGATIVE_SHARE = 0.05
 
+# How a hurdle's P(y > 0) and value given y > 0 become one prediction; both families keep the one with
+# the lower validation MAE. "product": P * value (the expected value, were the value a mean). "log":
+# expm1(P * log1p(value)), the expected log1p(y) mapped back: it shrinks an unlikely buyer's prediction
+# harder, so a customer who will probably spend nothing no longer ranks above a likely small spender
+# for a large basket (generated LTV at 3,000 customers, GNN over three seeds: test Spearman
+# 0.758 -> 0.765, MAE 316 -> 307).
+HURDLE_MIXES = ("product", "log")
+
+
+def mix_hurdle(p: np.ndarray, value: np.ndarray, how: str) -> np.ndarray:
+    """One prediction from a hurdle's ``P(y > 0)`` and value given ``y > 0`` (see `HURDLE_MIXES`)."""
+    if how == "log":
+        return np.expm1(p * np.log1p(np.maximum(value, 0.0)))
+    return p * value
+
 
 def zero_inflated(labels: Sequence[float]) -> bool:
     """Whether a regression target gets a hurdle model (``P(y > 0)`` and the value given ``y > 0``):
@@ -66,7 +81,8 @@ class TaskSpec:
     ``log1p(y)`` (``log_target``, non-negative labels only) and have predictions clamped to
     ``label_range`` (the training labels' range, see `with_label_range`). A ``hurdle`` regression
     (non-negative targets that are often exactly 0, such as next quarter's spend) has two outputs: the
-    logit of ``P(y > 0)`` and the value given ``y > 0`` (see `engine.models.heads`).
+    logit of ``P(y > 0)`` and the value given ``y > 0`` (see `engine.models.heads`), mixed into one
+    prediction as ``hurdle_mix`` says (`HURDLE_MIXES`).
     """
 
     task: TaskType
@@ -85,6 +101,7 @@ class TaskSpec:
     loss: str = ""
     log_target: bool = False
     hurdle: bool = False  # regression: P(y > 0) and the value given y > 0 (zero-inflated targets)
+    hurdle_mix: str = "product"  # hurdle: how P(y > 0) and the value become one prediction (HURDLE_MIXES)
     label_range: tuple[float, float] | None = None
     metric: str = ""
     higher_is_better: bool | None = None
@@ -133,6 +150,8 @@ class TaskSpec:
             raise PQLInputError("link ranking needs at least 1 sampled negative")
         if self.hurdle and t is not TaskType.REGRESSION:
             raise PQLInputError(f"a hurdle head applies to regression, not to a {t} task")
+        if self.hurdle_mix not in HURDLE_MIXES:
+            raise PQLInputError(f"hurdle_mix must be one of {', '.join(HURDLE_MIXES)}, got {self.hurdle_mix!r}")
         if self.log_target and not self.is_real_valued:
             raise PQLInputError(f"log_target applies to real-valued targets, not to a {t} task")
         if self.label_range is not None:

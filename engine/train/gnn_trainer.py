@@ -126,13 +126,42 @@ class GNNTrainer(Trainer):
             outcome = fit_model(model, context, train, settings, task=bq.task, metric=metric, validate=validate,
                                 device=inputs.device, log=inputs.log, show_progress=inputs.show_progress,
                                 time_budget=settings.time_budget)
-        metrics = score(bq, val, self.predict(inputs, _row_keys(bq, val))) if val.num_rows else {}
+        metrics = {}
+        if val.num_rows:
+            predictions = self.predict(inputs, _row_keys(bq, val))
+            if codec.hurdle:
+                predictions = self._choose_hurdle_mix(inputs, val, predictions)
+            metrics = score(bq, val, predictions)
         if bq.task is TaskType.UPLIFT and val.num_rows:
             self._check_propensity(inputs, val)
         self._best_epoch = outcome.best_epoch if outcome.best_metric is not None else 0
         inputs.log(f"gnn: best epoch {outcome.best_epoch} of {outcome.epochs_run}; "
                    f"trained in {time.perf_counter() - started:.1f}s")
         return metrics
+
+    def _choose_hurdle_mix(self, inputs: TrainInputs, val: pa.Table, predictions: Predictions) -> Predictions:
+        """Hurdle regression: keep the way of mixing ``P(target > 0)`` and the value
+        (`engine.models.task_spec.HURDLE_MIXES`) with the lower validation MAE, as LightGBM's head does;
+        ``predictions`` are the validation rows' under the current mix. Returns the kept mix's."""
+        from engine.models.task_spec import HURDLE_MIXES
+
+        assert self.codec is not None
+        candidates = {self.codec.hurdle_mix: predictions}
+        for mix in HURDLE_MIXES:
+            if mix not in candidates:
+                self._set_hurdle_mix(mix)
+                candidates[mix] = self.predict(inputs, _row_keys(inputs.bq, val))
+        mae = {mix: score(inputs.bq, val, p).get("mae", float("nan")) for mix, p in candidates.items()}
+        pick = min(mae, key=lambda mix: mae[mix] if np.isfinite(mae[mix]) else np.inf)
+        self._set_hurdle_mix(pick)
+        inputs.log("gnn: validation MAE of the hurdle's mix of P(target > 0) and the value: "
+                   + ", ".join(f"{mix} {value:.4g}" for mix, value in mae.items()) + f"; keeping {pick}")
+        return candidates[pick]
+
+    def _set_hurdle_mix(self, mix: str) -> None:
+        assert self.codec is not None and self.model is not None
+        self.codec = replace(self.codec, hurdle_mix=mix)
+        self.model.task = self.model.head.spec = self.codec.spec()
 
     def _new_model(self, inputs: TrainInputs, train: TrainSet) -> RelationalGNN:
         """A freshly initialised model for the fitted graph, codec and settings (seeded)."""

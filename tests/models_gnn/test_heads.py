@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 
@@ -62,8 +64,13 @@ def test_hurdle_regression_learns_how_likely_and_how_much():
     # prediction: P(y > 0) times the value given y > 0, clamped to the labels' range
     p = head.predict(torch.tensor([[0.0, float(torch.log1p(torch.tensor(9.0)))], [20.0, 10.0]]))
     assert p.tolist() == pytest.approx([4.5, 100.0], rel=1e-5)
+    # or the expected log1p value mapped back: expm1(0.5 * log1p(9)) = sqrt(10) - 1
+    p = TaskHead(dataclasses.replace(spec, hurdle_mix="log"), C).predict(torch.tensor([[0.0, float(torch.log1p(torch.tensor(9.0)))], [20.0, 10.0]]))
+    assert p.tolist() == pytest.approx([10 ** 0.5 - 1, 100.0], rel=1e-5)
     with pytest.raises(PQLInputError, match="hurdle"):
         TaskSpec(task=TaskType.BINARY, hurdle=True)
+    with pytest.raises(PQLInputError, match="hurdle_mix"):
+        TaskSpec(task=TaskType.REGRESSION, hurdle=True, hurdle_mix="sum")
 
 
 def test_multiclass():

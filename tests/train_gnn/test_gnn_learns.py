@@ -43,7 +43,12 @@ def test_regression_beats_the_train_median(fitted):
     y = np.array(test.column("label").to_pylist(), dtype=float)
     train = np.array(train_labels(inputs), dtype=float)
     median = np.median(train)
-    assert np.mean(train == 0) > 0.1 and fitted(SPEND)[1].model.task.hurdle  # often 0: P(y > 0) x value
+    trainer, lines = fitted(SPEND)[1], fitted(SPEND)[3]
+    assert np.mean(train == 0) > 0.1 and trainer.model.task.hurdle  # often 0: P(y > 0) and the value
+    # validation chose how the two mix; the model and the label codec (both saved) agree on it
+    choice = next(line for line in lines if "hurdle's mix" in line)
+    assert choice.endswith(f"keeping {trainer.codec.hurdle_mix}") and "product" in choice and "log" in choice
+    assert trainer.model.task.hurdle_mix == trainer.model.head.spec.hurdle_mix == trainer.codec.hurdle_mix
     constant = regression_metrics(y, np.full_like(y, median))["mae"]
     model = regression_metrics(y, preds.scores)["mae"]
     assert model < 0.85 * constant

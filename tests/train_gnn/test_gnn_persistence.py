@@ -13,7 +13,7 @@ from engine.train.gnn_trainer import MODEL_DIR, STATE_FILE, GNNTrainer
 from pql.errors import EngineError
 from tests.fixtures.shop import append_orders
 from tests.fixtures.training import make_inputs, row_keys
-from tests.train_gnn.test_gnn_learns import BUYS, CHANNEL, NEXT
+from tests.train_gnn.test_gnn_learns import BUYS, CHANNEL, NEXT, SPEND
 
 
 def _same(a, b) -> None:
@@ -32,6 +32,21 @@ def test_a_saved_model_loaded_into_a_fresh_trainer_predicts_the_same(fitted, tmp
     _, rows = row_keys(inputs, "test")
     _same(trainer.predict(inputs, rows), loaded.predict(inputs, rows))
     _same(trainer.predict(inputs, inputs.tt.prediction), loaded.predict(inputs, inputs.tt.prediction))
+
+
+def test_the_hurdle_mix_validation_chose_is_saved(fitted, tmp_path):
+    inputs, trainer, _, _ = fitted(SPEND)
+    trainer.save(tmp_path / "chosen")
+    loaded = GNNTrainer.load(tmp_path / "chosen", inputs)
+    assert loaded.codec.hurdle_mix == loaded.model.task.hurdle_mix == trainer.codec.hurdle_mix
+    other = "log" if trainer.codec.hurdle_mix == "product" else "product"
+    loaded._set_hurdle_mix(other)  # whichever validation picked, the other one round-trips too
+    loaded.save(tmp_path / "other")
+    again = GNNTrainer.load(tmp_path / "other", inputs)
+    assert again.codec.hurdle_mix == again.model.head.spec.hurdle_mix == other
+    _, rows = row_keys(inputs, "test")
+    _same(loaded.predict(inputs, rows), again.predict(inputs, rows))
+    assert not np.allclose(again.predict(inputs, rows).scores, trainer.predict(inputs, rows).scores)
 
 
 def test_loading_needs_a_saved_model(tmp_path, fitted):

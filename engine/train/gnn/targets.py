@@ -13,8 +13,9 @@ What it learns from train (and saves as JSON, so a reloaded model decodes the sa
 Heavy-tailed non-negative targets (skewness > ``LOG_SKEW``) are trained on ``log1p(y)`` with an L1
 loss, which fits the median of the log (robust to a few huge values); predictions are clamped to the
 train labels' range either way. Regression targets that are often 0 in train
-(`engine.models.task_spec.zero_inflated`) get a hurdle head: ``P(y > 0)`` times the value given
-``y > 0``, whose scale (log1p or raw) the positive labels' skew decides (see `engine.models.heads`).
+(`engine.models.task_spec.zero_inflated`) get a hurdle head: ``P(y > 0)`` and the value given
+``y > 0``, whose scale (log1p or raw) the positive labels' skew decides (see `engine.models.heads`); the
+trainer picks how the two mix (``hurdle_mix``) on validation after training, and the codec keeps it.
 """
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ class TargetCodec:
     top_k: int = 0
     log_target: bool = False
     hurdle: bool = False  # regression: learn P(y > 0) and the value given y > 0
+    hurdle_mix: str = "product"  # how the two become one prediction; the trainer picks it on validation
     label_range: tuple[float, float] | None = None
 
     # -- fitting -------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ class TargetCodec:
                 outcome=self.outcome,
                 num_arms=len(self.classes) if t is TaskType.UPLIFT else 2,
                 propensity=t is TaskType.UPLIFT, log_target=self.log_target, hurdle=self.hurdle,
-                label_range=self.label_range)
+                hurdle_mix=self.hurdle_mix, label_range=self.label_range)
         except PQLInputError as e:
             raise EngineError(f"cannot set up the GNN for this {t} target: {e}") from e
 
@@ -197,6 +199,7 @@ class TargetCodec:
         return {"task": self.task.value, "outcome": self.outcome.value if self.outcome else None,
                 "classes": list(self.classes), "items": list(self.items), "num_steps": self.num_steps,
                 "top_k": self.top_k, "log_target": self.log_target, "hurdle": self.hurdle,
+                "hurdle_mix": self.hurdle_mix,
                 "label_range": list(self.label_range) if self.label_range is not None else None}
 
     @classmethod
@@ -204,4 +207,5 @@ class TargetCodec:
         return cls(task=TaskType(d["task"]), outcome=TaskType(d["outcome"]) if d.get("outcome") else None,
                    classes=tuple(d["classes"]), items=tuple(d["items"]), num_steps=int(d["num_steps"]),
                    top_k=int(d["top_k"]), log_target=bool(d["log_target"]), hurdle=bool(d.get("hurdle", False)),
+                   hurdle_mix=str(d.get("hurdle_mix", "product")),
                    label_range=tuple(d["label_range"]) if d.get("label_range") is not None else None)

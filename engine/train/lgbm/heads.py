@@ -2,7 +2,8 @@
 
     binary       one binary model                              scores [n]
     regression   one regression model (loss and log1p chosen on validation, see `fit_regression`); a target
-                 that is often 0: or P(y > 0) times the value given y > 0 (hurdle), by validation MAE
+                 that is often 0: or P(y > 0) and the value given y > 0 (hurdle) in either mix of
+                 HURDLE_MIXES, by validation MAE
     multiclass   one multiclass model over the ≤ max_classes most frequent train classes  [n, K]
     multilabel   one-vs-rest: a binary model per label, for the ≤ max_labels most frequent train
                  labels; a label that is always or never present in train gets its constant rate  [n, K]
@@ -22,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from engine.models.lightgbm_model import LightGBMModel
-from engine.models.task_spec import zero_inflated
+from engine.models.task_spec import HURDLE_MIXES, mix_hurdle, zero_inflated
 from engine.train.base import Predictions
 from engine.train.lgbm.settings import LGBMSettings
 from pql.bound import TaskType
@@ -159,14 +160,17 @@ class BinaryHead(Head):
 class RegressionHead(Head):
     """One regression model; for a target that is often 0 (`engine.models.task_spec.zero_inflated`, as
     in the GNN) also a hurdle model — a binary model of ``P(y > 0)`` times a regression model of the
-    value given ``y > 0``, fitted on the positive rows only — and the one with the lower validation
-    MAE is kept (as `fit_regression` picks its loss)."""
+    value given ``y > 0``, fitted on the positive rows only, whose two predictions are mixed either way of
+    `engine.models.task_spec.HURDLE_MIXES` — and the one with the lower validation MAE is kept (as
+    `fit_regression` picks its loss)."""
 
     kind = "regression"
 
     def __init__(self, model: LightGBMModel | None = None, *, positive: LightGBMModel | None = None,
-                 value: LightGBMModel | None = None, label_range: tuple[float, float] | None = None):
+                 value: LightGBMModel | None = None, label_range: tuple[float, float] | None = None,
+                 mix: str = "product"):
         self.model, self.positive, self.value, self.label_range = model, positive, value, label_range
+        self.mix = mix  # how the hurdle's two predictions become one (HURDLE_MIXES)
 
     def fit(self, data: FitData) -> None:
         finite = lambda v: v is not None and np.isfinite(float(v))  # noqa: E731
@@ -182,16 +186,21 @@ class RegressionHead(Head):
             data.log("lightgbm: the target is often 0; no validation rows, keeping the hurdle model")
             self.positive, self.value, self.label_range = hurdle.positive, hurdle.value, hurdle.label_range
             return
-        mae = {"hurdle": float(np.mean(np.abs(hurdle.predict(X_va).scores - y_va))),
-               "single": float(np.mean(np.abs(single.predict(X_va) - y_va)))}
+        mixes = {"single model": None, **{f"hurdle ({mix})": mix for mix in HURDLE_MIXES}}
+        mae = {}
+        for name, mix in mixes.items():
+            if mix is not None:
+                hurdle.mix = mix
+            predicted = single.predict(X_va) if mix is None else hurdle.predict(X_va).scores
+            mae[name] = float(np.mean(np.abs(predicted - y_va)))
         pick = min(mae, key=mae.get)
         data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; validation MAE "
-                 f"hurdle (P(target > 0) x value when positive) {mae['hurdle']:.4g}, single model "
-                 f"{mae['single']:.4g}: keeping the {pick}")
-        if pick == "single":
+                 + ", ".join(f"{name} {value:.4g}" for name, value in mae.items()) + f": keeping the {pick}")
+        if mixes[pick] is None:
             self.model = single
         else:
             self.positive, self.value, self.label_range = hurdle.positive, hurdle.value, hurdle.label_range
+            self.mix = mixes[pick]
 
     @staticmethod
     def _fit_hurdle(X_tr: pa.Table, y_tr: np.ndarray, X_va: pa.Table | None, y_va: np.ndarray,
@@ -207,7 +216,7 @@ class RegressionHead(Head):
     def predict(self, X: pa.Table) -> Predictions:
         if self.model is not None:
             return Predictions(task=TaskType.REGRESSION, scores=self.model.predict(X))
-        scores = np.clip(self.positive.predict(X) * self.value.predict(X), *self.label_range)
+        scores = np.clip(mix_hurdle(self.positive.predict(X), self.value.predict(X), self.mix), *self.label_range)
         return Predictions(task=TaskType.REGRESSION, scores=scores)
 
     def models(self) -> dict[str, LightGBMModel]:
@@ -216,13 +225,14 @@ class RegressionHead(Head):
         return {"positive": self.positive, "value": self.value}
 
     def state(self) -> dict[str, Any]:
-        return {"label_range": list(self.label_range)} if self.label_range is not None else {}
+        return {"label_range": list(self.label_range), "mix": self.mix} if self.label_range is not None else {}
 
     @classmethod
     def from_state(cls, state: dict[str, Any], models: dict[str, LightGBMModel]) -> "RegressionHead":
         if "regression" in models:
             return cls(models["regression"])
-        return cls(positive=models["positive"], value=models["value"], label_range=tuple(state["label_range"]))
+        return cls(positive=models["positive"], value=models["value"], label_range=tuple(state["label_range"]),
+                   mix=state.get("mix", "product"))
 
 
 class MulticlassHead(Head):
