@@ -159,7 +159,7 @@ class BinaryHead(Head):
 
 class RegressionHead(Head):
     """One regression model; for a target that is often 0 (`engine.models.task_spec.zero_inflated`, as
-    in the GNN) also a hurdle model — a binary model of ``P(y > 0)`` times a regression model of the
+    in the GNN) also a hurdle model — a binary model of ``P(y > 0)`` and a regression model of the
     value given ``y > 0``, fitted on the positive rows only, whose two predictions are mixed either way of
     `engine.models.task_spec.HURDLE_MIXES` — and the one with the lower validation MAE is kept (as
     `fit_regression` picks its loss)."""
