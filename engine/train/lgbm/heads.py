@@ -187,12 +187,10 @@ class RegressionHead(Head):
             self.positive, self.value, self.label_range = hurdle.positive, hurdle.value, hurdle.label_range
             return
         mixes = {"single model": None, **{f"hurdle ({mix})": mix for mix in HURDLE_MIXES}}
-        mae = {}
-        for name, mix in mixes.items():
-            if mix is not None:
-                hurdle.mix = mix
-            predicted = single.predict(X_va) if mix is None else hurdle.predict(X_va).scores
-            mae[name] = float(np.mean(np.abs(predicted - y_va)))
+        p, amount = hurdle.positive.predict(X_va), hurdle.value.predict(X_va)  # once for both mixes
+        predicted = {name: single.predict(X_va) if mix is None else hurdle._mixed(p, amount, mix)
+                     for name, mix in mixes.items()}
+        mae = {name: float(np.mean(np.abs(scores - y_va))) for name, scores in predicted.items()}
         pick = min(mae, key=mae.get)
         data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; validation MAE "
                  + ", ".join(f"{name} {value:.4g}" for name, value in mae.items()) + f": keeping the {pick}")
@@ -216,8 +214,11 @@ class RegressionHead(Head):
     def predict(self, X: pa.Table) -> Predictions:
         if self.model is not None:
             return Predictions(task=TaskType.REGRESSION, scores=self.model.predict(X))
-        scores = np.clip(mix_hurdle(self.positive.predict(X), self.value.predict(X), self.mix), *self.label_range)
-        return Predictions(task=TaskType.REGRESSION, scores=scores)
+        return Predictions(task=TaskType.REGRESSION,
+                           scores=self._mixed(self.positive.predict(X), self.value.predict(X), self.mix))
+
+    def _mixed(self, p: np.ndarray, value: np.ndarray, mix: str) -> np.ndarray:
+        return np.clip(mix_hurdle(p, value, mix), *self.label_range)
 
     def models(self) -> dict[str, LightGBMModel]:
         if self.model is not None:
