@@ -72,8 +72,9 @@ def _features(anchor: int, n: int, static, events, latent, products, signup):
 
 
 def _graph_derived(anchor: int, n: int, static, events) -> np.ndarray:
-    """Per customer, from purchases before ``anchor`` only: the mean sales trend of the products bought
-    in the last two years, the mean growth of those products' other buyers, and the category shares."""
+    """Per customer, from purchases before ``anchor`` only: over its purchases of the last two years, the
+    mean sales trend of the product and the mean growth of the buyers of that product's other purchases
+    (growth and trend: log1p of last year's count minus the year before's); then its category shares."""
     c, p, d = events["customer"], events["product"], events["day"]
     n_products = len(static["product"]["id"])
     seen = d < anchor
