@@ -62,6 +62,7 @@ def test_gnn_refit_trains_on_train_and_validation_rows_only(shop, tmp_path, monk
     assert counts["test"] > 0  # there were test rows, and the refit did not take them
     refit_epochs = [x for x in logged[logged.index(line):] if x.startswith("gnn epoch ")]
     assert [x.split(":")[0] for x in refit_epochs] == [f"gnn epoch {e}/{best}" for e in range(1, best + 1)]
+    assert not any("· val " in x for x in refit_epochs)  # nothing is validated in a refit: no "val map n/a"
     assert any(x.startswith("gnn: refit done") for x in logged)
 
 

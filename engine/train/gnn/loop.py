@@ -163,9 +163,9 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 model.load_state_dict(trained)
             seconds = time.perf_counter() - epoch_start
             shown = "n/a" if value is None or np.isnan(value) else f"{value:.4f}"
-            log(f"gnn epoch {epoch}/{settings.epochs}: loss {total / max(count, 1):.4f} · val {metric} {shown} "
-                f"· {seconds:.1f}s")
-            bar.set_postfix(epoch=epoch, loss=f"{total / max(count, 1):.4f}", val=shown)
+            scored = "" if value is None else f" · val {metric} {shown}"  # None: no validation rows (a refit)
+            log(f"gnn epoch {epoch}/{settings.epochs}: loss {total / max(count, 1):.4f}{scored} · {seconds:.1f}s")
+            bar.set_postfix(epoch=epoch, loss=f"{total / max(count, 1):.4f}", **({} if value is None else {"val": shown}))
             if not settings.fixed_epochs and stale >= settings.patience:
                 log(f"gnn: stopping early, no better validation {metric} for {stale} epochs")
                 break
