@@ -8,7 +8,6 @@ from connectors.base import SCHEMA_FILE_NAME, Connector
 from connectors.registry import register
 
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 @register
@@ -28,8 +27,6 @@ class DuckDBFileConnector(Connector):
         path = Path(source).expanduser()
         if not path.is_file():
             raise ConnectorError(f"database file not found: {path}")
-        if _is_sqlite(path):
-            raise ConnectorError(f"{path} is a SQLite database; pql reads DuckDB files (SQLite support is planned)")
         try:
             con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as e:
@@ -38,10 +35,3 @@ class DuckDBFileConnector(Connector):
         return cls(name=str(path), connection=con, read_only=read_only,
                    schema_file=schema_file if schema_file.is_file() else None)
 
-
-def _is_sqlite(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            return f.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
-    except OSError:
-        return False

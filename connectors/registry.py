@@ -26,7 +26,7 @@ def registered() -> tuple[type[Connector], ...]:
 def open_source(source: object, *, read_only: bool = True) -> Connector:
     """Open ``source`` with the first registered connector that accepts it.
 
-    ``source`` may be a path to a DuckDB file (``.duckdb``, ``.ddb``, ``.db``), a folder of
+    ``source`` may be a path to a DuckDB file (``.duckdb``, ``.ddb``, ``.db``) or a SQLite file, a folder of
     CSV/Parquet files or one such file, a mapping of table name to pandas DataFrame / pyarrow Table,
     an open ``duckdb.DuckDBPyConnection``, or an already open ``Connector`` (returned as is).
     """
@@ -42,7 +42,7 @@ def open_source(source: object, *, read_only: bool = True) -> Connector:
         if not path.exists():
             raise ConnectorError(f"no such file or folder: {path}")
         raise ConnectorError(
-            f"unsupported file type: {path.name} (expected a DuckDB file .duckdb/.ddb/.db, "
+            f"unsupported file type: {path.name} (expected a DuckDB file .duckdb/.ddb/.db, a SQLite file, "
             "a CSV/Parquet file, or a folder of them)"
         )
     if isinstance(source, Mapping):
@@ -50,7 +50,8 @@ def open_source(source: object, *, read_only: bool = True) -> Connector:
         detail = ", ".join(f"{name!r} is a {kind}" for name, kind in bad.items()) or "the mapping is empty"
         raise ConnectorError(f"in-memory tables must be pandas DataFrames or pyarrow Tables: {detail}")
     raise ConnectorError(
-        f"cannot open {reprlib.repr(source)} as a database: expected a path to a DuckDB file (.duckdb, .ddb, .db), "
+        f"cannot open {reprlib.repr(source)} as a database: expected a path to a DuckDB file (.duckdb, .ddb, .db) "
+        "or a SQLite file, "
         "a folder of CSV/Parquet files, a CSV/Parquet file, a dict of DataFrames/Arrow tables, "
         "or a duckdb connection"
     )

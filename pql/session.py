@@ -6,12 +6,14 @@
     ...     print(s.explain("PREDICT next_product FOR customer"))
 
 ``source`` is anything `connectors.open` accepts: a DuckDB file (opened read-only; reopened writable only
-for ``INTO``), a folder of CSV/Parquet files, a mapping of table name to pandas/Arrow tables, or an open
+for ``INTO``), a SQLite file (read into a private copy; ``INTO`` writes to the file), a folder of CSV/Parquet
+files, a mapping of table name to pandas/Arrow tables, or an open
 DuckDB connection. DEFINEs made in a session apply to its later queries.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import pyarrow as pa
@@ -210,6 +212,12 @@ class Session:
         kind = self.connector.kind
         if kind == "files":
             write_into_folder(into_folder(self.connector), bq.into, table, replace=bq.into_replace, query=bq.text)
+        elif kind == "sqlite":
+            from engine.into_sqlite import write_into_sqlite
+
+            write_into_sqlite(Path(self.connector.name), bq.into, table, replace=bq.into_replace, query=bq.text)
+            # and into the private copy the connector reads, so this session sees what the file now holds
+            write_into_connection(self.con, bq.into, table, replace=bq.into_replace, query=bq.text)
         else:
             if kind == "duckdb" and self.connector.read_only:
                 name = self.connector.name

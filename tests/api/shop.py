@@ -3,8 +3,8 @@
     customers(customer_id PK, joined_at)
     purchases(purchase_id PK, customer_id -> customers, amount, bought_at)
 
-The same tables come as Arrow (`tables`), as a DuckDB file with declared keys (`write_duckdb`) or as a
-folder of Parquet/CSV files (`write_folder`). Each customer buys with their own daily rate, so the past
+The same tables come as Arrow (`tables`), as a DuckDB file with declared keys (`write_duckdb`), as a
+SQLite file with declared keys (`write_sqlite`) or as a folder of Parquet/CSV files (`write_folder`). Each customer buys with their own daily rate, so the past
 predicts the future and the heuristic baseline has something to find.
 """
 from __future__ import annotations
@@ -55,6 +55,24 @@ def write_duckdb(path: Path) -> Path:
             con.register("rows_in", table)
             con.execute("INSERT INTO " + name + " SELECT * FROM rows_in")  # fixed names only
             con.unregister("rows_in")
+    finally:
+        con.close()
+    return path
+
+
+def write_sqlite(path: Path) -> Path:
+    """The shop as SQLite stores it: keys declared, timestamps as ISO text, as most SQLite apps write them."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        for statement in _DDL:
+            con.execute(statement)
+        for name, table in tables().items():
+            rows = [tuple(v.isoformat(sep=" ") if isinstance(v, datetime) else v for v in row)
+                    for row in zip(*(c.to_pylist() for c in table.columns))]
+            con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * table.num_columns)})", rows)  # fixed names
+        con.commit()
     finally:
         con.close()
     return path

@@ -96,7 +96,7 @@ def test_closed_connector_refuses_use():
     (lambda p: p / "missing", "no such file or folder: .*missing"),
     (lambda p: p / "missing.duckdb", "database file not found: .*missing.duckdb"),
     (lambda p: _write(p / "notes.txt", b"hello"), "unsupported file type: notes.txt"),
-    (lambda p: _write(p / "legacy.db", b"SQLite format 3\x00" + b"\x00" * 100), "is a SQLite database"),
+    (lambda p: _write(p / "broken.db", b"SQLite format 3\x00" + b"\x00" * 100), "cannot (open|read) SQLite file .*broken.db"),
     (lambda p: _write(p / "bad" / "t.csv", b"a,b\n1,\xff\xfe\n2,x\n"), "cannot read CSV file .*t.csv: .*unicode"),
     (lambda p: _write(p / "empty" / "notes.md", b"x").parent, "no data files"),
     (lambda p: _write_all(p / "clash", {"a.csv": b"x\n1\n", "a.parquet": b""}), "two files would both be table 'a'"),
