@@ -26,7 +26,8 @@ def registered() -> tuple[type[Connector], ...]:
 def open_source(source: object, *, read_only: bool = True) -> Connector:
     """Open ``source`` with the first registered connector that accepts it.
 
-    ``source`` may be a path to a DuckDB file (``.duckdb``, ``.ddb``, ``.db``) or a SQLite file, a folder of
+    ``source`` may be a path to a DuckDB file (``.duckdb``, ``.ddb``, ``.db``) or a SQLite file, a
+    ``postgresql://`` URI, a folder of
     CSV/Parquet files or one such file, a mapping of table name to pandas DataFrame / pyarrow Table,
     an open ``duckdb.DuckDBPyConnection``, or an already open ``Connector`` (returned as is).
     """
@@ -51,7 +52,7 @@ def open_source(source: object, *, read_only: bool = True) -> Connector:
         raise ConnectorError(f"in-memory tables must be pandas DataFrames or pyarrow Tables: {detail}")
     raise ConnectorError(
         f"cannot open {reprlib.repr(source)} as a database: expected a path to a DuckDB file (.duckdb, .ddb, .db) "
-        "or a SQLite file, "
+        "or a SQLite file, a postgresql:// URI, "
         "a folder of CSV/Parquet files, a CSV/Parquet file, a dict of DataFrames/Arrow tables, "
         "or a duckdb connection"
     )

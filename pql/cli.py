@@ -43,7 +43,7 @@ def parse_command(source) -> None:
 
 @main.command("explain")
 @click.argument("query")
-@click.option("--db", default=None, help="Bind against this database (DuckDB or SQLite file, or CSV/Parquet folder).")
+@click.option("--db", default=None, help="Bind against this database (DuckDB or SQLite file, postgresql:// URI, or CSV/Parquet folder).")
 @friendly
 def explain_command(query: str, db: str | None) -> None:
     """Explain what pql understands from QUERY (with --db: names, task, SQL and plan)."""
@@ -52,7 +52,7 @@ def explain_command(query: str, db: str | None) -> None:
     click.echo(explain(query, db=db))
 
 
-DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, or a folder of CSV/Parquet files.")
+DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, a postgresql:// URI, or a folder of CSV/Parquet files.")
 OUTPUT_OPTION = click.option("--output", "-o", default=None, metavar="FILE",
                              help="Write the result to FILE (.parquet, .csv or .json) instead of printing it.")
 

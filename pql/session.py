@@ -6,8 +6,8 @@
     ...     print(s.explain("PREDICT next_product FOR customer"))
 
 ``source`` is anything `connectors.open` accepts: a DuckDB file (opened read-only; reopened writable only
-for ``INTO``), a SQLite file (read into a private copy; ``INTO`` writes to the file), a folder of CSV/Parquet
-files, a mapping of table name to pandas/Arrow tables, or an open
+for ``INTO``), a SQLite file or a ``postgresql://`` URI (read into a private copy; ``INTO`` writes to the
+source), a folder of CSV/Parquet files, a mapping of table name to pandas/Arrow tables, or an open
 DuckDB connection. DEFINEs made in a session apply to its later queries.
 """
 from __future__ import annotations
@@ -212,6 +212,11 @@ class Session:
         kind = self.connector.kind
         if kind == "files":
             write_into_folder(into_folder(self.connector), bq.into, table, replace=bq.into_replace, query=bq.text)
+        elif kind == "postgres":
+            from engine.into_postgres import write_into_postgres
+
+            write_into_postgres(self.connector.uri, bq.into, table, replace=bq.into_replace, query=bq.text)
+            write_into_connection(self.con, bq.into, table, replace=bq.into_replace, query=bq.text)
         elif kind == "sqlite":
             from engine.into_sqlite import write_into_sqlite
 

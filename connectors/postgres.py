@@ -1,0 +1,205 @@
+"""A PostgreSQL database, read through ADBC (Arrow straight from libpq) into a private DuckDB copy.
+
+    pql.connect("postgresql://user:password@host:5432/shop")      # or postgres://…; libpq's URI syntax
+
+DuckDB's own postgres extension would have to be downloaded (impossible offline) and is tied to one
+DuckDB release; `adbc-driver-postgresql` is a pinned wheel that returns Arrow. The tables of the
+connection's current schema (the first of its ``search_path``, ``public`` by default; pass
+``?options=-csearch_path%3Dsales`` in the URI for another) are read in one ``REPEATABLE READ READ ONLY``
+transaction (one consistent snapshot, and PostgreSQL itself refuses any write), copied into an in-memory
+DuckDB database, and the connection is closed: pql never changes the database, except for ``INTO``
+(`engine.into_postgres`), which creates one table in one transaction.
+
+Column types: integers, floating point, booleans, text, dates and timestamps keep their type
+(``timestamptz`` becomes a UTC ``TIMESTAMP``); ``numeric`` becomes DOUBLE; anything else (uuid, json,
+arrays, enums, …) is read as its text form. Keys come from ``pg_constraint`` (composite keys in order).
+Tables whose comment starts with the INTO marker are pql's own predictions and stay out of later graphs.
+The connector's ``name`` hides the password; ``uri`` keeps it for INTO.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pyarrow as pa
+from sqlglot import exp
+
+from connectors._sql import create_as, select_all_from, table_ref
+from connectors.base import Connector, DeclaredForeignKey, DeclaredKeys
+from connectors.registry import register
+
+URI_PATTERN = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
+# pg_type.typname of the types read as they are
+KEPT_TYPES = {"int2", "int4", "int8", "float4", "float8", "bool", "text", "varchar", "bpchar", "date", "timestamp"}
+
+_TABLES = """
+SELECT c.relname, obj_description(c.oid, 'pg_class')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+ORDER BY c.relname
+"""
+_COLUMNS = """
+SELECT c.relname, a.attname, t.typname
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+WHERE n.nspname = current_schema() AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum
+"""
+_KEYS = """
+SELECT con.contype, c.relname,
+       array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, i)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.i),
+       f.relname,
+       array(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, i)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.i)
+FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class f ON f.oid = con.confrelid
+WHERE n.nspname = current_schema() AND con.contype IN ('p', 'f')
+ORDER BY c.relname, con.conname
+"""
+
+
+def redacted(uri: str) -> str:
+    """The URI without its password (for messages and the connector's name)."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def connect(uri: str):
+    """An ADBC DB-API connection (not autocommitting); errors become `ConnectorError`."""
+    import adbc_driver_postgresql.dbapi as pg
+    from adbc_driver_manager.dbapi import Error as DatabaseError
+
+    from pql.errors import ConnectorError
+
+    try:
+        return pg.connect(uri)
+    except DatabaseError as e:
+        raise ConnectorError(f"cannot connect to {redacted(uri)}: {_short(e)}") from e
+
+
+def _short(error: Exception) -> str:
+    return " ".join(str(error).split())[:300]
+
+
+@register
+class PostgresConnector(Connector):
+    kind = "postgres"
+
+    def __init__(self, *, uri: str, keys: DeclaredKeys, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._uri = uri
+        self._keys = keys
+
+    @property
+    def uri(self) -> str:
+        return self._uri
+
+    @classmethod
+    def accepts(cls, source: object) -> bool:
+        return isinstance(source, str) and bool(URI_PATTERN.match(source))
+
+    @classmethod
+    def from_source(cls, source: object, *, read_only: bool = True) -> PostgresConnector:
+        import duckdb
+        from adbc_driver_manager.dbapi import Error as DatabaseError
+
+        from pql.errors import ConnectorError
+
+        uri = str(source)
+        src = connect(uri)
+        con = duckdb.connect()
+        try:
+            cur = src.cursor()
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            tables = dict(_rows(cur, _TABLES))
+            columns: dict[str, list[tuple[str, str]]] = {}
+            for table, name, type_name in _rows(cur, _COLUMNS):
+                columns.setdefault(table, []).append((name, type_name))
+            keys = _declared_keys(_rows(cur, _KEYS), set(tables))
+            for table, comment in tables.items():
+                _copy_table(cur, con, table, columns.get(table, []), comment)
+            cur.close()
+        except DatabaseError as e:
+            con.close()
+            raise ConnectorError(f"cannot read {redacted(uri)}: {_short(e)}") from e
+        except BaseException:
+            con.close()
+            raise
+        finally:
+            try:
+                src.rollback()  # nothing was written; end the read-only transaction
+            finally:
+                src.close()
+        from connectors.catalog import OUTPUT_MARKER
+
+        outputs = {t for t, comment in tables.items() if (comment or "").startswith(OUTPUT_MARKER)}
+        keys = DeclaredKeys(primary_keys={t: k for t, k in keys.primary_keys.items() if t not in outputs},
+                            foreign_keys=tuple(fk for fk in keys.foreign_keys if fk.table not in outputs))
+        return cls(name=redacted(uri), connection=con, read_only=read_only, uri=uri, keys=keys)
+
+    def declared_keys(self) -> DeclaredKeys:
+        return self._keys
+
+
+def _rows(cur, query: str) -> list[tuple]:
+    cur.execute(query)
+    return [tuple(row) for row in cur.fetchall()]
+
+
+def _source_column(name: str, type_name: str) -> exp.Expression:
+    column = exp.column(name, quoted=True)
+    if type_name in KEPT_TYPES:
+        return column
+    if type_name == "timestamptz":  # as UTC wall-clock time: the engine compares plain timestamps
+        return exp.alias_(exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC")), name, quoted=True)
+    if type_name == "numeric":
+        return exp.alias_(exp.cast(column, "DOUBLE PRECISION"), name, quoted=True)
+    return exp.alias_(exp.cast(column, "TEXT"), name, quoted=True)
+
+
+def _copy_table(cur, con, table: str, columns: list[tuple[str, str]], comment: str | None) -> None:
+    import duckdb
+
+    from connectors.catalog import OUTPUT_MARKER
+    from pql.errors import ConnectorError
+
+    select = exp.select(*(_source_column(*c) for c in columns) or [exp.Star()]).from_(table_ref(table))
+    cur.execute(select.sql("postgres"))
+    arrow: pa.Table = cur.fetch_arrow_table()
+    arrow = arrow.replace_schema_metadata(None)
+    staging = "_pql_staging"
+    try:
+        con.register(staging, arrow)
+        con.execute(create_as(table, select_all_from(table_ref(staging)), kind="TABLE"))
+        if (comment or "").startswith(OUTPUT_MARKER):
+            con.execute(exp.Comment(this=table_ref(table), kind="TABLE",
+                                    expression=exp.Literal.string(comment)).sql("duckdb"))
+    except duckdb.Error as e:
+        raise ConnectorError(f"cannot copy PostgreSQL table {table!r}: {e}") from e
+    finally:
+        try:
+            con.unregister(staging)
+        except duckdb.Error:
+            pass
+
+
+def _declared_keys(rows: list[tuple], tables: set[str]) -> DeclaredKeys:
+    primary_keys: dict[str, tuple[str, ...]] = {}
+    foreign_keys: list[DeclaredForeignKey] = []
+    for kind, table, cols, ref_table, ref_cols in rows:
+        if table not in tables:
+            continue
+        if kind == "p":
+            primary_keys[table] = tuple(cols)
+        elif ref_table in tables:
+            foreign_keys.append(DeclaredForeignKey(table=table, columns=tuple(cols), ref_table=ref_table,
+                                                   ref_columns=tuple(ref_cols)))
+    return DeclaredKeys(primary_keys=primary_keys, foreign_keys=tuple(foreign_keys))
+
+
+__all__ = ["PostgresConnector", "connect", "redacted"]

@@ -1,0 +1,52 @@
+"""``INTO`` for a PostgreSQL source: the predictions become a table of the database, in one transaction.
+
+The connector (`connectors.postgres`) reads a private copy; this writes to the database itself, over a
+new ADBC connection: check the name in the current schema (``INTO OR REPLACE`` drops the old table), create
+and fill the table with ADBC's bulk ingest (COPY), mark it with the INTO comment (so later queries leave
+pql's own predictions out of their graph), ``COMMIT`` — or roll back, and nothing changed. PostgreSQL's
+DDL is transactional, so a failure anywhere leaves no half-made table.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+from sqlglot import exp
+
+from connectors._sql import table_ref
+from connectors.postgres import connect, redacted
+from pql.errors import EngineError
+
+_EXISTS = """
+SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND lower(c.relname) = lower($1)
+"""
+
+
+def write_into_postgres(uri: str, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:
+    """Create table ``name`` in the database at ``uri``; refuse to overwrite unless ``replace``."""
+    from adbc_driver_manager.dbapi import Error as DatabaseError
+
+    from connectors.catalog import OUTPUT_MARKER
+
+    con = connect(uri)
+    try:
+        cur = con.cursor()
+        try:
+            cur.execute(_EXISTS, (name,))
+            existing = cur.fetchone()
+            if existing and not replace:
+                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
+            if existing:
+                cur.execute(exp.Drop(tables=[table_ref(existing[0])], kind="TABLE").sql("postgres"))
+            cur.adbc_ingest(name, table, mode="create")
+            cur.execute(exp.Comment(this=table_ref(name), kind="TABLE",
+                                    expression=exp.Literal.string(f"{OUTPUT_MARKER}: {query}".strip())).sql("postgres"))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            cur.close()
+    except DatabaseError as e:
+        raise EngineError(f"cannot write predictions into '{name}' in {redacted(uri)}: {' '.join(str(e).split())[:300]}") from e
+    finally:
+        con.close()

@@ -1,0 +1,131 @@
+"""A PostgreSQL database as a source, on a throw-away server (tests/fixtures/postgres_server.py)."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+import pytest
+
+import connectors
+import pql
+from pql.errors import ConnectorError, EngineError
+from tests.api.shop import BUYS, tables
+from tests.fixtures.postgres_server import start_server
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def server():
+    started = start_server()
+    if isinstance(started, str):
+        pytest.skip(started)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def database(server):
+    return server.create_database(f"pql_test_{next(_names)}")
+
+
+def _execute(uri: str, *statements: str) -> None:
+    import adbc_driver_postgresql.dbapi as pg
+
+    with pg.connect(uri) as con, con.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+        con.commit()
+
+
+def _fetch(uri: str, query: str) -> list[tuple]:
+    import adbc_driver_postgresql.dbapi as pg
+
+    with pg.connect(uri) as con, con.cursor() as cur:
+        cur.execute(query)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def _shop(uri: str) -> str:
+    import adbc_driver_postgresql.dbapi as pg
+
+    _execute(uri, "CREATE TABLE customers (customer_id integer PRIMARY KEY, joined_at timestamp)",
+             "CREATE TABLE purchases (purchase_id integer PRIMARY KEY, "
+             "customer_id integer REFERENCES customers (customer_id), amount double precision, bought_at timestamp)")
+    with pg.connect(uri) as con, con.cursor() as cur:
+        for name, table in tables().items():  # parents first: the keys are enforced
+            cur.adbc_ingest(name, table, mode="append")
+        con.commit()
+    return uri
+
+
+def test_types_keys_and_a_hidden_password(database):
+    _execute(database,
+             "CREATE TABLE region (code text, part int, name varchar(20), PRIMARY KEY (code, part))",
+             "CREATE TABLE shop (id bigint PRIMARY KEY, code text, part int, opened timestamptz, "
+             "price numeric(10, 2), tags text[], doc jsonb, stamp timestamp(3), vip boolean, "
+             "FOREIGN KEY (code, part) REFERENCES region (code, part))",
+             "INSERT INTO region VALUES ('N', 1, 'north')",
+             "INSERT INTO shop VALUES (7, 'N', 1, '2024-01-02 03:04:05+02', 12.50, '{a,b}', '{\"k\": 1}', "
+             "'2024-05-06 07:08:09.123', true)")
+    secret = database.replace("postgresql://pql@", "postgresql://pql:s3cret@")
+    with connectors.open(secret) as source:
+        assert source.kind == "postgres" and "s3cret" not in source.name and ":***@" in source.name
+        assert source.table_names() == ("region", "shop")
+        keys = source.declared_keys()
+        assert keys.primary_keys == {"region": ("code", "part"), "shop": ("id",)}
+        assert [(fk.table, fk.columns, fk.ref_table, fk.ref_columns) for fk in keys.foreign_keys] == [
+            ("shop", ("code", "part"), "region", ("code", "part"))]
+        types = {r[0]: r[1] for r in source.connection.sql('DESCRIBE "shop"').fetchall()}
+        assert types == {"id": "BIGINT", "code": "VARCHAR", "part": "INTEGER", "opened": "TIMESTAMP",
+                         "price": "DOUBLE", "tags": "VARCHAR", "doc": "VARCHAR", "stamp": "TIMESTAMP",
+                         "vip": "BOOLEAN"}
+        row = source.connection.sql('SELECT "opened", "price", "tags", "doc" FROM "shop"').fetchall()[0]
+        assert row == (datetime(2024, 1, 2, 1, 4, 5), 12.5, "{a,b}", '{"k": 1}')  # timestamptz as UTC
+
+
+def test_a_session_predicts_without_changing_the_database(database):
+    uri = _shop(database)
+    before = _fetch(uri, "SELECT md5(string_agg(p::text, ',' ORDER BY purchase_id)) FROM purchases p")
+    with pql.connect(uri) as session:
+        assert session.db.table("purchases").time_column == "bought_at"
+        predicted = session.predict(BUYS)
+    assert predicted.num_rows == 40
+    assert _fetch(uri, "SELECT md5(string_agg(p::text, ',' ORDER BY purchase_id)) FROM purchases p") == before
+    assert _fetch(uri, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(2,)]
+
+
+def test_into_creates_one_marked_table_that_later_graphs_leave_out(database):
+    uri = _shop(database)
+    with pql.connect(uri) as session:
+        predicted = session.predict(BUYS + " INTO preds")
+        assert "preds" not in session.db.table_names
+        with pytest.raises(EngineError, match="already exists"):
+            session.predict(BUYS + " INTO preds")
+    assert _fetch(uri, "SELECT count(*) FROM preds") == [(predicted.num_rows,)]
+    (comment,), = _fetch(uri, "SELECT obj_description('preds'::regclass, 'pg_class')")
+    assert comment.startswith("pql predictions: PREDICT")
+    with pql.connect(uri) as session:  # reopened: still left out, and replaceable
+        assert session.connector.table_names() == ("customers", "purchases")
+        session.predict(BUYS + " INTO OR REPLACE preds")
+
+
+def test_a_failed_into_leaves_no_table(database, monkeypatch):
+    from engine import into_postgres
+
+    uri = _shop(database)
+
+    def failing(name):  # the comment comes after the rows are in: fail there
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(into_postgres, "table_ref", failing)
+    with pql.connect(uri) as session, pytest.raises(RuntimeError, match="connection lost"):
+        session.predict(BUYS + " INTO preds")
+    assert _fetch(uri, "SELECT count(*) FROM pg_tables WHERE tablename = 'preds'") == [(0,)]
+
+
+def test_an_unreachable_server_is_a_clear_error(server):
+    bad = server.uri("no_such_database").replace("postgresql://pql@", "postgresql://pql:s3cret@")
+    with pytest.raises(ConnectorError, match="cannot connect to postgresql://pql:\\*\\*\\*@") as info:
+        connectors.open(bad)
+    assert "s3cret" not in str(info.value)
