@@ -14,6 +14,11 @@ def create_as(name: str, query: exp.Expression, *, kind: str) -> str:
     return exp.Create(this=table_ref(name), kind=kind, expression=query).sql("duckdb")
 
 
+def comment_on_table(name: str, text: str) -> str:
+    """``COMMENT ON TABLE "name" IS 'text'`` (how INTO marks pql's own output tables)."""
+    return exp.Comment(this=table_ref(name), kind="TABLE", expression=exp.Literal.string(text)).sql("duckdb")
+
+
 def named_arg(name: str, value: exp.Expression) -> exp.PropertyEQ:
     """A DuckDB named function argument ``name := value``."""
     return exp.PropertyEQ(this=exp.to_identifier(name), expression=value)

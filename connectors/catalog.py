@@ -53,7 +53,6 @@ def declared_keys(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> De
     """Declared PRIMARY KEY and FOREIGN KEY constraints among ``tables`` (from duckdb_constraints)."""
     import duckdb
 
-    from connectors.base import DeclaredForeignKey, DeclaredKeys
     from pql.errors import ConnectorError
 
     query = (
@@ -70,6 +69,14 @@ def declared_keys(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> De
         rows = con.sql(query.sql("duckdb")).fetchall()
     except duckdb.Error as e:
         raise ConnectorError(f"could not read declared constraints: {e}") from e
+    return keys_from_rows(rows, tables)
+
+
+def keys_from_rows(rows, tables) -> DeclaredKeys:
+    """``(table, "PRIMARY KEY" | "FOREIGN KEY", columns, referenced table, referenced columns)`` rows, kept
+    where they stay among ``tables``."""
+    from connectors.base import DeclaredForeignKey, DeclaredKeys
+
     wanted = set(tables)
     primary_keys: dict[str, tuple[str, ...]] = {}
     foreign_keys: list[DeclaredForeignKey] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from connectors._sql import create_as, select_all_from, table_ref
+from connectors._staging import staged
 from connectors.base import Connector
 from connectors.memory_frames import is_frame
 from connectors.registry import register
@@ -30,16 +31,10 @@ class MemoryConnector(Connector):
             if not isinstance(name, str) or not name:
                 con.close()
                 raise ConnectorError(f"in-memory table names must be non-empty strings, got {name!r}")
-            staging = "_pql_staging"  # a hidden name; unregistered again after the copy
             try:
-                con.register(staging, frame)
-                con.execute(create_as(name, select_all_from(table_ref(staging)), kind="TABLE"))
+                with staged(con, frame) as staging:
+                    con.execute(create_as(name, select_all_from(table_ref(staging)), kind="TABLE"))
             except duckdb.Error as e:
                 con.close()
                 raise ConnectorError(f"cannot load in-memory table {name!r}: {e}") from e
-            finally:
-                try:
-                    con.unregister(staging)
-                except duckdb.Error:
-                    pass
         return cls(name="memory", connection=con, read_only=read_only)

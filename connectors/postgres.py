@@ -25,8 +25,10 @@ from urllib.parse import urlsplit, urlunsplit
 import pyarrow as pa
 from sqlglot import exp
 
-from connectors._sql import create_as, select_all_from, table_ref
-from connectors.base import Connector, DeclaredForeignKey, DeclaredKeys
+from connectors._sql import comment_on_table, create_as, select_all_from, table_ref
+from connectors._staging import staged
+from connectors.base import Connector, DeclaredKeys
+from connectors.catalog import keys_from_rows
 from connectors.registry import register
 
 URI_PATTERN = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
@@ -172,34 +174,19 @@ def _copy_table(cur, con, table: str, columns: list[tuple[str, str]], comment: s
     cur.execute(select.sql("postgres"))
     arrow: pa.Table = cur.fetch_arrow_table()
     arrow = arrow.replace_schema_metadata(None)
-    staging = "_pql_staging"
     try:
-        con.register(staging, arrow)
-        con.execute(create_as(table, select_all_from(table_ref(staging)), kind="TABLE"))
+        with staged(con, arrow) as staging:
+            con.execute(create_as(table, select_all_from(table_ref(staging)), kind="TABLE"))
         if (comment or "").startswith(OUTPUT_MARKER):
-            con.execute(exp.Comment(this=table_ref(table), kind="TABLE",
-                                    expression=exp.Literal.string(comment)).sql("duckdb"))
+            con.execute(comment_on_table(table, comment))
     except duckdb.Error as e:
         raise ConnectorError(f"cannot copy PostgreSQL table {table!r}: {e}") from e
-    finally:
-        try:
-            con.unregister(staging)
-        except duckdb.Error:
-            pass
 
 
 def _declared_keys(rows: list[tuple], tables: set[str]) -> DeclaredKeys:
-    primary_keys: dict[str, tuple[str, ...]] = {}
-    foreign_keys: list[DeclaredForeignKey] = []
-    for kind, table, cols, ref_table, ref_cols in rows:
-        if table not in tables:
-            continue
-        if kind == "p":
-            primary_keys[table] = tuple(cols)
-        elif ref_table in tables:
-            foreign_keys.append(DeclaredForeignKey(table=table, columns=tuple(cols), ref_table=ref_table,
-                                                   ref_columns=tuple(ref_cols)))
-    return DeclaredKeys(primary_keys=primary_keys, foreign_keys=tuple(foreign_keys))
+    kinds = {"p": "PRIMARY KEY", "f": "FOREIGN KEY"}  # pg_constraint.contype
+    return keys_from_rows([(table, kinds[kind], cols, ref_table, ref_cols)
+                           for kind, table, cols, ref_table, ref_cols in rows], tables)
 
 
 __all__ = ["PostgresConnector", "connect", "redacted"]

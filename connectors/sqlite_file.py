@@ -32,7 +32,8 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
-from connectors._sql import create_as, select_all_from, table_ref
+from connectors._sql import comment_on_table, create_as, select_all_from, table_ref
+from connectors._staging import staged
 from connectors.base import SCHEMA_FILE_NAME, Connector, DeclaredForeignKey, DeclaredKeys
 from connectors.registry import register
 
@@ -137,26 +138,18 @@ def _copy_table(src: sqlite3.Connection, con, table: str, *, output_query: str |
         if timed:
             maybe_time.append(name)
     arrow = pa.table(columns) if columns else pa.table({})
-    staging = "_pql_staging"
     try:
-        con.register(staging, arrow)
-        timestamps = [c for c in maybe_time if _all_timestamps(con, staging, c)]
-        star = exp.Star()
-        if timestamps:
-            star = exp.Star(replace=[exp.alias_(_try_timestamp(c), exp.to_identifier(c, quoted=True))
-                                     for c in timestamps])
-        con.execute(create_as(table, exp.select(star).from_(table_ref(staging)), kind="TABLE"))
+        with staged(con, arrow) as staging:
+            timestamps = [c for c in maybe_time if _all_timestamps(con, staging, c)]
+            star = exp.Star()
+            if timestamps:
+                star = exp.Star(replace=[exp.alias_(_try_timestamp(c), exp.to_identifier(c, quoted=True))
+                                         for c in timestamps])
+            con.execute(create_as(table, exp.select(star).from_(table_ref(staging)), kind="TABLE"))
         if output_query is not None:
-            comment = exp.Comment(this=table_ref(table), kind="TABLE",
-                                  expression=exp.Literal.string(f"{OUTPUT_MARKER}: {output_query}".strip()))
-            con.execute(comment.sql("duckdb"))
+            con.execute(comment_on_table(table, f"{OUTPUT_MARKER}: {output_query}".strip()))
     except duckdb.Error as e:
         raise ConnectorError(f"cannot copy SQLite table {table!r}: {e}") from e
-    finally:
-        try:
-            con.unregister(staging)
-        except duckdb.Error:
-            pass
     return [f"{table}.{c}: text column holding timestamps, read as TIMESTAMP" for c in timestamps]
 
 

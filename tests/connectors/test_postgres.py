@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import datetime
 
 import pytest
@@ -19,7 +20,9 @@ _names = itertools.count()
 def server():
     started = start_server()
     if isinstance(started, str):
-        pytest.skip(started)
+        if os.environ.get("CI") == "true":  # CI has Debian's package (installed if missing): no server is a failure
+            pytest.fail(started)
+        pytest.skip(started)  # a developer machine without PostgreSQL and without root to install it
     yield started
     started.stop()
 
