@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.models.lightgbm_deadline import deadline_callback
+from engine.models.lightgbm_progress import round_bar
 from engine.models.lightgbm_refit import FitMaterial, keeping_material
 from pql.bound import TaskType
 from pql.errors import EngineError, PQLInputError
@@ -155,9 +156,9 @@ class LightGBMModel:
         if deadline is not None:
             callbacks = [*callbacks, deadline]
         try:
-            booster = lgb.train(
-                params, train, num_boost_round=self.config.max_rounds, valid_sets=valid_sets, callbacks=callbacks
-            )
+            with round_bar(self.config.max_rounds) as progress:
+                booster = lgb.train(params, train, num_boost_round=self.config.max_rounds, valid_sets=valid_sets,
+                                    callbacks=callbacks if progress is None else [*callbacks, progress])
         except lgb.basic.LightGBMError as e:
             raise EngineError(f"LightGBM training failed: {e}") from e
         self._booster = booster
@@ -183,9 +184,11 @@ class LightGBMModel:
         data = lgb.Dataset(X, label=y, feature_name=_lightgbm_names(self.encoding.feature_names),
                            categorical_feature=self.encoding.categorical_indices, free_raw_data=True)
         deadline = deadline_callback()
+        rounds = max(self.best_iteration, 1)
         try:
-            booster = lgb.train(self._params(m.loss), data, num_boost_round=max(self.best_iteration, 1),
-                                callbacks=[deadline] if deadline is not None else [])
+            with round_bar(rounds, desc="lightgbm refit") as progress:
+                booster = lgb.train(self._params(m.loss), data, num_boost_round=rounds,
+                                    callbacks=[c for c in (deadline, progress) if c is not None])
         except lgb.basic.LightGBMError as e:
             raise EngineError(f"LightGBM refit failed: {e}") from e
         self._booster, self._material = booster, None

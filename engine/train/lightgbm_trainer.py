@@ -30,6 +30,7 @@ from engine.evaluate import score
 from engine.metrics import selection_metric
 from engine.models.lightgbm_deadline import deadline_passed, training_deadline
 from engine.models.lightgbm_model import LightGBMModel
+from engine.models.lightgbm_progress import boosting_progress
 from engine.models.lightgbm_refit import keep_fit_material
 from engine.train.base import Predictions, Trainer, TrainInputs
 from engine.train.lgbm.features import ANCHOR, FeatureCache, FeatureSource, feature_matrix
@@ -74,7 +75,8 @@ class LightGBMTrainer(Trainer):
             raise EngineError("no training rows: the target's windows do not fit in the data's history")
         inputs.log(f"lightgbm: {bq.task} on {train.num_rows:,} train / {val.num_rows:,} validation rows, "
                    f"{s.num_threads} thread(s), seed {s.seed}")
-        with training_deadline(inputs.time_budget), keep_fit_material(inputs.wants_refit):
+        with (training_deadline(inputs.time_budget), keep_fit_material(inputs.wants_refit),
+              boosting_progress(inputs.show_progress)):
             self._fit_head(inputs, train, val)
             out_of_time = deadline_passed()
         if out_of_time:
@@ -91,7 +93,7 @@ class LightGBMTrainer(Trainer):
         if self.head is None:
             raise EngineError("the LightGBM model must be fitted before it is refitted")
         started = time.perf_counter()
-        with training_deadline(inputs.time_budget):
+        with training_deadline(inputs.time_budget), boosting_progress(inputs.show_progress):
             done = [name for name, model in self.head.models().items() if model.refit()]
         if done:
             inputs.log(f"lightgbm: refitted {len(done)} model(s) on train + validation in "

@@ -81,3 +81,19 @@ def test_trainers_of_one_run_share_their_feature_tables(session):
     other = FeatureSource.for_query(inputs.bq, (), lags=(1,), max_aggregations=1, max_features=50)
     FeatureCache(other, built.append, store=store).prime(inputs.con, inputs.db, inputs.bq, parts)
     assert len(built) == 2  # a different source never reads another's tables
+
+
+def test_a_large_feature_build_is_announced_before_it_starts(session, monkeypatch):
+    from engine.train.lgbm import features
+    from engine.train.lgbm.features import FeatureCache, FeatureSource
+
+    inputs = make_inputs(session, BUYS)
+    source = FeatureSource.for_query(inputs.bq, (), lags=(1, 0), max_aggregations=1, max_features=50)
+    train = inputs.tt.split("train")
+    said: list[str] = []
+    FeatureCache(source, said.append).prime(inputs.con, inputs.db, inputs.bq, {"train": train})
+    assert len(said) == 1 and " in " in said[0]  # small: only the line after, with the time taken
+    monkeypatch.setattr(features, "ANNOUNCE_ROWS", train.num_rows)
+    said.clear()
+    FeatureCache(source, said.append).prime(inputs.con, inputs.db, inputs.bq, {"train": train})
+    assert said[0] == f"lightgbm: computing tabular features for {train.num_rows:,} rows …" and len(said) == 2

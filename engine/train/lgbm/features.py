@@ -123,6 +123,9 @@ def rows_fingerprint(rows: pa.Table, columns: list[str]) -> str:
     return digest.hexdigest()
 
 
+ANNOUNCE_ROWS = 200_000  # 2.7M rows over 47M purchases took 185 s on two shared cores
+
+
 class FeatureCache:
     """Feature tables by source and rows content, so fit's features serve the run's later predictions.
 
@@ -140,6 +143,8 @@ class FeatureCache:
 
     def _build(self, con, db: Database, bq: BoundQuery, rows: pa.Table) -> pa.Table:
         started = time.perf_counter()
+        if rows.num_rows >= ANNOUNCE_ROWS:  # minutes of SQL ahead; say so before, not only after
+            self.log(f"{self.label}: computing tabular features for {rows.num_rows:,} rows …")
         table = self.source.build(con, db, bq, rows)
         width = table.num_columns - len(self.source.key) - 1
         self.log(f"{self.label}: tabular features for {rows.num_rows:,} rows ({width} columns) in "
