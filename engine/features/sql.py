@@ -88,12 +88,16 @@ def alias(e: exp.Expression, name: str) -> exp.Alias:
 
 
 def run_arrow(con, query: exp.Expression, *, what: str) -> pa.Table:
-    """Execute ``query`` and return Arrow; DuckDB errors become :class:`EngineError`."""
+    """Execute ``query`` and return Arrow; DuckDB errors become :class:`EngineError`. DuckDB's memory
+    for the query is kept within what the machine has free (`engine.features.memory_cap`)."""
     import duckdb
+
+    from engine.features.memory_cap import memory_within_available
 
     sql = query.sql(dialect=DIALECT)
     try:
-        return con.sql(sql).to_arrow_table()
+        with memory_within_available(con):
+            return con.sql(sql).to_arrow_table()
     except duckdb.Error as e:
         raise EngineError(f"computing {what} failed: {e}") from e
 

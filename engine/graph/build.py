@@ -9,7 +9,7 @@ Rows whose FK is NULL or points at no parent row get no edge.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -79,7 +79,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, db: Database, *, tables: Collect
 
 
 def _assemble(con, scratch, db: Database, selected: Sequence[Table], fks: Sequence[ForeignKey],
-              fetched: Mapping[str, "_Rows"], encoders: Mapping[str, TableEncoder] | None,
+              fetched: dict[str, "_Rows"], encoders: Mapping[str, TableEncoder] | None,
               fit_cutoff: int | None, config: EncoderConfig) -> GraphData:
     notes: list[str] = []
     data = HeteroData()
@@ -89,6 +89,7 @@ def _assemble(con, scratch, db: Database, selected: Sequence[Table], fks: Sequen
         time = _node_time(con, scratch, db, t, rows, notes)
         encoder = _encoder_for(t, rows.features, time, encoders, fit_cutoff, config)
         x_num, x_cat = encoder.transform(rows.features, num_rows=rows.num_rows)
+        fetched[t.name] = replace(rows, features=rows.features.select([]))  # encoded: free the raw columns
         store = data[t.name]
         store.x_num = torch.from_numpy(np.ascontiguousarray(x_num))
         store.x_cat = torch.from_numpy(np.ascontiguousarray(x_cat))
@@ -107,8 +108,10 @@ def _assemble(con, scratch, db: Database, selected: Sequence[Table], fks: Sequen
     for fk in fks:
         child, parent = _fk_edges(scratch, fk, fetched, notes)
         forward, backward = (fk.table, fk.name, fk.ref_table), (fk.ref_table, "rev_" + fk.name, fk.table)
-        data[forward].edge_index = torch.from_numpy(np.stack([child, parent]))
-        data[backward].edge_index = torch.from_numpy(np.stack([parent, child]))
+        # One [3, E] buffer (child, parent, child): both directions are contiguous views of it,
+        # which saves a copy of the largest arrays in the graph.
+        rows = torch.from_numpy(np.stack([child, parent, child]))
+        data[forward].edge_index, data[backward].edge_index = rows[0:2], rows[1:3]
         edge_types += [forward, backward]
 
     meta = GraphMeta(node_types=tuple(node_metas), edge_types=tuple(edge_types))

@@ -84,7 +84,7 @@ class ItemHistoryWalker:
         for et in self.path:
             index = self.sampler.index[et]
             pos, parent = index.sample(frontier, bound[owner], self.max_rows, "last", self.sampler.generator)
-            frontier, owner, when = index.neighbour[pos], owner[parent], when[parent]
+            frontier, owner, when = index.neighbour(pos), owner[parent], when[parent]
             times = self.sampler.node_time[et[0]]
             if times is not None:
                 t = times[frontier]

@@ -155,8 +155,8 @@ class TemporalSampler(BaseSampler):
                     continue
                 f, index = frontier[dst], self.index[et]
                 pos, owner = index.sample(f.node, bound[f.batch], k, self.temporal_strategy, self.generator)
-                drawn[src].append(_Draw(edge_type=et, node=index.neighbour[pos], batch=f.batch[owner],
-                                        dst_local=f.local[owner], edge_id=index.edge_id[pos]))
+                drawn[src].append(_Draw(edge_type=et, node=index.neighbour(pos), batch=f.batch[owner],
+                                        dst_local=f.local[owner], edge_id=index.edge_id(pos)))
             frontier = {}
             hop_edges = dict.fromkeys(self.edge_types, 0)
             for src, draws in drawn.items():

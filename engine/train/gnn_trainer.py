@@ -83,6 +83,7 @@ class GNNTrainer(Trainer):
         context = GraphContext.build(inputs.con, inputs.db, entity=bq.entity.table, entity_key=bq.entity.key,
                                      tables=graph_spec["tables"], settings=settings, exclude=graph_spec["exclude"],
                                      fit_cutoff=cutoff_seconds(tt.schedule.val_cutoff))
+        inputs.log(f"gnn graph: {context.summary()}, built and time-indexed in {time.perf_counter() - started:.1f}s")
         for note in context.graph.notes:
             inputs.log(f"gnn graph: {note}")
         item_table = self._item_table(inputs) if bq.task is TaskType.LINK_RANKING else None

@@ -97,3 +97,19 @@ def test_a_large_feature_build_is_announced_before_it_starts(session, monkeypatc
     said.clear()
     FeatureCache(source, said.append).prime(inputs.con, inputs.db, inputs.bq, {"train": train})
     assert said[0] == f"lightgbm: computing tabular features for {train.num_rows:,} rows …" and len(said) == 2
+
+
+def test_a_large_feature_build_runs_in_slices_with_the_same_result(session, monkeypatch):
+    from engine.train.lgbm import features
+    from engine.train.lgbm.features import FeatureCache, FeatureSource
+
+    inputs = make_inputs(session, BUYS)
+    source = FeatureSource.for_query(inputs.bq, (), lags=(1, 0), max_aggregations=1, max_features=50)
+    train = inputs.tt.split("train")
+    whole = FeatureCache(source, lambda _: None).prime(inputs.con, inputs.db, inputs.bq, {"train": train})["train"]
+    monkeypatch.setattr(features, "CHUNK_ROWS", max(train.num_rows // 3, 1))
+    said: list[str] = []
+    sliced = FeatureCache(source, said.append).prime(inputs.con, inputs.db, inputs.bq, {"train": train})["train"]
+    assert sum("rows done" in line for line in said) >= 2  # one line per finished slice after the first
+    assert sliced.schema.equals(whole.schema) and sliced.num_rows == whole.num_rows == train.num_rows
+    assert sliced.to_pylist() == whole.to_pylist()

@@ -73,6 +73,12 @@ class GraphContext:
         return cls(graph=graph, entity=entity, entity_key=tuple(entity_key), sampler=sampler, settings=settings,
                    identity={})
 
+    def summary(self) -> str:
+        """One line for the log: the graph's size (large graphs take a while to build and index)."""
+        data = self.graph.data
+        return (f"{sum(int(data[nt].num_nodes) for nt in data.node_types):,} rows in {len(data.node_types)} tables, "
+                f"{sum(int(data[et].num_edges) for et in data.edge_types):,} edges in {len(data.edge_types)} edge types")
+
     def with_identity(self, node_type: str, keys: Sequence[Any]) -> "GraphContext":
         """Give the nodes of ``node_type`` the identity index of their key in ``keys`` (-1 if absent)."""
         node_keys = self.graph.keys[node_type]

@@ -124,6 +124,9 @@ def rows_fingerprint(rows: pa.Table, columns: list[str]) -> str:
 
 
 ANNOUNCE_ROWS = 200_000  # 2.7M rows over 47M purchases took 185 s on two shared cores
+#: rows per feature query: DuckDB's memory grows with the rows of one query (2.7M rows over 47M
+#: purchases in one query held ~10 GiB), so large row sets are computed in slices of this many
+CHUNK_ROWS = 500_000
 
 
 class FeatureCache:
@@ -145,7 +148,12 @@ class FeatureCache:
         started = time.perf_counter()
         if rows.num_rows >= ANNOUNCE_ROWS:  # minutes of SQL ahead; say so before, not only after
             self.log(f"{self.label}: computing tabular features for {rows.num_rows:,} rows …")
-        table = self.source.build(con, db, bq, rows)
+        parts = []
+        for start in range(0, max(rows.num_rows, 1), CHUNK_ROWS):
+            if start:
+                self.log(f"{self.label}: tabular features: {start:,} of {rows.num_rows:,} rows done")
+            parts.append(self.source.build(con, db, bq, rows.slice(start, CHUNK_ROWS)))
+        table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
         width = table.num_columns - len(self.source.key) - 1
         self.log(f"{self.label}: tabular features for {rows.num_rows:,} rows ({width} columns) in "
                  f"{time.perf_counter() - started:.1f}s")
