@@ -41,6 +41,11 @@ DATABASES: dict[str, Database] = {d.name: d for d in (
              source="generated LTV shop, 3,000 customers (examples/generators/ltv.py)"),
     Database(name="ltv-20k", build=lambda p: ltv.generate(p, seed=0, n_customers=20_000),
              source="generated LTV shop, 20,000 customers (examples/generators/ltv.py)"),
+    # Scale: the same shop at 200,000 and 1,000,000 customers (built in about 30 s and 7 min).
+    Database(name="ltv-200k", build=lambda p: ltv.generate(p, seed=0, n_customers=200_000),
+             source="generated LTV shop, 200,000 customers (examples/generators/ltv.py)"),
+    Database(name="ltv-1m", build=lambda p: ltv.generate(p, seed=0, n_customers=1_000_000),
+             source="generated LTV shop, 1,000,000 customers (examples/generators/ltv.py)"),
     Database(name="cross-sell", build=lambda p: cross_sell.generate(p, seed=0),
              source="generated cross-sell journeys, 3,000 customers (examples/generators/cross_sell.py)"),
 )}
@@ -55,6 +60,7 @@ class Case:
     extra_metrics: tuple[str, ...] = ()  # reported in the JSON (and the table) as well
     published: dict[str, float] = field(default_factory=dict)  # label -> published test value
     options: str = ""  # WITH options the case always runs with (before the runner's --with)
+    default: bool = True  # in the runner's default set; the scale cases take minutes to tens of minutes a run
 
 
 RELBENCH_PROTOCOL = "refit = false"  # RelBench's models never train on the validation table
@@ -108,6 +114,10 @@ def _cases() -> tuple[Case, ...]:
         Case(name="ltv-total-spend-12m-20k", database="ltv-20k",
              query="PREDICT total_spend_12m FOR customer USING customer, product, category, purchase",
              metric="spearman", extra_metrics=("mae",)),
+        # Scale: how time and peak memory grow with the shop (run them by name, one at a time).
+        *(Case(name=f"ltv-total-spend-12m-{size}", database=f"ltv-{size}", default=False,
+               query="PREDICT total_spend_12m FOR customer USING customer, product, category, purchase",
+               metric="spearman", extra_metrics=("mae",)) for size in ("200k", "1m")),
         Case(name="cross-sell-next-product", database="cross-sell",
              query="PREDICT next_product FOR customer USING customer, product, purchase, category",
              metric="map"),
@@ -115,6 +125,7 @@ def _cases() -> tuple[Case, ...]:
 
 
 CASES: dict[str, Case] = {c.name: c for c in _cases()}
+DEFAULT_CASES: tuple[str, ...] = tuple(name for name, case in CASES.items() if case.default)
 
 
 def cache_dir() -> Path:

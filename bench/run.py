@@ -27,7 +27,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench.cases import CASES, DATABASES, ROOT, cache_dir, database_path
+from bench.cases import CASES, DATABASES, DEFAULT_CASES, ROOT, cache_dir, database_path
 from bench.report import render, summarise
 
 DEFAULT_MODELS = ("heuristic", "lightgbm", "gnn")
@@ -39,7 +39,8 @@ def _list(text: str) -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated case names (default: all)")
+    parser.add_argument("--cases", default=",".join(DEFAULT_CASES),
+                        help="comma-separated case names (default: all but the scale cases; --list shows them)")
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS), help="comma-separated model families")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds (default: 0)")
     parser.add_argument("--with", dest="extra", default="", help="extra WITH options, e.g. \"epochs = 5\"")
@@ -85,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         console = Console(width=170)
     if args.list:
         for case in CASES.values():
-            console.print(f"[bold]{case.name}[/] ({case.database}, {case.metric}): {' '.join(case.query.split())}")
+            note = "" if case.default else " [dim](scale; run by name)[/]"
+            console.print(f"[bold]{case.name}[/] ({case.database}, {case.metric}){note}: {' '.join(case.query.split())}")
         return 0
     cases = [CASES[c] for c in _list(args.cases)]
     models = _list(args.models)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 import pql
-from bench.cases import CASES, DATABASES, EXAMPLES
+from bench.cases import CASES, DATABASES, DEFAULT_CASES, EXAMPLES
 from bench.one_run import evaluate_statement
 from bench.report import render, summarise
 from examples.loaders import completejourney, f1, online_retail
@@ -14,6 +14,7 @@ from pql.bound import TaskType
 from pql.parser import parse
 
 _REAL = {"rel-f1": f1, "online-retail": online_retail, "complete-journey": completejourney}
+_SAME_SCHEMA = {"ltv-200k": "ltv", "ltv-1m": "ltv"}  # the scale shops: the 3,000-customer shop's tables
 _TASKS = {"auroc": TaskType.BINARY, "mae": TaskType.REGRESSION, "spearman": TaskType.REGRESSION,
           "map": TaskType.LINK_RANKING}
 
@@ -28,12 +29,22 @@ def databases(tmp_path_factory):
         if loader is not None and not loader.DEFAULT_DATA_DIR.is_dir():
             continue
         path = folder / f"{name}.duckdb"
+        if name in _SAME_SCHEMA:
+            continue
         if name == "online-retail":  # one month of the real data: same tables and keys, 1/20 of the rows
             online_retail.load(path, start="2011-11-01")
         else:
             spec.build(path)
         out[name] = path
+    for name, small in _SAME_SCHEMA.items():
+        if small in out:
+            out[name] = out[small]
     return out
+
+
+def test_scale_cases_are_left_out_of_the_default_run():
+    assert {"ltv-total-spend-12m-200k", "ltv-total-spend-12m-1m"} <= set(CASES) - set(DEFAULT_CASES)
+    assert "ltv-total-spend-12m" in DEFAULT_CASES and set(_SAME_SCHEMA) <= set(DATABASES)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

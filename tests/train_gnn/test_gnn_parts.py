@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 from engine.train.gnn.context import anchor_seconds
-from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, RANKING_LR,
-                                        RANKING_SEED_VISITS, TARGET_SEED_VISITS, GNNSettings)
+from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, MIN_PASSES,
+                                        RANKING_LR, RANKING_SEED_VISITS, TARGET_SEED_VISITS, GNNSettings)
 from engine.train.gnn.targets import MAX_LABELS, PAIR_CONTEXT, TargetCodec
 from engine.schema.model import ForeignKey, SemanticType
 from pql.bound import BAggregation, TaskType
@@ -140,8 +140,13 @@ def test_link_ranking_defaults_to_no_tabular_features_a_slower_rate_and_averaged
 def test_epochs_follow_the_data_size_unless_the_query_fixes_them():
     small, large = GNNSettings.from_inputs(_inputs(), 500), GNNSettings.from_inputs(_inputs(), 5_000_000)
     assert small.epochs == min(MAX_EPOCHS, -(-TARGET_SEED_VISITS // small.min_train_rows)) and not small.fixed_epochs
-    assert MIN_EPOCHS <= large.epochs < small.epochs  # bigger epochs, fewer of them
-    assert (large.epochs - 1) * large.max_train_rows < TARGET_SEED_VISITS <= large.epochs * large.max_train_rows
+    middle = GNNSettings.from_inputs(_inputs(), 30_000)
+    assert MIN_EPOCHS <= middle.epochs < small.epochs  # bigger epochs, fewer of them
+    assert (middle.epochs - 1) * middle.max_train_rows < TARGET_SEED_VISITS <= middle.epochs * middle.max_train_rows
+    # a large table: at least MIN_PASSES passes over its rows, in at most MAX_EPOCHS bigger epochs
+    assert large.epochs == MAX_EPOCHS and large.epochs * large.max_train_rows >= MIN_PASSES * 5_000_000
+    assert large.max_train_rows < 5_000_000 and middle.max_train_rows == GNNSettings().max_train_rows
+    assert large.weight_average and not middle.weight_average  # big epochs validate averaged weights
     assert small.channels == CPU_CHANNELS and GNNSettings.from_inputs(_inputs(device="cuda"), 500).channels == 128
     assert small.rows_per_epoch(500) == small.min_train_rows and large.rows_per_epoch(5_000_000) == large.max_train_rows
     fixed = GNNSettings.from_inputs(_inputs(epochs=2, channels=33, neighbors=5), 500)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.train.heuristic.past import past_for_rows, shifted
 from engine.train.lgbm.features import feature_database, horizon_of
@@ -81,6 +83,26 @@ def test_trainers_of_one_run_share_their_feature_tables(session):
     other = FeatureSource.for_query(inputs.bq, (), lags=(1,), max_aggregations=1, max_features=50)
     FeatureCache(other, built.append, store=store).prime(inputs.con, inputs.db, inputs.bq, parts)
     assert len(built) == 2  # a different source never reads another's tables
+
+
+def test_a_sample_of_cached_rows_is_taken_from_the_cache_not_recomputed(session):
+    from engine.train.lgbm.features import FeatureCache, FeatureSource
+
+    inputs = make_inputs(session, BUYS)
+    source = FeatureSource.for_query(inputs.bq, (), lags=(1, 0), max_aggregations=1, max_features=50)
+    val = inputs.tt.split("val")
+    built: list[str] = []
+    cache = FeatureCache(source, built.append)
+    cache.prime(inputs.con, inputs.db, inputs.bq, {"train": inputs.tt.split("train"), "val": val})
+    sample = val.take([3, 0, 2]) if val.num_rows > 3 else val.take([0])
+    taken = cache.get(inputs.con, inputs.db, inputs.bq, sample)
+    assert len(built) == 1  # no second feature query
+    fresh = FeatureCache(source, built.append).get(inputs.con, inputs.db, inputs.bq, sample)
+    assert len(built) == 2 and taken.to_pylist() == fresh.to_pylist()  # same rows, same order, same values
+    unseen = sample.set_column(sample.column_names.index("anchor_time"), "anchor_time",
+                               pc.add(sample.column("anchor_time"), pa.scalar(1, pa.duration("s"))))
+    cache.get(inputs.con, inputs.db, inputs.bq, unseen)
+    assert len(built) == 3  # an anchor no cached table holds is computed
 
 
 def test_a_large_feature_build_is_announced_before_it_starts(session, monkeypatch):

@@ -21,10 +21,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from engine.features import relational_features
+from engine.graph.keymatch import match_keys
 from engine.schema.model import Database, Table
 from engine.train.lgbm.history import HistoryFeature, history_columns
 from pql.bound import BoundQuery, BWindow
@@ -162,8 +164,26 @@ class FeatureCache:
     def get(self, con, db: Database, bq: BoundQuery, rows: pa.Table) -> pa.Table:
         key = self._key(rows)
         if key not in self._tables:
-            self._tables[key] = self._build(con, db, bq, rows)
+            found = self._from_cached(rows)
+            self._tables[key] = found if found is not None else self._build(con, db, bq, rows)
         return self._tables[key]
+
+    def _from_cached(self, rows: pa.Table) -> pa.Table | None:
+        """The rows' features taken from a cached table of this source that holds every (key, anchor)
+        of them, or None. Features depend on nothing else, so a sample of rows already computed (the
+        GNN's validation sample) costs a key match instead of a scan of the event tables (27 s at 1M
+        customers)."""
+        if rows.num_rows == 0:
+            return None
+        columns = [*self.source.key, ANCHOR]
+        for name, table in self._tables.items():
+            if not name.startswith(self._source_key) or table.num_rows < rows.num_rows:
+                continue
+            at = match_keys([rows.column(c) for c in columns], [table.column(c) for c in columns],
+                            np.arange(table.num_rows), missing=-1)
+            if (at >= 0).all():
+                return table.take(pa.array(at))
+        return None
 
     def prime(self, con, db: Database, bq: BoundQuery, parts: dict[str, pa.Table]) -> dict[str, pa.Table]:
         """Features of several row sets computed in one query, each cached under its own content;
