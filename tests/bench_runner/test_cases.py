@@ -28,9 +28,9 @@ def databases(tmp_path_factory):
         loader = _REAL.get(name)
         if loader is not None and not loader.DEFAULT_DATA_DIR.is_dir():
             continue
-        path = folder / f"{name}.duckdb"
         if name in _SAME_SCHEMA:
             continue
+        path = folder / f"{name}.duckdb"
         if name == "online-retail":  # one month of the real data: same tables and keys, 1/20 of the rows
             online_retail.load(path, start="2011-11-01")
         else:

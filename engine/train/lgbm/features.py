@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.features import relational_features
 from engine.graph.keymatch import match_keys
@@ -176,9 +177,12 @@ class FeatureCache:
         if rows.num_rows == 0:
             return None
         columns = [*self.source.key, ANCHOR]
+        anchors = pc.unique(rows.column(ANCHOR))
         for name, table in self._tables.items():
             if not name.startswith(self._source_key) or table.num_rows < rows.num_rows:
                 continue
+            if not _all_in(anchors, pc.unique(table.column(ANCHOR))):
+                continue  # an anchor the table lacks: skip the key match (a join over the table's rows)
             at = match_keys([rows.column(c) for c in columns], [table.column(c) for c in columns],
                             np.arange(table.num_rows), missing=-1)
             if (at >= 0).all():
@@ -202,6 +206,15 @@ class FeatureCache:
             start += rows.num_rows
             self._tables[self._key(rows)] = out[name]
         return out
+
+
+def _all_in(values: pa.Array, value_set: pa.Array) -> bool:
+    """Whether every one of ``values`` is in ``value_set``; True when the types cannot be compared here
+    (the key match then decides)."""
+    try:
+        return bool(pc.all(pc.is_in(values, value_set=value_set.cast(values.type))).as_py())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return True
 
 
 def feature_matrix(features: pa.Table, key: tuple[str, ...]) -> pa.Table:
