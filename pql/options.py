@@ -120,6 +120,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                check=_optional(_bool)),
     OptionSpec(name="batch_size", default=512, help="GNN seeds per batch", check=_int(1)),
     OptionSpec(name="lr", default=0.005, help="GNN learning rate (link ranking: 0.002)", check=_float(1e-7, 10.0)),
+    OptionSpec(name="lr_decay", default=1.0,
+               help="GNN: multiply the learning rate by this after every 2 epochs without a better validation "
+                    "metric (1: constant); a refit replays the rates its fit used",
+               check=_float(0.01, 1.0)),
     OptionSpec(name="channels", default=128, help="GNN hidden size", check=_int(4, 4096)),
     OptionSpec(name="layers", default=2, help="GNN message-passing layers", check=_int(1, 6)),
     OptionSpec(name="neighbors", default=16, help="sampled neighbours per edge type per hop", check=_int(1, 1000)),

@@ -61,6 +61,7 @@ class GNNTrainer(Trainer):
         self._feature_cache: SeedFeatureCache | None = None
         # what `refit` needs from `fit`: the epoch validation chose (0: none) and the model's layout
         self._best_epoch = 0
+        self._lrs: tuple[float, ...] = ()
         self._identity: dict[str, int] = {}
         self._item_type: str | None = None
 
@@ -136,6 +137,7 @@ class GNNTrainer(Trainer):
         if bq.task is TaskType.UPLIFT and val.num_rows:
             self._check_propensity(inputs, val)
         self._best_epoch = outcome.best_epoch if outcome.best_metric is not None else 0
+        self._lrs = outcome.lrs
         inputs.log(f"gnn: best epoch {outcome.best_epoch} of {outcome.epochs_run}; "
                    f"trained in {time.perf_counter() - started:.1f}s")
         return metrics
@@ -203,7 +205,8 @@ class GNNTrainer(Trainer):
         matrices = [self._seed_matrix(inputs, part) for part in parts]
         features = None if matrices[0] is None else np.concatenate(matrices)
         train = self._train_set(inputs, self.context, self.codec, pa.concat_tables(parts), features)
-        settings = replace(self.settings, epochs=self._best_epoch, fixed_epochs=True)
+        settings = replace(self.settings, epochs=self._best_epoch, fixed_epochs=True,
+                           lr_schedule=self._lrs[:self._best_epoch])
         budget = inputs.time_budget if inputs.time_budget is not None else settings.time_budget
         inputs.log(f"gnn: refitting on {len(train):,} train + validation rows for {settings.epochs} epochs")
         metric, _ = selection_metric(inputs.bq.task)

@@ -86,3 +86,28 @@ def test_weight_average_validates_and_keeps_the_averaged_weights(session):
         assert trainer.settings.weight_average is averaged
         weights[averaged] = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
     assert weights[False].shape == weights[True].shape and not torch.allclose(weights[False], weights[True])
+
+
+def test_the_learning_rate_falls_on_a_plateau_and_a_refit_replays_it(session, monkeypatch):
+    """Validation flat for ``lr_patience`` (2) epochs halves the rate; the refit trains the chosen epochs at
+    the rates the fit used for them, not at the starting rate."""
+    import engine.train.gnn.loop as loop
+    import engine.train.gnn_trainer as gnn_trainer
+    from engine.metrics import selection_metric
+
+    inputs = make_inputs(session, CHANNEL + ", epochs = 5, lr = 0.004, lr_decay = 0.5")
+    metric, _ = selection_metric(inputs.bq.task)
+    per_epoch = iter([0.1, 0.1, 0.1, 0.2, 0.1])  # best at epoch 1, flat, best again at epoch 4
+    monkeypatch.setattr(gnn_trainer, "score", lambda *a, **k: {metric: next(per_epoch, 0.0)})
+    replayed = []
+    fit_model = loop.fit_model
+    monkeypatch.setattr(loop, "fit_model", lambda *a, **k: replayed.append(a[3].lr_schedule) or fit_model(*a, **k))
+
+    logged: list[str] = []
+    trainer = GNNTrainer()
+    trainer.fit(replace(inputs, log=logged.append))
+    assert [line for line in logged if line.startswith("gnn: learning rate")] == [
+        f"gnn: learning rate 0.002, no better validation {metric} for 2 epochs"]  # after epoch 3, not after 5
+    assert "gnn: best epoch 4 of 5" in "\n".join(logged)
+    assert trainer.refit(replace(inputs, log=logged.append))
+    assert replayed == [(), (0.004, 0.004, 0.004, 0.002)]  # the fit's own schedule, then the refit's replay

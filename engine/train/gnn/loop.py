@@ -4,7 +4,9 @@ Each epoch draws ``settings.rows_per_epoch`` training rows (fresh seeded permuta
 on them in batches with Adam, then scores validation with the task's selection metric
 (`engine.metrics.SELECTION`). The best epoch's ``state_dict`` is restored at the end; training stops
 after ``settings.patience`` epochs without improvement (unless ``WITH epochs`` fixed the count) or
-when the next epoch would not fit in the time budget.
+when the next epoch would not fit in the time budget. With ``settings.lr_decay`` < 1 the learning rate
+drops after every ``lr_patience`` epochs without improvement; ``settings.lr_schedule`` (a refit) fixes
+the rate of each epoch instead, and `FitOutcome.lrs` reports the rates a fit used.
 
 With ``settings.weight_average`` the weights validated, kept and predicted with are an exponential
 moving average of the trained weights over about the last epoch of optimizer steps (`WeightAverage`):
@@ -52,6 +54,7 @@ class FitOutcome:
     best_metric: float | None
     epochs_run: int
     seconds: float
+    lrs: tuple[float, ...] = ()  # the learning rate of each epoch run (a refit replays them)
 
 
 def _positives(train: TrainSet, idx: np.ndarray, device: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -118,6 +121,7 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
 
     started = time.perf_counter()
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    lr, lrs = settings.lr, []
     rng = np.random.default_rng(settings.seed)
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     best_state, best_metric, best_epoch, stale = None, None, 0, 0
@@ -129,6 +133,11 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
     try:
         for epoch in range(1, settings.epochs + 1):
             epoch_start = time.perf_counter()
+            if settings.lr_schedule:  # a refit replays the rates its fit used
+                lr = settings.lr_schedule[min(epoch, len(settings.lr_schedule)) - 1]
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            lrs.append(lr)
             order = _epoch_order(rng, len(train), per_epoch)
             model.train()
             total, count = 0.0, 0
@@ -159,6 +168,9 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 best_metric, best_epoch, stale = value, epoch, 0
             else:
                 stale += 1
+                if stale % settings.lr_patience == 0 and settings.lr_decay < 1.0:
+                    lr *= settings.lr_decay
+                    log(f"gnn: learning rate {lr:.3g}, no better validation {metric} for {stale} epochs")
             if trained is not None:
                 model.load_state_dict(trained)
             seconds = time.perf_counter() - epoch_start
@@ -178,4 +190,4 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
     if best_state is not None:
         model.load_state_dict(best_state)
     return FitOutcome(best_epoch=best_epoch, best_metric=best_metric, epochs_run=epochs_run,
-                      seconds=time.perf_counter() - started)
+                      seconds=time.perf_counter() - started, lrs=tuple(lrs))
