@@ -135,3 +135,14 @@ def test_a_large_feature_build_runs_in_slices_with_the_same_result(session, monk
     assert sum("rows done" in line for line in said) >= 2  # one line per finished slice after the first
     assert sliced.schema.equals(whole.schema) and sliced.num_rows == whole.num_rows == train.num_rows
     assert sliced.to_pylist() == whole.to_pylist()
+
+
+def test_the_anchor_prefilter_skips_only_when_an_anchor_is_surely_missing():
+    """`_all_in` may skip a cached table only on a definite "no"; anchors it cannot compare (other types)
+    leave the decision to the exact key match instead of failing the lookup."""
+    from engine.train.lgbm.features import _all_in
+
+    day = pa.array([1, 2], pa.timestamp("us"))
+    assert _all_in(day, pa.array([0, 1, 2], pa.timestamp("us")))
+    assert not _all_in(day, pa.array([1], pa.timestamp("us")))
+    assert _all_in(day, pa.array(["not a time"]))  # cannot be compared: not a reason to skip
