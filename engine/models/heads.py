@@ -169,10 +169,11 @@ class TaskHead(torch.nn.Module):
         if t is TaskType.REGRESSION and spec.hurdle:
             p, value = torch.sigmoid(raw[:, 0]), self.decode_output(raw[:, 1])
             if spec.hurdle_mix == "log":  # see engine.models.task_spec.HURDLE_MIXES
-                return self._clamp(torch.expm1(p * torch.log1p(value.clamp(min=0.0))))
-            return self._clamp(p * value)
+                return self._clamp(spec.output_scale * torch.expm1(p * torch.log1p(value.clamp(min=0.0))))
+            return self._clamp(spec.output_scale * p * value)
         if t is TaskType.REGRESSION:
-            return self.decode_output(raw.view(-1))
+            value = self.decode_output(raw.view(-1))
+            return value if spec.output_scale == 1.0 else self._clamp(spec.output_scale * value)
         if t is TaskType.MULTICLASS:
             return torch.softmax(raw, dim=-1)
         if t is TaskType.MULTILABEL:

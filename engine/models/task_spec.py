@@ -59,6 +59,21 @@ def mix_hurdle(p: np.ndarray, value: np.ndarray, how: str) -> np.ndarray:
     return p * value
 
 
+def mae_scale(y: np.ndarray, p: np.ndarray, *, bounds: tuple[float, float] = (0.1, 10.0)) -> float:
+    """The factor ``c`` minimising ``mean |y - c p|`` over rows with a finite label: the median of
+    ``y / p`` weighted by ``p`` (``|y - c p| = p |y / p - c|`` for ``p > 0``), kept within ``bounds``;
+    1 where no prediction is positive."""
+    y, p = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    keep = np.isfinite(y) & np.isfinite(p) & (p > 0)
+    if not keep.any():
+        return 1.0
+    ratio, weight = y[keep] / p[keep], p[keep]
+    order = np.argsort(ratio)
+    cumulative = np.cumsum(weight[order])
+    c = float(ratio[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+    return float(np.clip(c, *bounds))
+
+
 def zero_inflated(labels: Sequence[float]) -> bool:
     """Whether a regression target gets a hurdle model (``P(y > 0)`` and the value given ``y > 0``):
     at least ``HURDLE_ZERO_SHARE`` of the finite labels are 0, some are positive and at most
@@ -102,6 +117,7 @@ class TaskSpec:
     log_target: bool = False
     hurdle: bool = False  # regression: P(y > 0) and the value given y > 0 (zero-inflated targets)
     hurdle_mix: str = "product"  # hurdle: how P(y > 0) and the value become one prediction (HURDLE_MIXES)
+    output_scale: float = 1.0  # regression: predictions are multiplied by it, then clamped to label_range
     label_range: tuple[float, float] | None = None
     metric: str = ""
     higher_is_better: bool | None = None

@@ -1,8 +1,10 @@
+import dataclasses
 import json
 
+import numpy as np
 import pytest
 
-from engine.models.task_spec import TaskSpec
+from engine.models.task_spec import TaskSpec, mae_scale
 from pql.bound import TaskType
 from pql.errors import PQLInputError
 
@@ -50,3 +52,30 @@ def test_better_respects_direction():
     assert TaskSpec(task=TaskType.BINARY).better(0.8, 0.7)
     assert TaskSpec(task=TaskType.REGRESSION).better(1.0, 2.0)
     assert not TaskSpec(task=TaskType.REGRESSION).better(2.0, 1.0)
+
+
+def test_mae_scale_finds_the_factor_with_the_lowest_mean_absolute_error():
+    rng = np.random.default_rng(0)
+    p = rng.lognormal(3.0, 1.0, 400)
+    y = np.where(rng.random(400) < 0.3, 0.0, 2.5 * p * rng.lognormal(0.0, 0.5, 400))
+    y[:5] = np.nan  # rows without a label do not count
+    c = mae_scale(y, p)
+    grid = np.linspace(0.1, 10.0, 2_000)
+    mae = [np.nanmean(np.abs(y - g * p)) for g in grid]
+    assert np.nanmean(np.abs(y - c * p)) <= min(mae) + 1e-9
+    assert mae_scale(100 * p, p) == 10.0 and mae_scale(0 * p, p) == 0.1  # kept within the bounds
+    assert mae_scale(y, np.zeros_like(p)) == 1.0  # nothing positive to scale
+
+
+def test_the_output_scale_multiplies_a_regression_head_s_predictions():
+    import torch
+
+    from engine.models.heads import TaskHead
+
+    raw = torch.tensor([[0.0, float(np.log1p(9.0))], [20.0, 10.0]])
+    spec = TaskSpec(task=TaskType.REGRESSION, hurdle=True, log_target=True, label_range=(0.0, 100.0))
+    scaled = dataclasses.replace(spec, output_scale=2.0)
+    assert TaskHead(scaled, 8).predict(raw).tolist() == pytest.approx([9.0, 100.0], rel=1e-5)  # clamped after
+    assert TaskSpec.from_dict(json.loads(json.dumps(scaled.to_dict()))).output_scale == 2.0
+    plain = TaskSpec(task=TaskType.REGRESSION, log_target=True, output_scale=0.5, label_range=(0.0, 100.0))
+    assert TaskHead(plain, 8).predict(torch.tensor([[float(np.log1p(9.0))]])).tolist() == pytest.approx([4.5])

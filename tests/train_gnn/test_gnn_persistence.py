@@ -39,8 +39,9 @@ def test_the_hurdle_mix_validation_chose_is_saved(fitted, tmp_path):
     trainer.save(tmp_path / "chosen")
     loaded = GNNTrainer.load(tmp_path / "chosen", inputs)
     assert loaded.codec.hurdle_mix == loaded.model.task.hurdle_mix == trainer.codec.hurdle_mix
+    assert loaded.codec.output_scale == loaded.model.head.spec.output_scale == trainer.codec.output_scale
     other = "log" if trainer.codec.hurdle_mix == "product" else "product"
-    loaded._set_hurdle_mix(other)  # whichever validation picked, the other one round-trips too
+    loaded._set_codec(hurdle_mix=other)  # whichever validation picked, the other one round-trips too
     loaded.save(tmp_path / "other")
     again = GNNTrainer.load(tmp_path / "other", inputs)
     assert again.codec.hurdle_mix == again.model.head.spec.hurdle_mix == other

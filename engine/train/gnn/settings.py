@@ -76,6 +76,7 @@ class GNNSettings:
     max_train_rows: int = 20_000  # seeds per epoch, at most
     min_train_rows: int = 4_096  # seeds per epoch, at least: small tables are passed over several times
     max_val_rows: int = 10_000  # validation rows scored after each epoch
+    calibration_rows: int = 5_000  # training rows a log-scale regression's output scale is fitted on
     temporal_strategy: str = "last"  # the same neighbours in training and prediction
     time_budget: float | None = None  # seconds of training, at most
     seed: int = 0

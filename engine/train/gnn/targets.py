@@ -16,6 +16,8 @@ train labels' range either way. Regression targets that are often 0 in train
 (`engine.models.task_spec.zero_inflated`) get a hurdle head: ``P(y > 0)`` and the value given
 ``y > 0``, whose scale (log1p or raw) the positive labels' skew decides (see `engine.models.heads`); the
 trainer picks how the two mix (``hurdle_mix``) on validation after training, and the codec keeps it.
+Log-scale and hurdle regressions also keep ``output_scale``, the factor their predictions are multiplied by
+(`scales_output`; the trainer fits it for the lowest MAE on training rows).
 """
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ class TargetCodec:
     log_target: bool = False
     hurdle: bool = False  # regression: learn P(y > 0) and the value given y > 0
     hurdle_mix: str = "product"  # how the two become one prediction; the trainer picks it on validation
+    output_scale: float = 1.0  # regression: the trainer's MAE calibration (GNNTrainer._calibrate_scale)
     label_range: tuple[float, float] | None = None
 
     # -- fitting -------------------------------------------------------------------------------
@@ -123,6 +126,12 @@ class TargetCodec:
         low, high = float(finite.min()), float(finite.max())
         return {"log_target": bool(low >= 0 and _skewness(finite) > LOG_SKEW), "label_range": (low, high)}
 
+    @property
+    def scales_output(self) -> bool:
+        """Whether predictions get a fitted ``output_scale``: a regression trained on ``log1p(y)`` or with a
+        hurdle, whose mixed prediction's scale the loss does not pin down (see `GNNTrainer._calibrate_scale`)."""
+        return self.task is TaskType.REGRESSION and (self.log_target or self.hurdle)
+
     # -- the head's task -----------------------------------------------------------------------
 
     def spec(self) -> TaskSpec:
@@ -140,7 +149,7 @@ class TargetCodec:
                 outcome=self.outcome,
                 num_arms=len(self.classes) if t is TaskType.UPLIFT else 2,
                 propensity=t is TaskType.UPLIFT, log_target=self.log_target, hurdle=self.hurdle,
-                hurdle_mix=self.hurdle_mix, label_range=self.label_range)
+                hurdle_mix=self.hurdle_mix, output_scale=self.output_scale, label_range=self.label_range)
         except PQLInputError as e:
             raise EngineError(f"cannot set up the GNN for this {t} target: {e}") from e
 
@@ -199,7 +208,7 @@ class TargetCodec:
         return {"task": self.task.value, "outcome": self.outcome.value if self.outcome else None,
                 "classes": list(self.classes), "items": list(self.items), "num_steps": self.num_steps,
                 "top_k": self.top_k, "log_target": self.log_target, "hurdle": self.hurdle,
-                "hurdle_mix": self.hurdle_mix,
+                "hurdle_mix": self.hurdle_mix, "output_scale": self.output_scale,
                 "label_range": list(self.label_range) if self.label_range is not None else None}
 
     @classmethod
@@ -207,5 +216,5 @@ class TargetCodec:
         return cls(task=TaskType(d["task"]), outcome=TaskType(d["outcome"]) if d.get("outcome") else None,
                    classes=tuple(d["classes"]), items=tuple(d["items"]), num_steps=int(d["num_steps"]),
                    top_k=int(d["top_k"]), log_target=bool(d["log_target"]), hurdle=bool(d.get("hurdle", False)),
-                   hurdle_mix=str(d.get("hurdle_mix", "product")),
+                   hurdle_mix=str(d.get("hurdle_mix", "product")), output_scale=float(d.get("output_scale", 1.0)),
                    label_range=tuple(d["label_range"]) if d.get("label_range") is not None else None)
