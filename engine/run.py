@@ -25,6 +25,7 @@ import pyarrow as pa
 from engine import registry
 from engine.evaluate import best_threshold, score
 from engine.labels import TrainingTable, training_table
+from engine.labels.absent_values import absent_values
 from engine.metrics import better, selection_metric
 from engine.results import result_table
 from engine.schema.model import Database
@@ -119,7 +120,12 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     tt = training_table(con, db, bq)
     for warning in tt.warnings:
         log(f"warning: {warning}")
+    absent = absent_values(con, bq)
     counts = tt.counts()
+    if counts["train"] == 0 and absent:  # more likely the cause than the data's history
+        raise absent[0].error(bq.text, "no training rows")
+    for value in absent:
+        log(f"warning: {value.message()}")
     if counts["train"] == 0:
         raise EngineError("no training rows: the target's windows do not fit in the data's history "
                           f"({tt.schedule.summary()})")

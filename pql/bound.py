@@ -210,17 +210,24 @@ class BoundQuery:
 
 def iter_aggregations(expr: BoundExpr | None):
     """Every aggregation in ``expr`` (not descending into aggregation filters)."""
+    yield from (node for node in iter_nodes(expr, filters=False) if isinstance(node, BAggregation))
+
+
+def iter_nodes(expr: BoundExpr | None, *, filters: bool = True):
+    """Every node of ``expr``, each before its children; ``filters``: aggregation filters' nodes too."""
     if expr is None:
         return
+    yield expr
+    children: tuple[BoundExpr | None, ...] = ()
     if isinstance(expr, BAggregation):
-        yield expr
+        children = (expr.filter,) if filters else ()
     elif isinstance(expr, BCompare):
-        yield from iter_aggregations(expr.left)
-        yield from iter_aggregations(expr.right)
+        children = (expr.left, expr.right)
     elif isinstance(expr, (BIn, BLike, BMatch, BIsNull)):
-        yield from iter_aggregations(expr.expr)
+        children = (expr.expr,)
     elif isinstance(expr, (BAnd, BOr)):
-        for item in expr.items:
-            yield from iter_aggregations(item)
+        children = expr.items
     elif isinstance(expr, BNot):
-        yield from iter_aggregations(expr.item)
+        children = (expr.item,)
+    for child in children:
+        yield from iter_nodes(child, filters=filters)

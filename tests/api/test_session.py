@@ -182,3 +182,21 @@ def test_progress_messages_say_what_happens(session):
 def test_errors_are_pql_errors(session):
     with pytest.raises(PQLError, match="unknown table 'orderz'"):
         session.predict("PREDICT COUNT(orderz.*, 0, 30) > 0 FOR EACH customers")
+
+
+def test_a_value_no_row_holds_points_at_itself_instead_of_training_on_nothing(shop_db):
+    with duckdb.connect(str(shop_db)) as con:
+        con.execute("ALTER TABLE customers ADD COLUMN channel VARCHAR")
+        con.execute("UPDATE customers SET channel = CASE WHEN customer_id % 2 = 0 THEN 'email' ELSE 'organic' END")
+    messages: list[str] = []
+    with pql.connect(str(shop_db), log=messages.append) as session:
+        typo = BUYS.replace(" WITH", " WHERE customers.channel = 'Email' WITH")
+        with pytest.raises(PQLBindError) as info:
+            session.run(f"{BUYS};\n{typo};")
+        column = typo.index("'Email'") + 1
+        assert str(info.value).startswith(f"line 2, column {column}: no training rows: customers.channel never "
+                                          "holds 'Email'; did you mean 'email'?")
+        assert str(info.value).splitlines()[-1].strip() == "^^^^^^^"
+        either = BUYS.replace(" WITH", " WHERE customers.channel IN ('email', 'web') WITH")
+        assert session.predict(either).num_rows == 20  # the even customers: a warning, not an error
+    assert "warning: customers.channel never holds 'web'; its values: 'email', 'organic'" in messages
