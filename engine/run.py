@@ -112,6 +112,19 @@ def _choose(task: TaskType, fitted: dict[str, tuple[Trainer, dict, float]]) -> s
     return chosen
 
 
+def _no_training_rows(bq: BoundQuery, tt: TrainingTable) -> str:
+    """Why the training table is empty: no anchor fits, or no entity qualifies at the anchors that do."""
+    schedule, entity = tt.schedule, bq.entity.table
+    if schedule.static:
+        passing = " that passes the WHERE filter" if bq.where is not None else ""
+        return f"no training rows: no {entity}{passing} has a value for the target"
+    if not schedule.train:
+        return f"no training rows: the target's windows do not fit in the data's history ({schedule.summary()})"
+    who = (f"the WHERE filter keeps no {entity} row" if bq.where is not None
+           else f"no {entity} row exists yet or has a label")
+    return f"no training rows: {who} at any of the {len(schedule.train)} training anchors ({schedule.summary()})"
+
+
 def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None = None,
         show_progress: bool = False) -> RunResult:
     """Train (or reuse) a model for ``bq`` and return predictions, or test metrics for EVALUATE."""
@@ -127,8 +140,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     for value in absent:
         log(f"warning: {value.message()}")
     if counts["train"] == 0:
-        raise EngineError("no training rows: the target's windows do not fit in the data's history "
-                          f"({tt.schedule.summary()})")
+        raise EngineError(_no_training_rows(bq, tt))
     family_option = bq.option("model", "auto")
     families = list(AUTO_FAMILIES) if family_option == "auto" else [family_option]
     inputs = TrainInputs(con=con, db=db, bq=bq, tt=tt, seed=int(bq.option("seed", 0)),

@@ -200,3 +200,13 @@ def test_a_value_no_row_holds_points_at_itself_instead_of_training_on_nothing(sh
         either = BUYS.replace(" WITH", " WHERE customers.channel IN ('email', 'web') WITH")
         assert session.predict(either).num_rows == 20  # the even customers: a warning, not an error
     assert "warning: customers.channel never holds 'web'; its values: 'email', 'organic'" in messages
+
+
+def test_an_empty_training_table_says_whether_the_windows_or_the_filter_left_no_rows(session):
+    nobody = BUYS.replace(" WITH", " WHERE COUNT(purchases.*, -30, 0, days) > 1000 WITH")
+    with pytest.raises(PQLError, match=r"^no training rows: the WHERE filter keeps no customers row at any of the "
+                                       r"\d+ training anchors \(anchors every"):
+        session.predict(nobody)
+    with pytest.raises(PQLError, match=r"^no training rows: the target's windows do not fit in the data's history"):
+        session.predict(BUYS.replace("0, 30, days", "0, 1000, days"))
+    assert not _trained(session.messages)

@@ -12,7 +12,8 @@ def _messages(bq) -> list[str]:
 
 def test_a_value_the_column_never_holds_is_named_with_the_closest_it_does():
     where = cmp("=", column("customers", "country"), "uk")  # the shop's countries: 'UK' (3), 'FR' (1)
-    assert _messages(query(agg("COUNT", "orders"), where=where)) == ["customers.country never holds 'uk'; did you mean 'UK'?"]
+    assert _messages(query(agg("COUNT", "orders"), where=where)) == [
+        "customers.country never holds 'uk'; did you mean 'UK'?"]
     assert _messages(query(agg("COUNT", "orders"), where=cmp("=", column("customers", "country"), "FR"))) == []
 
 
