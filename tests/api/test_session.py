@@ -198,6 +198,8 @@ def test_a_value_no_row_holds_points_at_itself_instead_of_training_on_nothing(sh
                                           "holds 'Email'; did you mean 'email'?")
         assert str(info.value).splitlines()[-1].strip() == "^^^^^^^"
         either = BUYS.replace(" WITH", " WHERE customers.channel IN ('email', 'web') WITH")
+        assert "Warnings:\n  customers.channel never holds 'web'; its values: 'email', 'organic'\nAnchors:" in (
+            session.explain(either))
         assert session.predict(either).num_rows == 20  # the even customers: a warning, not an error
     assert "warning: customers.channel never holds 'web'; its values: 'email', 'organic'" in messages
 
