@@ -20,6 +20,7 @@ from pql.bound import BColumn, BCompare, BIn, BLiteral, BoundExpr, BoundQuery, i
 from pql.errors import PQLBindError, did_you_mean
 
 SHOWN_VALUES = 8  # distinct values listed in the message when none is close to the literal
+NEAREST = 5  # values most like the literal that a did-you-mean chooses among
 STRING_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "ENUM")
 
 
@@ -27,12 +28,13 @@ STRING_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "ENUM")
 class AbsentValue:
     column: BColumn
     literal: BLiteral
-    values: tuple[str, ...]  # the column's most frequent values, most frequent first
+    values: tuple[str, ...]  # the column's SHOWN_VALUES most frequent values, most frequent first
     distinct: int  # how many distinct values the column has
+    nearest: tuple[str, ...] = ()  # the values most like the literal (Jaro-Winkler), for a did-you-mean
 
     def message(self) -> str:
         name = f"{self.column.table}.{self.column.column}"
-        close = did_you_mean(str(self.literal.value), self.values, n=2)
+        close = did_you_mean(str(self.literal.value), self.nearest, n=2)
         if close:
             return f"{name} never holds {self.literal.value!r}{close}"
         shown = ", ".join(repr(v) for v in self.values[:SHOWN_VALUES])
@@ -50,21 +52,30 @@ class AbsentValue:
 
 def absent_values(con, bq: BoundQuery) -> list[AbsentValue]:
     """Every string literal of ``bq`` compared with a column that holds no such value, in query order."""
-    out = []
-    for column, literal in _comparisons(bq):
-        table, name = exp.Table(this=ident(column.table)), exp.column(ident(column.column))
-        as_text = exp.cast(name, "VARCHAR")
-        hit = (exp.select(exp.Literal.number(1)).from_(table)
-               .where(exp.EQ(this=as_text, expression=exp.Literal.string(literal.value))).limit(1))
-        if con.sql(hit.sql("duckdb")).fetchall():
-            continue
-        counts = exp.select(as_text.copy().as_("v"), exp.Count(this=exp.Star()).as_("n")).from_(table.copy())
-        counts = counts.where(exp.Not(this=exp.Is(this=name.copy(), expression=exp.Null())))
-        counts = counts.group_by(exp.column("v")).order_by("n DESC", "v")
-        rows = con.sql(counts.sql("duckdb")).fetchall()
-        if rows:  # an empty column says nothing about the value
-            out.append(AbsentValue(column, literal, tuple(str(v) for v, _ in rows[:1000]), len(rows)))
-    return out
+    found = (_absent(con, column, literal) for column, literal in _comparisons(bq))
+    return [value for value in found if value is not None]
+
+
+def _absent(con, column: BColumn, literal: BLiteral) -> AbsentValue | None:
+    table, name = exp.Table(this=ident(column.table)), exp.column(ident(column.column))
+    as_text = exp.cast(name, "VARCHAR")
+    hit = (exp.select(exp.Literal.number(1)).from_(table)
+           .where(exp.EQ(this=as_text, expression=exp.Literal.string(literal.value))).limit(1))
+    if con.sql(hit.sql("duckdb")).fetchall():
+        return None
+    counts = (exp.select(as_text.copy().as_("v"), exp.Count(this=exp.Star()).as_("n")).from_(table.copy())
+              .where(exp.Not(this=exp.Is(this=name.copy(), expression=exp.Null()))).group_by(exp.column("v")))
+    frequent = (exp.select(exp.column("v"), exp.Window(this=exp.Count(this=exp.Star())))
+                .from_(counts.subquery("c")).order_by("n DESC", "v").limit(SHOWN_VALUES))
+    rows = con.sql(frequent.sql("duckdb")).fetchall()
+    if not rows:  # an empty column says nothing about the value
+        return None
+    like = exp.Anonymous(this="jaro_winkler_similarity", expressions=[
+        exp.Lower(this=exp.column("v")), exp.Lower(this=exp.Literal.string(literal.value))])
+    nearest = (exp.select("v").from_(counts.subquery("c"))
+               .order_by(exp.Ordered(this=like, desc=True), "v").limit(NEAREST))
+    near = tuple(v for (v,) in con.sql(nearest.sql("duckdb")).fetchall())
+    return AbsentValue(column, literal, tuple(v for v, _ in rows), rows[0][1], near)
 
 
 def _comparisons(bq: BoundQuery) -> Iterator[tuple[BColumn, BLiteral]]:

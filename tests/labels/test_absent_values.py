@@ -28,3 +28,13 @@ def test_aggregation_filters_are_checked_once_and_numbers_are_not():
     target = cmp(">", agg("COUNT", "orders", filter=shipped), agg("COUNT", "orders", filter=shipped))
     amount = cmp("=", column("orders", "amount", stype=S.NUMERICAL, dtype="DOUBLE"), 5.0)
     assert _messages(query(target, where=amount)) == ["orders.status never holds 'piad'; did you mean 'paid'?"]
+
+
+def test_the_did_you_mean_looks_past_the_most_frequent_values():
+    con = shop_connection()
+    con.execute("CREATE TABLE codes AS SELECT 'SKU-' || lpad(CAST(i AS VARCHAR), 4, '0') AS code FROM range(5000) t(i)")
+    con.execute("INSERT INTO codes SELECT 'COMMON' FROM range(100)")
+    where = cmp("=", column("codes", "code", stype=S.ID), "SKU-4172X")
+    [value] = absent_values(con, query(agg("COUNT", "orders"), where=where))
+    assert value.values[0] == "COMMON" and value.distinct == 5001
+    assert value.message().startswith("codes.code never holds 'SKU-4172X'; did you mean 'SKU-4172'")
