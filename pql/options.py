@@ -124,6 +124,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="GNN: multiply the learning rate by this after every 2 epochs without a better validation "
                     "metric (1: constant); a refit replays the rates its fit used",
                check=_float(0.01, 1.0)),
+    OptionSpec(name="weight_decay", default=0.0,
+               help="GNN: decoupled weight decay (AdamW) per step, as a fraction of the learning rate's step "
+                    "(0: plain Adam)",
+               check=_float(0.0, 1.0)),
+    OptionSpec(name="dropout", default=0.0,
+               help="GNN: dropout on the entity's embedding before the task head and inside the tabular "
+                    "features' MLP, while training (0: none)",
+               check=_float(0.0, 0.9)),
     OptionSpec(name="channels", default=128, help="GNN hidden size", check=_int(4, 4096)),
     OptionSpec(name="layers", default=2, help="GNN message-passing layers", check=_int(1, 6)),
     OptionSpec(name="neighbors", default=16, help="sampled neighbours per edge type per hop", check=_int(1, 1000)),

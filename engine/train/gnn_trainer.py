@@ -212,7 +212,7 @@ class GNNTrainer(Trainer):
         model = RelationalGNN(metadata=GraphMetadata.from_graph_meta(self.context.graph.meta, inputs.bq.entity.table),
                               task=codec.spec(), channels=settings.channels, num_layers=settings.layers,
                               aggr=settings.aggr, seed=settings.seed, identity=self._identity,
-                              item_type=self._item_type,
+                              item_type=self._item_type, dropout=settings.dropout,
                               seed_features=self.seed_features.width if self.seed_features else 0).to(inputs.device)
         if train.pos_items is not None and isinstance(model.head, LinkRankingHead):
             model.head.init_item_bias(torch.bincount(torch.from_numpy(train.pos_items), minlength=len(codec.items)))

@@ -111,3 +111,36 @@ def test_the_learning_rate_falls_on_a_plateau_and_a_refit_replays_it(session, mo
     assert "gnn: best epoch 4 of 5" in "\n".join(logged)
     assert trainer.refit(replace(inputs, log=logged.append))
     assert replayed == [(), (0.004, 0.004, 0.004, 0.002)]  # the fit's own schedule, then the refit's replay
+
+
+def test_weight_decay_and_dropout_regularise_only_when_asked(session, monkeypatch):
+    """``weight_decay`` swaps Adam for AdamW with that decay; ``dropout`` adds dropout layers that act in
+    training only; both default to off, and a saved model rebuilds its dropout from its config."""
+    import torch
+
+    from engine.models.gnn import RelationalGNN
+
+    optimizers = []
+    for name in ("Adam", "AdamW"):
+        cls = getattr(torch.optim, name)
+        monkeypatch.setattr(torch.optim, name, lambda *a, _cls=cls, **k: optimizers.append((_cls.__name__, k)) or _cls(*a, **k))
+    plain, regularised = GNNTrainer(), GNNTrainer()
+    plain.fit(make_inputs(session, CHANNEL + ", epochs = 1"))
+    regularised.fit(make_inputs(session, CHANNEL + ", epochs = 1, weight_decay = 0.1, dropout = 0.3"))
+    assert optimizers[0] == ("Adam", {"lr": plain.settings.lr})
+    assert optimizers[-1] == ("AdamW", {"lr": regularised.settings.lr, "weight_decay": 0.1})
+
+    def dropouts(model):
+        return [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+
+    assert dropouts(plain.model) == []
+    assert dropouts(regularised.model) == [0.3, 0.3]  # in the seed-feature MLP and before the head
+    rebuilt = RelationalGNN.from_config(regularised.model.config())
+    assert dropouts(rebuilt) == [0.3, 0.3]
+
+    model = regularised.model
+    h = torch.ones(64, 8)
+    model.train()
+    assert bool((model.dropout(h) == 0).any())
+    model.eval()
+    assert torch.equal(model.dropout(h), h)

@@ -66,12 +66,15 @@ class RelationalGNN(torch.nn.Module):
         seed_features: width ``F`` of tabular features per seed row (0: none). The batch then gives
             ``batch[entity].seed_features``: float32 ``[B, F]``, and a two-layer MLP of them is added to
             the seed embeddings (see `engine.train.gnn.seed_features`).
+        dropout: while training, the fraction of the seed embedding's units (and of the seed-feature
+            MLP's hidden units) zeroed before the head; 0 adds no layer.
     """
 
     def __init__(self, *, metadata: GraphMetadata, task: TaskSpec, channels: int = 128, num_layers: int = 2,
                  aggr: str = "mean", use_sparse: bool = True, head_layers: int = 1,
                  rank_channels: int | None = None, seed: int | None = None,
-                 identity: dict[str, int] | None = None, item_type: str | None = None, seed_features: int = 0):
+                 identity: dict[str, int] | None = None, item_type: str | None = None, seed_features: int = 0,
+                 dropout: float = 0.0):
         super().__init__()
         if channels < 2 or channels % 2:
             raise EngineError(f"GNN channels must be even and at least 2, got {channels}")
@@ -80,7 +83,7 @@ class RelationalGNN(torch.nn.Module):
         self._config = {"channels": channels, "num_layers": num_layers, "aggr": aggr, "use_sparse": use_sparse,
                         "head_layers": head_layers, "rank_channels": rank_channels, "seed": seed,
                         "identity": dict(identity or {}), "item_type": item_type,
-                        "seed_features": int(seed_features)}
+                        "seed_features": int(seed_features), "dropout": float(dropout)}
         node_types = metadata.node_types
         unknown = set(identity or {}) - set(node_types)
         if unknown:
@@ -92,8 +95,10 @@ class RelationalGNN(torch.nn.Module):
         self.gnn = HeteroGraphSAGE(node_types, metadata.edge_types, channels,
                                    num_layers=num_layers, aggr=aggr, use_sparse=use_sparse)
         self.seed_encoder = (torch.nn.Sequential(torch.nn.Linear(seed_features, channels), torch.nn.ReLU(),
+                                                 *([torch.nn.Dropout(dropout)] if dropout > 0 else []),
                                                  torch.nn.Linear(channels, channels))
                              if seed_features > 0 else None)
+        self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
         self.head: TaskHead | LinkRankingHead
         if task.task is TaskType.LINK_RANKING:
             self.head = LinkRankingHead(task, channels, channels=rank_channels,
@@ -160,6 +165,8 @@ class RelationalGNN(torch.nn.Module):
             if "seed_features" not in store:
                 raise EngineError("this GNN reads tabular seed features, but the batch carries none")
             h = h + self.seed_encoder(store.seed_features)
+        if self.dropout is not None:
+            h = self.dropout(h)
         return h
 
     # -- outputs -------------------------------------------------------------------------------

@@ -120,7 +120,8 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    optimizer = (torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+                 if settings.weight_decay > 0 else torch.optim.Adam(model.parameters(), lr=settings.lr))
     lr, lrs = settings.lr, []
     rng = np.random.default_rng(settings.seed)
     generator = torch.Generator(device=device).manual_seed(settings.seed)

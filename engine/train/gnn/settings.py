@@ -72,6 +72,8 @@ class GNNSettings:
     patience: int = 6  # epochs without a better validation metric before stopping
     lr_decay: float = 1.0  # the learning rate is multiplied by this after every lr_patience epochs without a better one
     lr_patience: int = 2
+    weight_decay: float = 0.0  # AdamW's decoupled decay; 0 keeps plain Adam
+    dropout: float = 0.0  # on the entity embedding before the head and in the seed-feature MLP
     lr_schedule: tuple[float, ...] = ()  # per epoch, overriding lr and lr_decay: a refit replays its fit's rates
     max_train_rows: int = 20_000  # seeds per epoch, at most
     min_train_rows: int = 4_096  # seeds per epoch, at least: small tables are passed over several times
@@ -102,6 +104,8 @@ class GNNSettings:
                    batch_size=int(inputs.option("batch_size", base.batch_size)),
                    lr=float(inputs.option("lr", RANKING_LR if ranking else base.lr)),
                    lr_decay=float(inputs.option("lr_decay", base.lr_decay)),
+                   weight_decay=float(inputs.option("weight_decay", base.weight_decay)),
+                   dropout=float(inputs.option("dropout", base.dropout)),
                    epochs=int(epochs) if epochs is not None else auto_epochs,
                    fixed_epochs=epochs is not None, seed=int(inputs.seed),
                    tabular_features=bool(inputs.option("tabular_features", base.tabular_features and not ranking)),
