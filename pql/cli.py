@@ -91,15 +91,26 @@ def run_command(script, db: str, output: str | None, quiet: bool) -> None:
         show_results(session.run(script.read()), output)
 
 
+def _one_db(positional: str | None, option: str | None) -> str | None:
+    """DB given as the argument or, as the other commands take it, as ``--db`` (not both, unless equal)."""
+    if positional is not None and option is not None and positional != option:
+        raise click.UsageError(f"two databases given: '{positional}' and --db '{option}'; give one")
+    return option if option is not None else positional
+
+
+DB_ALIAS = click.option("--db", "db_option", default=None, metavar="DB", help="The same as the DB argument.")
+
+
 @main.command("repl")
 @click.argument("db", required=False, default=None, metavar="[DB]")
+@DB_ALIAS
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
-def repl_command(db: str | None, quiet: bool) -> None:
+def repl_command(db: str | None, db_option: str | None, quiet: bool) -> None:
     """Interactive PQL prompt over DB: statements end with ';', .help lists the commands. Reads stdin
     as a script when it is not a terminal (exit code 1 if a statement failed)."""
     from pql.repl import run_repl
 
-    sys.exit(run_repl(db, quiet=quiet))
+    sys.exit(run_repl(_one_db(db, db_option), quiet=quiet))
 
 
 @main.command("train-table")
@@ -184,12 +195,13 @@ def _progress_log(quiet: bool):
 
 
 @main.command("schema")
-@click.argument("db", required=False, default=".", metavar="[DB]")
+@click.argument("db", required=False, default=None, metavar="[DB]")
+@DB_ALIAS
 @click.option("--json", "as_json", is_flag=True, help="Print the pql.schema/v1 JSON document instead of a tree.")
 @click.option("--override", "-o", "override", metavar="TEXT",
               help="Schema overrides, e.g. 'pk qualifying = qualifyId; drop fk results.statusId'.")
 @friendly
-def schema_command(db: str, as_json: bool, override: str | None) -> None:
+def schema_command(db: str | None, db_option: str | None, as_json: bool, override: str | None) -> None:
     """Show the tables, keys, links, time columns and semantic types pql sees in DB
     (a .duckdb or SQLite file, or a folder of CSV/Parquet files; default: the current folder)."""
     import json
@@ -197,7 +209,7 @@ def schema_command(db: str, as_json: bool, override: str | None) -> None:
     from engine.schema.render import render_tree, to_dict
     from pql.schema_api import schema
 
-    database = schema(db, overrides=override)
+    database = schema(_one_db(db, db_option) or ".", overrides=override)
     if as_json:
         click.echo(json.dumps(to_dict(database), indent=2))
     else:

@@ -5,9 +5,11 @@ For every column ``c`` of a child table and every parent table ``P`` with a sing
     score = name_match(c, P, k) × type_compatibility(c, k) × containment(c ⊆ k)
 
 - name match: 1.0 when ``c`` is ``k``'s own specific name (``raceId`` → races.raceId); 0.9 when ``c``
-  is ``<P singular or plural>_<k>`` or ``<P>_id`` (``customer_id`` → customers.id); 0.7 when a role
-  prefix comes first (``referred_customer_id`` → customers); otherwise no link is considered, however
-  well the values match — small integers are contained in every id column.
+  is ``<P singular or plural>_<k>`` or ``<P>_id`` (``customer_id`` → customers.id); 0.8 when ``c`` is
+  the parent's name itself, singular or plural (``purchase.customer`` → customer.id, a common way to
+  name a link; never within one table); 0.7 when a role prefix comes first (``referred_customer_id`` →
+  customers); otherwise no link is considered, however well the values match — small integers are
+  contained in every id column.
 - type compatibility: see ``dtypes.join_compatibility``.
 - containment: the share of a deterministic sample of the child's distinct values found in the
   parent key (one DuckDB query per candidate), so dangling values lower the score but do not hide
@@ -39,7 +41,7 @@ MIN_CONTAINMENT = 0.5
 MIN_SCORE = 0.4
 TIE_TOLERANCE = 0.005
 
-EXACT_NAME, TABLE_NAME, ROLE_NAME = 1.0, 0.9, 0.7
+EXACT_NAME, TABLE_NAME, BARE_NAME, ROLE_NAME = 1.0, 0.9, 0.8, 0.7
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +63,8 @@ def name_match(child_column: str, parent: str, parent_key: str, all_tables: tupl
             return EXACT_NAME
     if nc in specific:
         return TABLE_NAME
+    if nc in forms:
+        return BARE_NAME
     # a role prefix (referred_customer_id), unless the whole name is some table's own key name
     # (constructorResultsId is constructor_results' key, not a "constructor" role of results)
     if any(s in specific for s in suffixes(child_column)) and not any(nc in key_names(t) for t in all_tables):
@@ -87,6 +91,8 @@ def infer_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TableProf
                     continue
                 strength = name_match(column.name, parent, parent_key, tables)
                 if strength == 0.0 or (column.name in own_key and strength < EXACT_NAME):
+                    continue
+                if strength == BARE_NAME and parent == child:  # status.status is the table's own label
                     continue
                 candidate = _score(con, profile, column, profiles[parent], parent_key, strength, notes)
                 if candidate is not None:

@@ -142,6 +142,23 @@ def test_plain_duckdb_connection_is_accepted():
     con.close()
 
 
+def test_a_column_named_after_a_table_links_to_it_when_its_values_are_found_there():
+    """``purchase.customer`` -> customer.id (the issue's own LTV naming); a same-named column whose values
+    are not keys there (``customer.status`` text vs ``status.id``) and a table's own label column are not."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE customer (id INTEGER, status VARCHAR); "
+                "INSERT INTO customer VALUES (1, 'gold'), (2, 'silver'), (3, 'gold')")
+    con.execute("CREATE TABLE status (id INTEGER, status VARCHAR); INSERT INTO status VALUES (1, 'gold'), (2, 'silver')")
+    con.execute("CREATE TABLE purchases (id INTEGER, customer INTEGER, amount DOUBLE); "
+                "INSERT INTO purchases VALUES (10, 1, 5.0), (11, 3, 7.5), (12, 3, 1.0)")
+    db = introspect(con)
+    assert [(fk.name, fk.ref_columns, fk.score) for fk in db.foreign_keys] == [("purchases.customer->customer", ("id",), 0.8)]
+    assert db.table("purchases").column("customer").stype is SemanticType.ID
+    con.close()
+
+
 def test_introspect_rejects_a_path():
     from pql.errors import SchemaError
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.schema.links import EXACT_NAME, ROLE_NAME, TABLE_NAME, name_match
+from engine.schema.links import BARE_NAME, EXACT_NAME, ROLE_NAME, TABLE_NAME, name_match
 from engine.schema.model import SemanticType
 from engine.schema.names import norm, singular, table_forms, words
 from engine.schema.profile import ColumnProfile
@@ -36,7 +36,10 @@ TABLES = ("races", "drivers", "results", "constructor_results", "customers", "st
     ("CustomerID", "customers", "customer_id", EXACT_NAME),
     ("referred_customer_id", "customers", "customer_id", ROLE_NAME),
     ("statusId", "status", "statusId", EXACT_NAME),
-    ("status", "status", "statusId", 0.0),  # a column named like a table is not a link
+    ("customer", "customers", "id", BARE_NAME),  # purchase.customer: named after the table it references
+    ("Category", "category", "id", BARE_NAME),
+    ("referred_customer", "customers", "id", 0.0),  # no role prefix without a key suffix
+    ("customer_name", "customers", "id", 0.0),
     ("id", "customers", "id", 0.0),  # generic names say nothing
     ("number", "drivers", "driverId", 0.0),
     ("constructorResultsId", "results", "resultId", 0.0),  # another table's own key, not a role
