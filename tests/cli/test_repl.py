@@ -89,6 +89,8 @@ def test_the_prompt_shows_a_statement_is_still_open_and_ctrl_c_drops_it(shop_db)
 def test_a_missing_database_is_a_clean_error(tmp_path):
     result = CliRunner().invoke(main, ["repl", str(tmp_path / "nothere.duckdb")], input="")
     assert result.exit_code == 1 and "Error: database file not found" in result.output
+    result = CliRunner().invoke(main, ["repl", "--db", str(tmp_path / "nothere.duckdb")], input="")
+    assert result.exit_code == 1 and "Error: database file not found" in result.output  # --db, as elsewhere
 
 
 def test_tab_completes_commands_keywords_tables_columns_defines_and_options(shop_db):

@@ -72,6 +72,15 @@ def test_cli_json_and_tree(shop_folder, shop):
     assert "warehouse_id → warehouse.warehouse_id  declared" in result.output
 
 
+def test_cli_takes_the_database_as_an_argument_or_as_db_like_the_other_commands(shop_folder):
+    runner = CliRunner()
+    positional = runner.invoke(main, ["schema", str(shop_folder), "--json"])
+    option = runner.invoke(main, ["schema", "--db", str(shop_folder), "--json"])
+    assert option.exit_code == 0 and option.output == positional.output
+    both = runner.invoke(main, ["schema", str(shop_folder), "--db", "/elsewhere"])
+    assert both.exit_code == 2 and f"two databases given: '{shop_folder}' and --db '/elsewhere'" in both.output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["/definitely/not/here"], "Error: no such file or folder: /definitely/not/here"),
     (["{shop}", "-o", "pk ordr = order_id"], "Error: primary key override ordr: unknown table 'ordr'; did you mean 'order'?"),
