@@ -2,8 +2,9 @@
 
 CSV files are loaded into an in-memory DuckDB table once (so a bad file fails at open time, with the
 file named); ``\\N`` and empty fields are NULL, as in MySQL dumps such as the Ergast F1 data.
-Parquet files become views (DuckDB scans them fast); text columns that hold nothing but timestamps
-(common in exported Parquet) are read as TIMESTAMP, and the connector notes that it did so.
+Parquet files become views (DuckDB scans them fast). In both, text columns that hold nothing but
+timestamps — ISO text in exported Parquet, `12/1/2010 8:26` in a CSV the sniffer left as text — are read
+as TIMESTAMP (`connectors.text_timestamps`), and the connector notes that it did so.
 """
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from connectors._sql import create_as, named_arg, select_all_from
+from connectors._sql import create_as, named_arg, select_all_from, table_ref
 from connectors.base import SCHEMA_FILE_NAME, Connector
 from connectors.catalog import HIDDEN_PREFIX, OUTPUT_MARKER
 from connectors.registry import register
+from connectors.text_timestamps import find_text_timestamps
 
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 NULL_STRINGS = ("\\N", "")
-_TIMESTAMP_PROBE_ROWS = 200
 
 
 def _data_suffix(path: Path) -> str | None:
@@ -69,7 +70,7 @@ class FilesConnector(Connector):
         try:
             for table, path, suffix in files:
                 if suffix in CSV_SUFFIXES:
-                    _load_csv(con, table, path)
+                    notes.extend(_load_csv(con, table, path))
                 else:
                     notes.extend(_load_parquet(con, table, path))
         except BaseException:
@@ -127,21 +128,28 @@ def _read_csv(path: Path, *, whole_file_sniff: bool) -> exp.Expression:
     return exp.func("read_csv", *args)
 
 
-def _load_csv(con, table: str, path: Path) -> None:
-    """Load one CSV as a table; if the sniffer guessed a type from too few rows, sniff the whole file."""
+def _load_csv(con, table: str, path: Path) -> list[str]:
+    """Load one CSV as a table; if the sniffer guessed a type from too few rows, sniff the whole file.
+    Returns notes on text columns read as timestamps."""
     import duckdb
 
     from pql.errors import ConnectorError
 
     try:
         con.execute(create_as(table, select_all_from(_read_csv(path, whole_file_sniff=False)), kind="TABLE"))
-        return
     except duckdb.Error:
-        pass
+        try:
+            con.execute(create_as(table, select_all_from(_read_csv(path, whole_file_sniff=True)), kind="TABLE"))
+        except duckdb.Error as e:
+            raise ConnectorError(f"cannot read CSV file {path}: {_short(e)}") from e
     try:
-        con.execute(create_as(table, select_all_from(_read_csv(path, whole_file_sniff=True)), kind="TABLE"))
+        times = find_text_timestamps(con, table, table_ref(table), _text_columns(con, table_ref(table)))
+        if times.parsed:
+            con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True,
+                                   expression=times.select(table_ref(table))).sql("duckdb"))
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read CSV file {path}: {_short(e)}") from e
+    return list(times.notes)
 
 
 def _load_parquet(con, table: str, path: Path) -> list[str]:
@@ -152,39 +160,19 @@ def _load_parquet(con, table: str, path: Path) -> list[str]:
 
     scan = exp.func("read_parquet", exp.Literal.string(str(path)))
     try:
-        relation = con.sql(select_all_from(scan).sql("duckdb"))
-        text_columns = [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
-        timestamp_columns = [c for c in text_columns if _holds_only_timestamps(con, scan, c)]
-        star = exp.Star()
-        if timestamp_columns:
-            star = exp.Star(replace=[
-                exp.alias_(exp.cast(exp.column(c, quoted=True), "TIMESTAMP"), exp.to_identifier(c, quoted=True))
-                for c in timestamp_columns
-            ])
-        con.execute(create_as(table, exp.select(star).from_(scan), kind="VIEW"))
+        times = find_text_timestamps(con, table, scan, _text_columns(con, scan))
+        con.execute(create_as(table, times.select(scan), kind="VIEW"))
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read Parquet file {path}: {_short(e)}") from e
-    return [f"{table}.{c}: text column holding timestamps, read as TIMESTAMP" for c in timestamp_columns]
+    return list(times.notes)
+
+
+def _text_columns(con, source: exp.Expression) -> list[str]:
+    relation = con.sql(select_all_from(source).sql("duckdb"))
+    return [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
 
 
 def _short(error: Exception, lines: int = 3) -> str:
     """DuckDB's CSV errors run to dozens of lines of sniffer settings; the first few say what is wrong."""
     kept = [line.strip() for line in str(error).splitlines() if line.strip()][:lines]
     return " ".join(kept)
-
-
-def _try_timestamp(column: str) -> exp.Expression:
-    return exp.TryCast(this=exp.column(column, quoted=True), to=exp.DataType.build("TIMESTAMP"))
-
-
-def _holds_only_timestamps(con, scan: exp.Expression, column: str) -> bool:
-    """Cheap probe on a few rows first, then one aggregate over the whole file."""
-    col = exp.column(column, quoted=True)
-    probe = (exp.select(exp.func("count", col), exp.func("count", _try_timestamp(column)))
-             .from_(exp.select(col).from_(scan).where(col.is_(exp.null()).not_()).limit(_TIMESTAMP_PROBE_ROWS).subquery("probe")))
-    seen, parsed = con.sql(probe.sql("duckdb")).fetchall()[0]
-    if seen == 0 or parsed < seen:
-        return False
-    full = exp.select(exp.func("count", col), exp.func("count", _try_timestamp(column))).from_(scan)
-    seen, parsed = con.sql(full.sql("duckdb")).fetchall()[0]
-    return parsed == seen

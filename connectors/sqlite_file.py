@@ -13,8 +13,8 @@ SQLite types are per value; each column gets one type from its declared type and
     declared INT…                        BIGINT (DOUBLE if a value has a fraction, else text)
     declared REAL / FLOA… / DOUB…        DOUBLE
     declared BOOL…                       BOOLEAN
-    declared DATE / TIME…, or text that  TIMESTAMP when every value parses as one (noted), else text
-      holds nothing but timestamps
+    declared DATE / TIME…, or text that  TIMESTAMP when every value parses as one (ISO, or a common
+      holds nothing but timestamps       layout such as 12/1/2010 8:26; noted), else text
     anything else                        what the values are (integers, numbers, text, bytes)
 
 Keys come from the file's own catalog: ``PRAGMA table_info`` (primary keys, composite in order) and
@@ -36,6 +36,7 @@ from connectors._sql import comment_on_table, create_as, select_all_from, table_
 from connectors._staging import staged
 from connectors.base import SCHEMA_FILE_NAME, Connector, DeclaredForeignKey, DeclaredKeys
 from connectors.registry import register
+from connectors.text_timestamps import find_text_timestamps
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 OUTPUTS_TABLE = "_pql_outputs"  # name, query: the tables INTO wrote
@@ -140,17 +141,13 @@ def _copy_table(src: sqlite3.Connection, con, table: str, *, output_query: str |
     arrow = pa.table(columns) if columns else pa.table({})
     try:
         with staged(con, arrow) as staging:
-            timestamps = [c for c in maybe_time if _all_timestamps(con, staging, c)]
-            star = exp.Star()
-            if timestamps:
-                star = exp.Star(replace=[exp.alias_(_try_timestamp(c), exp.to_identifier(c, quoted=True))
-                                         for c in timestamps])
-            con.execute(create_as(table, exp.select(star).from_(table_ref(staging)), kind="TABLE"))
+            times = find_text_timestamps(con, table, table_ref(staging), maybe_time)
+            con.execute(create_as(table, times.select(table_ref(staging)), kind="TABLE"))
         if output_query is not None:
             con.execute(comment_on_table(table, f"{OUTPUT_MARKER}: {output_query}".strip()))
     except duckdb.Error as e:
         raise ConnectorError(f"cannot copy SQLite table {table!r}: {e}") from e
-    return [f"{table}.{c}: text column holding timestamps, read as TIMESTAMP" for c in timestamps]
+    return list(times.notes)
 
 
 def _column(values: list, declared: str) -> tuple[pa.Array, bool]:
@@ -176,17 +173,6 @@ def _column(values: list, declared: str) -> tuple[pa.Array, bool]:
     if pa.types.is_null(array.type):  # no values at all: text, as SQLite would call it
         array = array.cast(pa.string())
     return array, pa.types.is_string(array.type)
-
-
-def _try_timestamp(column: str) -> exp.Expression:
-    return exp.TryCast(this=exp.column(column, quoted=True), to=exp.DataType.build("TIMESTAMP"))
-
-
-def _all_timestamps(con, staging: str, column: str) -> bool:
-    counted = exp.select(exp.func("count", exp.column(column, quoted=True)),
-                         exp.func("count", _try_timestamp(column))).from_(table_ref(staging))
-    seen, parsed = con.sql(counted.sql("duckdb")).fetchall()[0]
-    return seen > 0 and parsed == seen
 
 
 def _declared_keys(src: sqlite3.Connection, tables: Sequence[str]) -> DeclaredKeys:

@@ -1,0 +1,147 @@
+"""Text columns that hold nothing but timestamps, and the expression that reads them as TIMESTAMP.
+
+Exports often write times as text: ISO 8601, which DuckDB casts as it is, or a locale's own layout, such
+as Online Retail's original `12/1/2010 8:26` (month first) or a European `01.12.2010 08:26`. Left as text,
+such a column is no time column, and the table cannot be aggregated over time windows. A column is read
+as TIMESTAMP when every non-null value parses in one layout; one that parses both month-first and
+day-first (no day above 12) is ambiguous and stays text, with a note that says so.
+
+Two queries at most per table: one over a probe of each column's first values, then one over every row
+for the columns whose probe parsed completely.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+PROBE_ROWS = 200
+ISO = "ISO 8601"
+
+_CLOCK = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
+
+
+def _with_clock(dates: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f"{d} {c}" for d in dates for c in _CLOCK) + tuple(dates)
+
+
+#: Layout name -> strptime formats (DuckDB's: `%m`, `%d` and `%H` also take one digit).
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "month/day/year": _with_clock(("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")),
+    "day/month/year": _with_clock(("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y")),
+    "day.month.year": _with_clock(("%d.%m.%Y", "%d.%m.%y")),
+    "day month-name year": _with_clock(("%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y")),
+    "month-name day, year": _with_clock(("%b %d, %Y", "%B %d, %Y", "%b %d %Y")),
+}
+_AMBIGUOUS = ("month/day/year", "day/month/year")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A column's timestamp layout: its name and the strptime formats of it the column uses (ISO: none)."""
+
+    name: str
+    formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TextTimestamps:
+    """What to do with a source's text columns: ``parsed`` maps a column to its layout; ``notes`` say
+    what was read as TIMESTAMP and what was left as text and why."""
+
+    parsed: dict[str, Layout]
+    notes: tuple[str, ...]
+
+    def select(self, source: exp.Expression) -> exp.Select:
+        """``SELECT * REPLACE (<parse> AS c, …) FROM source``, or ``SELECT *`` when nothing parses."""
+        star = exp.Star()
+        if self.parsed:
+            star = exp.Star(replace=[exp.alias_(parse(c, layout), exp.to_identifier(c, quoted=True))
+                                     for c, layout in self.parsed.items()])
+        return exp.select(star).from_(source)
+
+
+def parse(column: str, layout: Layout) -> exp.Expression:
+    """The expression that reads text ``column`` in ``layout`` as TIMESTAMP (NULL where it does not parse)."""
+    col = exp.column(column, quoted=True)
+    if layout.name == ISO:
+        return exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMP"))
+    formats = exp.Array(expressions=[exp.Literal.string(f) for f in layout.formats])
+    return exp.Anonymous(this="try_strptime", expressions=[col, formats])
+
+
+def _all_layouts() -> list[Layout]:
+    return [Layout(ISO), *(Layout(name, formats) for name, formats in LAYOUTS.items())]
+
+
+def find_text_timestamps(con, table: str, source: exp.Expression, columns: Sequence[str]) -> TextTimestamps:
+    """Which of the text ``columns`` of ``source`` (a table or scan expression) hold only timestamps.
+
+    The probe (the first `PROBE_ROWS` rows) keeps the layouts that read all its values, each narrowed to
+    the formats some value uses (a failed value costs every format tried); then one query per kept
+    layout looks for a value anywhere that it does not read, and stops at the first.
+    """
+    probe = exp.select("*").from_(source).limit(PROBE_ROWS).subquery("probe")
+    parsed, notes = {}, []
+    for column, layouts in _probe(con, probe, columns).items():
+        if not _has_values(con, source, column):
+            continue
+        fits = [layout for layout in layouts if not _misreads(con, source, column, layout)]
+        if not fits:
+            continue
+        names = [layout.name for layout in fits]
+        if ISO in names:
+            parsed[column] = fits[names.index(ISO)]
+        elif all(name in names for name in _AMBIGUOUS):
+            notes.append(f"{table}.{column}: text that reads as dates both month-first and day-first (no day "
+                         "above 12); left as text: write it as YYYY-MM-DD to use it as a time")
+        else:
+            parsed[column] = fits[0]
+    for column, layout in parsed.items():
+        how = "" if layout.name == ISO else f" ({layout.name})"
+        notes.append(f"{table}.{column}: text column holding timestamps, read as TIMESTAMP{how}")
+    return TextTimestamps(parsed, tuple(notes))
+
+
+def _counts(con, source: exp.Expression, expressions: list[exp.Expression]) -> list[int]:
+    if not expressions:
+        return []
+    return list(con.sql(exp.select(*(exp.func("count", e) for e in expressions)).from_(source).sql("duckdb")).fetchall()[0])
+
+
+def _probe(con, probe: exp.Expression, columns: Sequence[str]) -> dict[str, list[Layout]]:
+    """Per column, the layouts (narrowed to the formats in use) that read every probe value; a column
+    with no values in the probe keeps every layout whole."""
+    layouts = _all_layouts()
+    whole = _counts(con, probe, [e for c in columns for e in (exp.column(c, quoted=True), *(parse(c, l) for l in layouts))])
+    kept: dict[str, list[Layout]] = {}
+    width = 1 + len(layouts)
+    for i, column in enumerate(columns):
+        seen, *read = whole[i * width:(i + 1) * width]
+        if seen == 0:
+            kept[column] = layouts
+        elif any(n == seen for n in read):
+            kept[column] = [layout for layout, n in zip(layouts, read) if n == seen]
+    pairs = [(c, layout, f) for c, found in kept.items() for layout in found for f in layout.formats]
+    used = _counts(con, probe, [parse(c, Layout(layout.name, (f,))) for c, layout, f in pairs])
+    in_use = {(c, layout.name, f) for (c, layout, f), n in zip(pairs, used) if n > 0}
+    # a column without probe values keeps its layouts' every format
+    return {c: [layout if layout.name == ISO else
+                Layout(layout.name, tuple(f for f in layout.formats if (c, layout.name, f) in in_use) or layout.formats)
+                for layout in found]
+            for c, found in kept.items()}
+
+
+def _has_values(con, source: exp.Expression, column: str) -> bool:
+    col = exp.column(column, quoted=True)
+    query = exp.select(exp.Literal.number(1)).from_(source).where(col.is_(exp.null()).not_()).limit(1)
+    return bool(con.sql(query.sql("duckdb")).fetchall())
+
+
+def _misreads(con, source: exp.Expression, column: str, layout: Layout) -> bool:
+    """Whether some non-null value of ``column`` does not read in ``layout`` (stops at the first)."""
+    col = exp.column(column, quoted=True)
+    query = (exp.select(exp.Literal.number(1)).from_(source)
+             .where(exp.and_(col.is_(exp.null()).not_(), parse(column, layout).is_(exp.null()))).limit(1))
+    return bool(con.sql(query.sql("duckdb")).fetchall())
