@@ -66,9 +66,10 @@ def _plan_lines(session, bq) -> list[str]:
     from engine.labels.absent_values import absent_values
 
     absent = [f"  {value.message()}" for value in absent_values(session.con, bq)]
-    schedule = schedule_for(session.con, session.db, bq)
+    db = session.db_for(bq.option("schema"))
+    schedule = schedule_for(session.con, db, bq)
     model = bq.option("model", "auto")
     plan = "train LightGBM and the GNN, keep the better on validation" if model == "auto" else f"train {model}"
     warnings = ["Warnings:", *absent] if absent else []
     return [*warnings, "Anchors:", _indent(schedule.summary(), "  "), "Training-table SQL:",
-            _indent(explain_sql(session.db, bq, schedule), "  "), "Plan:", f"  {plan}"]
+            _indent(explain_sql(db, bq, schedule), "  "), "Plan:", f"  {plan}"]

@@ -47,6 +47,7 @@ class Session:
         self._overrides = overrides
         self.connector = connectors.open(source)
         self._db = None
+        self._db_with: dict[str, Any] = {}  # per WITH schema = '…' text
         self.defines = Defines()
         self.log = log or (lambda msg: None)
         self.show_progress = show_progress
@@ -61,6 +62,19 @@ class Session:
 
             self._db = introspect(self.connector, overrides=self._overrides)
         return self._db
+
+    def db_for(self, schema: str | None):
+        """The `Database` a statement runs against: the session's, with the statement's own ``WITH schema
+        = '…'`` overrides on top (introspected once per distinct text)."""
+        if schema is None:
+            return self.db
+        if schema not in self._db_with:
+            from engine.schema.introspection import introspect
+            from engine.schema.overrides import SchemaOverrides
+
+            base = SchemaOverrides.coerce(self._overrides) or SchemaOverrides()
+            self._db_with[schema] = introspect(self.connector, overrides=base.merged(SchemaOverrides.coerce(schema)))
+        return self._db_with[schema]
 
     @property
     def con(self):
@@ -104,7 +118,8 @@ class Session:
         """The full `engine.labels.TrainingTable` (rows, prediction rows, schedule, SQL, warnings)."""
         from engine.labels import training_table
 
-        return training_table(self.con, self.db, self.bind(query))
+        bq = self.bind(query)
+        return training_table(self.con, self.db_for(bq.option("schema")), bq)
 
     def analyze_experiment(self, assignments: str, arm: str, outcome: str, *, covariate: str | None = None,
                            control: str | None = None, unit: str | None = None, at: str | None = None,
@@ -155,7 +170,7 @@ class Session:
             check_into(self.connector, bq.into, replace=bq.into_replace, reads=bq.using)
         from engine.run import run
 
-        result = run(bq, self.db, self.con, log=self.log, show_progress=self.show_progress)
+        result = run(bq, self.db_for(bq.option("schema")), self.con, log=self.log, show_progress=self.show_progress)
         if bq.into and result.predictions is not None:  # ALLOCATE writes its assignment
             self._write_into(bq, result.table if result.allocation is not None else result.predictions)
         return StatementResult(statement=statement, bound=bq, table=result.table, summary=result.summary,
@@ -172,12 +187,7 @@ class Session:
 
     def _bind(self, statement: ast.PredictStatement, defines: Defines | None = None) -> BoundQuery:
         defines = self.defines if defines is None else defines
-        overrides = statement.option("schema")
-        if overrides is not None:
-            from engine.schema.introspection import introspect
-
-            return bind(statement, introspect(self.connector, overrides=overrides), defines=defines)
-        return bind(statement, self.db, defines=defines)
+        return bind(statement, self.db_for(statement.option("schema")), defines=defines)
 
     def _check_script(self, statements: tuple[ast.Statement, ...]) -> None:
         """Bind a script's statements without running them (DEFINEs go to a scratch copy)."""
@@ -231,6 +241,7 @@ class Session:
             write_into_connection(self.con, bq.into, table, replace=bq.into_replace, query=bq.text)
         self.log(f"wrote {table.num_rows:,} rows into {bq.into}")
         self._db = None  # re-read the schema from the (possibly reopened) connection on next use
+        self._db_with.clear()
 
     def close(self) -> None:
         self.connector.close()

@@ -16,6 +16,7 @@ from engine.schema.dtypes import Family
 from engine.schema.keys import PrimaryKey, primary_keys
 from engine.schema.links import declared_links, infer_links
 from engine.schema.model import Column, Database, ForeignKey, Table
+from engine.schema.derived import derive_entities
 from engine.schema.overrides import SchemaOverrides, resolve
 from engine.schema.profile import TableProfile, profile_table
 from engine.schema.stypes import semantic_type
@@ -42,6 +43,9 @@ def introspect(source: Connector | duckdb.DuckDBPyConnection, *,
     profiles = {t: profile_table(con, t) for t in connector.table_names()}
     notes = list(connector.notes)
     given = _overrides(connector, overrides, use_schema_file, notes)
+    for entity in derive_entities(con, given, profiles, notes):
+        profiles[entity.name] = profile_table(con, entity.name)
+        given = entity.overrides().merged(given)
     ov = resolve(given, {t: [c.name for c in p.columns] for t, p in profiles.items()})
 
     declared = connector.declared_keys()

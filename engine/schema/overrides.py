@@ -6,7 +6,8 @@ Python::
                     foreign_keys=["results.statusId -> status.statusId"],
                     drop_foreign_keys=["results.number -> cars"],
                     time_columns={"races": "date", "circuits": None},
-                    semantic_types={"drivers.code": "categorical"})
+                    semantic_types={"drivers.code": "categorical"},
+                    entities={"customers": "lines.CustomerID"})
 
 One line (for ``WITH schema = '…'``): clauses separated by ``;``::
 
@@ -15,6 +16,7 @@ One line (for ``WITH schema = '…'``): clauses separated by ``;``::
     drop fk results.number -> cars; drop fk results.number;      # drop all links from that column
     time races = date; time circuits = none;                      # none: a static table (no time)
     type drivers.code = categorical
+    entity customers = lines.CustomerID                           # see engine.schema.derived
 
 ``pql_schema.toml`` next to the data (top-level arrays before the tables, as TOML requires)::
 
@@ -27,6 +29,8 @@ One line (for ``WITH schema = '…'``): clauses separated by ``;``::
     circuits = ""            # "" = no time column
     [semantic_types]
     "drivers.code" = "categorical"
+    [entities]
+    customers = "lines.CustomerID"
 
 Names are matched case-insensitively; a name that matches nothing is a SchemaError with a suggestion.
 Overrides always win over declared constraints and inference, and are shown as not inferred.
@@ -101,6 +105,7 @@ class SchemaOverrides:
     drop_foreign_keys: tuple[LinkSpec, ...] = ()
     time_columns: Mapping[str, str | None] = field(default_factory=dict)  # None: no time column
     semantic_types: Mapping[str, SemanticType] = field(default_factory=dict)  # "table.column" -> type
+    entities: Mapping[str, str] = field(default_factory=dict)  # derived entity table -> "table.column"
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -109,14 +114,18 @@ class SchemaOverrides:
         set_(self, "drop_foreign_keys", tuple(_as_link(v, need_ref=False) for v in self.drop_foreign_keys))
         set_(self, "time_columns", {t: (c or None) for t, c in dict(self.time_columns).items()})
         set_(self, "semantic_types", {k: _as_stype(v, k) for k, v in dict(self.semantic_types).items()})
+        set_(self, "entities", {str(t).strip(): str(v).strip() for t, v in dict(self.entities).items()})
         for key in self.semantic_types:
             if "." not in key:
                 raise SchemaError(f"semantic type override {key!r} must name table.column")
+        for name, source in self.entities.items():
+            if not name or source.count(".") != 1 or not all(p.strip() for p in source.split(".")):
+                raise SchemaError(f"entity override {name} = {source!r}: expected 'entity name = table.column'")
 
     @property
     def is_empty(self) -> bool:
         return not (self.primary_keys or self.foreign_keys or self.drop_foreign_keys or self.time_columns
-                    or self.semantic_types)
+                    or self.semantic_types or self.entities)
 
     def merged(self, other: SchemaOverrides | None) -> SchemaOverrides:
         """``other`` on top of ``self`` (``other`` wins where both name the same thing)."""
@@ -128,6 +137,7 @@ class SchemaOverrides:
             drop_foreign_keys=self.drop_foreign_keys + other.drop_foreign_keys,
             time_columns={**self.time_columns, **other.time_columns},
             semantic_types={**self.semantic_types, **other.semantic_types},
+            entities={**self.entities, **other.entities},
         )
 
     # -- readers ----------------------------------------------------------------------------------
@@ -139,6 +149,7 @@ class SchemaOverrides:
         drops: list[LinkSpec] = []
         times: dict[str, str | None] = {}
         types: dict[str, str] = {}
+        entities: dict[str, str] = {}
         for clause in (c.strip() for c in text.split(";")):
             if not clause:
                 continue
@@ -151,7 +162,7 @@ class SchemaOverrides:
                 drops.append(LinkSpec.parse(rest, need_ref=False))
             elif kind == "fk":
                 fks.append(LinkSpec.parse(rest, need_ref=True))
-            elif kind in ("pk", "time", "type"):
+            elif kind in ("pk", "time", "type", "entity"):
                 target, eq, value = (p.strip() for p in rest.partition("="))
                 if not eq or not target:
                     raise SchemaError(f"cannot read schema override {clause!r}; expected '{kind} name = value'")
@@ -159,18 +170,20 @@ class SchemaOverrides:
                     pks[target] = _split_columns(value)
                 elif kind == "time":
                     times[target] = None if value.lower() in ("", "none", "null") else value
+                elif kind == "entity":
+                    entities[target] = value
                 else:
                     types[target] = value
             else:
-                known = ["pk", "fk", "drop", "time", "type"]
+                known = ["pk", "fk", "drop", "time", "type", "entity"]
                 raise SchemaError(f"unknown schema override {kind!r} in {clause!r}{did_you_mean(kind, known)}")
         return cls(primary_keys=pks, foreign_keys=tuple(fks), drop_foreign_keys=tuple(drops),
-                   time_columns=times, semantic_types=types)
+                   time_columns=times, semantic_types=types, entities=entities)
 
     @classmethod
     def from_mapping(cls, data: Mapping, *, origin: str = "schema overrides") -> SchemaOverrides:
         """Read the TOML-shaped mapping (see the module docstring)."""
-        known = ("primary_keys", "foreign_keys", "drop_foreign_keys", "time_columns", "semantic_types")
+        known = ("primary_keys", "foreign_keys", "drop_foreign_keys", "time_columns", "semantic_types", "entities")
         for key in data:
             if key not in known:
                 raise SchemaError(f"{origin}: unknown entry {key!r}{did_you_mean(key, known)}")

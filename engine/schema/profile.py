@@ -48,16 +48,21 @@ class TableProfile:
 
 
 def catalog_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, bool]]:
-    """(name, DuckDB type, declared nullable) for each column of ``table`` in order."""
-    query = (
-        exp.select("column_name", "data_type", "is_nullable")
-        .from_(exp.func("duckdb_columns"))
-        .where(exp.column("database_name").eq(exp.func("current_database")))
-        .where(exp.column("schema_name").eq(exp.Literal.string("main")))
-        .where(exp.column("table_name").eq(exp.Literal.string(table)))
-        .order_by("column_index")
-    )
-    return [(n, t, bool(nullable)) for n, t, nullable in run(con, query, f"read the columns of {table}")]
+    """(name, DuckDB type, declared nullable) for each column of ``table`` in order: a table of the
+    database, else a temporary view (a derived entity table, `engine.schema.derived`)."""
+    for database in (exp.func("current_database"), exp.Literal.string("temp")):
+        query = (
+            exp.select("column_name", "data_type", "is_nullable")
+            .from_(exp.func("duckdb_columns"))
+            .where(exp.column("database_name").eq(database))
+            .where(exp.column("schema_name").eq(exp.Literal.string("main")))
+            .where(exp.column("table_name").eq(exp.Literal.string(table)))
+            .order_by("column_index")
+        )
+        found = [(n, t, bool(nullable)) for n, t, nullable in run(con, query, f"read the columns of {table}")]
+        if found:
+            return found
+    return []
 
 
 def profile_table(con: duckdb.DuckDBPyConnection, table: str) -> TableProfile:

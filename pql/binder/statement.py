@@ -95,8 +95,14 @@ def _bind_entity(ctx: BindContext, node: ast.Entity) -> tuple[Table, BoundEntity
     except Unresolved:
         return None
     if not table.primary_key:
+        column = _try(lambda: resolve_column(ctx, table, node.column, node.span)) if node.column else None
+        if node.column is not None and column is None:
+            return None
+        hint = (_derive_hint(ctx.db, table, column.name) if column is not None else
+                f"declare one, or override it (primary_keys = {{ {table.name} = \"<column>\" }}); to predict per "
+                f"value of one of its columns, derive an entity table: WITH schema = 'entity <name> = {table.name}.<column>'")
         ctx.error(f"the entity table '{table.name}' has no primary key, so its rows cannot be told apart",
-                  ctx.at(node.span, node.table), hint=f"declare one, or override it (primary_keys = {{ {table.name} = \"<column>\" }})")
+                  ctx.at(node.span, node.table), hint=hint)
         return None
     key = table.primary_key
     if node.column is None:
@@ -107,12 +113,29 @@ def _bind_entity(ctx: BindContext, node: ast.Entity) -> tuple[Table, BoundEntity
         except Unresolved:
             return None
         if (column.name,) != key:
+            link = next((fk for fk in ctx.db.foreign_keys if fk.table == table.name and fk.columns == (column.name,)), None)
+            if link is not None:
+                hint = f"'{table.name}.{column.name}' links to '{link.ref_table}': write FOR EACH {link.ref_table}"
+            else:
+                write = f"FOR EACH {table.name}.{key[0]}" if len(key) == 1 else f"FOR EACH {table.name}"
+                hint = f"write {write}, or {_derive_hint(ctx.db, table, column.name)}"
             ctx.error(f"'{table.name}.{column.name}' is not the primary key of '{table.name}' "
-                      f"({', '.join(key)})", ctx.at(node.span, node.column, after="."), hint=f"write FOR EACH {table.name}.{key[0]}"
-                      if len(key) == 1 else f"write FOR EACH {table.name}")
+                      f"({', '.join(key)})", ctx.at(node.span, node.column, after="."), hint=hint)
             return None
     values = tuple(v.value for v in node.values) if node.values is not None else None
     return table, BoundEntity(table=table.name, key=key, values=values, span=node.span)
+
+
+def _derive_hint(db: Database, table: Table, column: str) -> str:
+    """How to predict per value of ``table.column``: a derived entity table (`engine.schema.derived`)."""
+    from engine.schema.names import words
+
+    parts = words(column)
+    name = "_".join(parts[:-1] if len(parts) > 1 and parts[-1] in ("id", "key", "no", "nr", "code", "ref") else parts) or column
+    if any(t.name.lower() == name.lower() for t in db.tables):
+        name = f"{name}_entity"
+    return (f"to predict per {column}, derive an entity table from its values: "
+            f"WITH schema = 'entity {name} = {table.name}.{column}', then FOR EACH {name}")
 
 
 def _check_table_names(ctx: BindContext, stmt: ast.PredictStatement) -> None:

@@ -44,12 +44,25 @@ CASES = [
      "line 1, column 45: the entity table 'notes' has no primary key, so its rows cannot be told apart\n"
      "  PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH notes\n"
      "                                              ^^^^^\n"
-     "  hint: declare one, or override it (primary_keys = { notes = \"<column>\" })"),
+     "  hint: declare one, or override it (primary_keys = { notes = \"<column>\" }); to predict per value of one "
+     "of its columns, derive an entity table: WITH schema = 'entity <name> = notes.<column>'"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH notes.body",
+     "line 1, column 45: the entity table 'notes' has no primary key, so its rows cannot be told apart\n"
+     "  PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH notes.body\n"
+     "                                              ^^^^^\n"
+     "  hint: to predict per body, derive an entity table from its values: WITH schema = 'entity body = "
+     "notes.body', then FOR EACH body"),
     ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers.segment",
      "line 1, column 55: 'customers.segment' is not the primary key of 'customers' (customer_id)\n"
      "  PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers.segment\n"
      "                                                        ^^^^^^^\n"
-     "  hint: write FOR EACH customers.customer_id"),
+     "  hint: write FOR EACH customers.customer_id, or to predict per segment, derive an entity table from its "
+     "values: WITH schema = 'entity segment = customers.segment', then FOR EACH segment"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH orders.customer_id",
+     "line 1, column 52: 'orders.customer_id' is not the primary key of 'orders' (order_id)\n"
+     "  PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH orders.customer_id\n"
+     "                                                     ^^^^^^^^^^^\n"
+     "  hint: 'orders.customer_id' links to 'customers': write FOR EACH customers"),
     ("PREDICT SUM(orders.total, 0, 30) RANK TOP 5 FOR EACH customers",
      "line 1, column 9: RANK TOP k ranks items: it needs a LIST_DISTINCT(<table>.<foreign key>, …) target\n"
      "  PREDICT SUM(orders.total, 0, 30) RANK TOP 5 FOR EACH customers\n"
