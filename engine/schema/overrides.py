@@ -223,7 +223,8 @@ class Resolver:
     def table(self, name: str, where: str) -> str | None:
         found = _lookup(name, self._columns)
         if found is None:
-            self.errors.append(f"{where}: unknown table {name!r}{did_you_mean(name, self._columns)}")
+            hint = did_you_mean(name, self._columns) or _listing("tables", self._columns)
+            self.errors.append(f"{where}: unknown table {name!r}{hint}")
         return found
 
     def column(self, table: str, name: str, where: str) -> str | None:
@@ -246,6 +247,12 @@ class Resolver:
             return None
         column = self.column(table, column_name.strip(), where)
         return None if column is None else (table, column)
+
+
+def _listing(what: str, names: Iterable[str], at_most: int = 12) -> str:
+    """``" (tables: a, b, c)"``, when there are few enough to list."""
+    names = sorted(names)
+    return f" ({what}: {', '.join(names)})" if 0 < len(names) <= at_most else ""
 
 
 def _lookup(name: str, pool: Iterable[str]) -> str | None:
