@@ -69,7 +69,7 @@ def test_a_source_without_time_gives_a_static_entity_table(flat_db):
     ("entity notes = lines.customer_ref", "entity override notes: a table 'notes' exists already"),
     ("entity customer = lines.customer", "table 'lines' has no column 'customer'; did you mean 'customer_ref'?"),
     ("entity customer = line.customer_ref", "unknown table 'line'; did you mean 'lines'?"),
-    ("entity customer = invoices.customer_ref", r"unknown table 'invoices' \(tables: lines, notes\)"),
+    ("entity customer = xyz.customer_ref", r"unknown table 'xyz' \(tables: lines, notes\)"),
 ])
 def test_mistakes_in_the_override_are_named(flat_db, overrides, message):
     with connectors.open(str(flat_db)) as source, pytest.raises(SchemaError, match=message):
