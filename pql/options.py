@@ -128,10 +128,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="GNN: decoupled weight decay (AdamW) per step, as a fraction of the learning rate's step "
                     "(0: plain Adam)",
                check=_float(0.0, 1.0)),
-    OptionSpec(name="dropout", default=0.0,
+    OptionSpec(name="dropout", default=None,
                help="GNN: dropout on the entity's embedding before the task head and inside the tabular "
-                    "features' MLP, while training (0: none)",
-               check=_float(0.0, 0.9)),
+                    "features' MLP, while training (default: 0.2 for link ranking, 0 otherwise)",
+               check=_optional(_float(0.0, 0.9))),
     OptionSpec(name="channels", default=128, help="GNN hidden size", check=_int(4, 4096)),
     OptionSpec(name="layers", default=2, help="GNN message-passing layers", check=_int(1, 6)),
     OptionSpec(name="neighbors", default=16, help="sampled neighbours per edge type per hop", check=_int(1, 1000)),

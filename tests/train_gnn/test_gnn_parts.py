@@ -11,7 +11,8 @@ import pytest
 
 from engine.train.gnn.context import anchor_seconds
 from engine.train.gnn.settings import (CPU_CHANNELS, DEFAULT_TIME_BUDGET, MAX_EPOCHS, MIN_EPOCHS, MIN_PASSES,
-                                        RANKING_LR, RANKING_SEED_VISITS, TARGET_SEED_VISITS, GNNSettings)
+                                        RANKING_DROPOUT, RANKING_LR, RANKING_SEED_VISITS, TARGET_SEED_VISITS,
+                                        GNNSettings)
 from engine.train.gnn.targets import MAX_LABELS, PAIR_CONTEXT, TargetCodec
 from engine.schema.model import ForeignKey, SemanticType
 from pql.bound import BAggregation, TaskType
@@ -125,11 +126,14 @@ def test_link_ranking_gets_enough_layers_to_reach_its_items():
     assert GNNSettings.from_inputs(_inputs(), 1_000).layers == 2
 
 
-def test_link_ranking_defaults_to_no_tabular_features_a_slower_rate_and_averaged_weights():
+def test_link_ranking_defaults_to_no_tabular_features_a_slower_rate_averaged_weights_and_dropout():
     ranking = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2)), 1_000)
     binary = GNNSettings.from_inputs(_inputs(), 1_000)
-    assert (ranking.tabular_features, ranking.lr, ranking.weight_average) == (False, RANKING_LR, True)
-    assert (binary.tabular_features, binary.lr, binary.weight_average) == (True, GNNSettings().lr, False)
+    assert (ranking.tabular_features, ranking.lr, ranking.weight_average, ranking.dropout) == (
+        False, RANKING_LR, True, RANKING_DROPOUT)
+    assert (binary.tabular_features, binary.lr, binary.weight_average, binary.dropout) == (
+        True, GNNSettings().lr, False, 0.0)
+    assert GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), dropout=0.0), 1_000).dropout == 0.0
     assert not GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2), weight_average=False), 1_000).weight_average
     big_ranking = GNNSettings.from_inputs(_inputs(bq=_ranking_bq(2)), 20_000)
     assert big_ranking.epochs == -(-RANKING_SEED_VISITS // 20_000) > GNNSettings.from_inputs(_inputs(), 20_000).epochs
