@@ -26,11 +26,12 @@ def _with_clock(dates: Sequence[str]) -> tuple[str, ...]:
     return tuple(f"{d} {c}" for d in dates for c in _CLOCK) + tuple(dates)
 
 
-#: Layout name -> strptime formats (DuckDB's: `%m`, `%d` and `%H` also take one digit).
+#: Layout name -> strptime formats (DuckDB's: `%m`, `%d` and `%H` also take one digit). Two-digit years
+#: only beside a month name: `1.2.3` is more often a version than a date.
 LAYOUTS: dict[str, tuple[str, ...]] = {
-    "month/day/year": _with_clock(("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")),
-    "day/month/year": _with_clock(("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y")),
-    "day.month.year": _with_clock(("%d.%m.%Y", "%d.%m.%y")),
+    "month/day/year": _with_clock(("%m/%d/%Y", "%m-%d-%Y")),
+    "day/month/year": _with_clock(("%d/%m/%Y", "%d-%m-%Y")),
+    "day.month.year": _with_clock(("%d.%m.%Y",)),
     "day month-name year": _with_clock(("%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y")),
     "month-name day, year": _with_clock(("%b %d, %Y", "%B %d, %Y", "%b %d %Y")),
 }
@@ -69,6 +70,14 @@ def parse(column: str, layout: Layout) -> exp.Expression:
         return exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMP"))
     formats = exp.Array(expressions=[exp.Literal.string(f) for f in layout.formats])
     return exp.Anonymous(this="try_strptime", expressions=[col, formats])
+
+
+def _plausible(column: str, layout: Layout) -> exp.Expression:
+    """``parse`` where the year is 1800-2199, else NULL: `%Y` takes one digit, and 1.2.3 is no date in year 3."""
+    parsed = parse(column, layout)
+    year = exp.func("year", parsed.copy())
+    return exp.Case(ifs=[exp.If(this=exp.Between(this=year, low=exp.Literal.number(1800),
+                                                 high=exp.Literal.number(2199)), true=parsed)])
 
 
 def _all_layouts() -> list[Layout]:
@@ -114,7 +123,8 @@ def _probe(con, probe: exp.Expression, columns: Sequence[str]) -> dict[str, list
     """Per column, the layouts (narrowed to the formats in use) that read every probe value; a column
     with no values in the probe keeps every layout whole."""
     layouts = _all_layouts()
-    whole = _counts(con, probe, [e for c in columns for e in (exp.column(c, quoted=True), *(parse(c, l) for l in layouts))])
+    whole = _counts(con, probe, [e for c in columns
+                                 for e in (exp.column(c, quoted=True), *(_plausible(c, layout) for layout in layouts))])
     kept: dict[str, list[Layout]] = {}
     width = 1 + len(layouts)
     for i, column in enumerate(columns):
@@ -124,7 +134,7 @@ def _probe(con, probe: exp.Expression, columns: Sequence[str]) -> dict[str, list
         elif any(n == seen for n in read):
             kept[column] = [layout for layout, n in zip(layouts, read) if n == seen]
     pairs = [(c, layout, f) for c, found in kept.items() for layout in found for f in layout.formats]
-    used = _counts(con, probe, [parse(c, Layout(layout.name, (f,))) for c, layout, f in pairs])
+    used = _counts(con, probe, [_plausible(c, Layout(layout.name, (f,))) for c, layout, f in pairs])
     in_use = {(c, layout.name, f) for (c, layout, f), n in zip(pairs, used) if n > 0}
     # a column without probe values keeps its layouts' every format
     return {c: [layout if layout.name == ISO else
@@ -143,5 +153,5 @@ def _misreads(con, source: exp.Expression, column: str, layout: Layout) -> bool:
     """Whether some non-null value of ``column`` does not read in ``layout`` (stops at the first)."""
     col = exp.column(column, quoted=True)
     query = (exp.select(exp.Literal.number(1)).from_(source)
-             .where(exp.and_(col.is_(exp.null()).not_(), parse(column, layout).is_(exp.null()))).limit(1))
+             .where(exp.and_(col.is_(exp.null()).not_(), _plausible(column, layout).is_(exp.null()))).limit(1))
     return bool(con.sql(query.sql("duckdb")).fetchall())

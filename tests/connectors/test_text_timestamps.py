@@ -41,6 +41,13 @@ def test_each_layout_is_found_and_ambiguous_or_mixed_columns_stay_text(con):
     assert read[1][3:5] == ("3/4/2010", "soon")
 
 
+def test_version_numbers_and_plain_numbers_are_not_dates(con):
+    con.execute("CREATE TABLE t (version VARCHAR, amount VARCHAR, year_text VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", [("1.2.3", "12.5", "2020"), ("2.0.10", "7", "2021")])
+    found = find_text_timestamps(con, "t", table_ref("t"), ["version", "amount", "year_text"])
+    assert found.parsed == {} and found.notes == ()  # %Y takes one digit: 1.2.3 would be year 3
+
+
 def test_a_value_past_the_probe_that_does_not_parse_keeps_the_column_text(con):
     con.execute("CREATE TABLE t (seen_at VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?)", [(f"1/{1 + i % 28}/2020 10:00",) for i in range(500)] + [("n/a",)])
