@@ -1,12 +1,12 @@
 """Where data comes from: each connector yields a DuckDB connection holding the user's tables.
 
     >>> import connectors
-    >>> with connectors.open("data/f1") as source:        # a folder of CSV/Parquet files
+    >>> with connectors.open("data/f1") as source:        # a folder of CSV/Parquet/JSON files
     ...     source.table_names()
 
 ``connectors.open`` dispatches on the source: a DuckDB file (``.duckdb``/``.ddb``/``.db``, opened
 read-only unless ``read_only=False``), a SQLite file (any name: recognised by its header), a PostgreSQL
-URI (``postgresql://…``), a folder of CSV/Parquet files or one such file, a mapping of
+URI (``postgresql://…``), a folder of CSV/Parquet/JSON files or one such file, a mapping of
 table name to pandas DataFrame / pyarrow Table, or an open duckdb connection. New sources subclass
 ``Connector`` and decorate themselves with ``register``.
 """

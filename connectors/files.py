@@ -1,8 +1,9 @@
-"""A folder of CSV/Parquet files (one table per file, named by the file's stem), or one such file.
+"""A folder of CSV/Parquet/JSON files (one table per file, named by the file's stem), or one such file.
 
 CSV files are loaded into an in-memory DuckDB table once (so a bad file fails at open time, with the
 file named); ``\\N`` and empty fields are NULL, as in MySQL dumps such as the Ergast F1 data.
-Parquet files become views (DuckDB scans them fast). In both, text columns that hold nothing but
+Parquet files become views (DuckDB scans them fast). JSON files (one array of objects, or one object
+per line) are loaded like CSV; nested values (objects, lists) are kept as JSON text. In all three, text columns that hold nothing but
 timestamps — ISO text in exported Parquet, `12/1/2010 8:26` in a CSV the sniffer left as text — are read
 as TIMESTAMP (`connectors.text_timestamps`), and the connector notes that it did so.
 """
@@ -21,12 +22,14 @@ from connectors.text_timestamps import find_text_timestamps
 
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+DATA_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES
 NULL_STRINGS = ("\\N", "")
 
 
 def _data_suffix(path: Path) -> str | None:
     name = path.name.lower()
-    for suffix in CSV_SUFFIXES + PARQUET_SUFFIXES:
+    for suffix in DATA_SUFFIXES:
         if name.endswith(suffix):
             return suffix
     return None
@@ -71,6 +74,8 @@ class FilesConnector(Connector):
             for table, path, suffix in files:
                 if suffix in CSV_SUFFIXES:
                     notes.extend(_load_csv(con, table, path))
+                elif suffix in JSON_SUFFIXES:
+                    notes.extend(_load_json(con, table, path))
                 else:
                     notes.extend(_load_parquet(con, table, path))
         except BaseException:
@@ -111,7 +116,7 @@ def _data_files(root: Path) -> list[tuple[str, Path, str]]:
             raise ConnectorError(f"two files would both be table {table!r}: {clash[1].name} and {path.name}")
         found[table.lower()] = (table, path, suffix)
     if not found:
-        kinds = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
+        kinds = ", ".join(DATA_SUFFIXES)
         if root.is_dir():
             raise ConnectorError(f"no data files ({kinds}) in folder {root}")
         raise ConnectorError(f"unsupported file type: {root.name} (expected one of {kinds})")
@@ -150,6 +155,35 @@ def _load_csv(con, table: str, path: Path) -> list[str]:
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read CSV file {path}: {_short(e)}") from e
     return list(times.notes)
+
+
+def _load_json(con, table: str, path: Path) -> list[str]:
+    """Load one JSON file as a table: top-level keys are columns, nested values JSON text."""
+    import duckdb
+
+    from pql.errors import ConnectorError
+
+    scan = exp.func("read_json", exp.Literal.string(str(path)))
+    try:
+        relation = con.sql(select_all_from(scan).sql("duckdb"))
+        nested = [c for c, t in zip(relation.columns, relation.types) if _is_nested(str(t))]
+        star = exp.Star()
+        if nested:
+            star = exp.Star(replace=[exp.alias_(exp.cast(exp.func("to_json", exp.column(c, quoted=True)), "VARCHAR"),
+                                                exp.to_identifier(c, quoted=True)) for c in nested])
+        con.execute(create_as(table, exp.select(star).from_(scan), kind="TABLE"))
+        times = find_text_timestamps(con, table, table_ref(table), _text_columns(con, table_ref(table)))
+        if times.parsed:
+            con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True,
+                                   expression=times.select(table_ref(table))).sql("duckdb"))
+    except duckdb.Error as e:
+        raise ConnectorError(f"cannot read JSON file {path}: {_short(e)}") from e
+    notes = [f"{table}.{c}: nested values, kept as JSON text" for c in nested]
+    return notes + list(times.notes)
+
+
+def _is_nested(duckdb_type: str) -> bool:
+    return duckdb_type.startswith(("STRUCT", "MAP", "UNION", "JSON")) or duckdb_type.endswith("]")
 
 
 def _load_parquet(con, table: str, path: Path) -> list[str]:

@@ -28,7 +28,7 @@ def open_source(source: object, *, read_only: bool = True) -> Connector:
 
     ``source`` may be a path to a DuckDB file (``.duckdb``, ``.ddb``, ``.db``) or a SQLite file, a
     ``postgresql://`` URI, a folder of
-    CSV/Parquet files or one such file, a mapping of table name to pandas DataFrame / pyarrow Table,
+    CSV/Parquet/JSON files or one such file, a mapping of table name to pandas DataFrame / pyarrow Table,
     an open ``duckdb.DuckDBPyConnection``, or an already open ``Connector`` (returned as is).
     """
     from pql.errors import ConnectorError
@@ -44,7 +44,7 @@ def open_source(source: object, *, read_only: bool = True) -> Connector:
             raise ConnectorError(f"no such file or folder: {path}")
         raise ConnectorError(
             f"unsupported file type: {path.name} (expected a DuckDB file .duckdb/.ddb/.db, a SQLite file, "
-            "a CSV/Parquet file, or a folder of them)"
+            "a CSV/Parquet/JSON file, or a folder of them)"
         )
     if isinstance(source, Mapping):
         bad = {name: type(value).__name__ for name, value in source.items() if not is_frame(value)}
@@ -53,6 +53,6 @@ def open_source(source: object, *, read_only: bool = True) -> Connector:
     raise ConnectorError(
         f"cannot open {reprlib.repr(source)} as a database: expected a path to a DuckDB file (.duckdb, .ddb, .db) "
         "or a SQLite file, a postgresql:// URI, "
-        "a folder of CSV/Parquet files, a CSV/Parquet file, a dict of DataFrames/Arrow tables, "
+        "a folder of CSV/Parquet/JSON files, a CSV/Parquet/JSON file, a dict of DataFrames/Arrow tables, "
         "or a duckdb connection"
     )

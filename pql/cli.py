@@ -43,7 +43,7 @@ def parse_command(source) -> None:
 
 @main.command("explain")
 @click.argument("query")
-@click.option("--db", default=None, help="Bind against this database (DuckDB or SQLite file, postgresql:// URI, or CSV/Parquet folder).")
+@click.option("--db", default=None, help="Bind against this database (DuckDB or SQLite file, postgresql:// URI, or CSV/Parquet/JSON folder).")
 @friendly
 def explain_command(query: str, db: str | None) -> None:
     """Explain what pql understands from QUERY (with --db: names, task, SQL and plan)."""
@@ -52,7 +52,7 @@ def explain_command(query: str, db: str | None) -> None:
     click.echo(explain(query, db=db))
 
 
-DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, a postgresql:// URI, or a folder of CSV/Parquet files.")
+DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, a postgresql:// URI, or a folder of CSV/Parquet/JSON files.")
 OUTPUT_OPTION = click.option("--output", "-o", default=None, metavar="FILE",
                              help="Write the result to FILE (.parquet, .csv or .json) instead of printing it.")
 
@@ -203,7 +203,7 @@ def _progress_log(quiet: bool):
 @friendly
 def schema_command(db: str | None, db_option: str | None, as_json: bool, override: str | None) -> None:
     """Show the tables, keys, links, time columns and semantic types pql sees in DB
-    (a .duckdb or SQLite file, or a folder of CSV/Parquet files; default: the current folder)."""
+    (a .duckdb or SQLite file, or a folder of CSV/Parquet/JSON files; default: the current folder)."""
     import json
 
     from engine.schema.render import render_tree, to_dict

@@ -90,7 +90,7 @@ class Repl:
 
     def execute(self, text: str) -> None:
         if self.session is None:
-            self.fail("no database is open; .open DB first (a .duckdb file or a folder of CSV/Parquet files)")
+            self.fail("no database is open; .open DB first (a .duckdb file or a folder of CSV/Parquet/JSON files)")
             return
         from pql.display import show_results
 

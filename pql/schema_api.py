@@ -18,7 +18,7 @@ def schema(db: object, *, overrides: SchemaOverrides | str | Mapping | None = No
            use_schema_file: bool = True) -> Database:
     """Introspect ``db`` into a ``Database`` (tables, keys, links, time columns, semantic types, notes).
 
-    ``db`` is anything ``connectors.open`` accepts (a DuckDB file, a CSV/Parquet folder or file, a
+    ``db`` is anything ``connectors.open`` accepts (a DuckDB file, a CSV/Parquet/JSON folder or file, a
     mapping of DataFrames/Arrow tables, a duckdb connection) or an open ``Connector``. A source opened
     here is closed before returning; a connector or connection passed in is left open.
     ``overrides``: see ``engine.schema.SchemaOverrides`` (object, one-line string or mapping).

@@ -7,7 +7,7 @@
 
 ``source`` is anything `connectors.open` accepts: a DuckDB file (opened read-only; reopened writable only
 for ``INTO``), a SQLite file or a ``postgresql://`` URI (read into a private copy; ``INTO`` writes to the
-source), a folder of CSV/Parquet files, a mapping of table name to pandas/Arrow tables, or an open
+source), a folder of CSV/Parquet/JSON files, a mapping of table name to pandas/Arrow tables, or an open
 DuckDB connection. DEFINEs made in a session apply to its later queries.
 """
 from __future__ import annotations

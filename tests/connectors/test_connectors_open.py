@@ -46,6 +46,21 @@ def test_parquet_text_timestamps_are_read_as_timestamps(tmp_path):
         assert source.notes == ("sales.InvoiceDate: text column holding timestamps, read as TIMESTAMP",)
 
 
+def test_json_files_array_or_one_object_per_line_with_nested_values_as_text(tmp_path):
+    (tmp_path / "customers.json").write_text('[{"id": 1, "profile": {"tier": "gold"}}, {"id": 2, "profile": null}]')
+    (tmp_path / "orders.jsonl").write_text('{"order_id": 7, "id": 1, "at": "31.12.2023 10:00", "items": [1, 2]}\n'
+                                           '{"order_id": 8, "id": 2, "at": "01.01.2024 09:30", "items": []}\n')
+    with connectors.open(tmp_path) as source:
+        assert source.table_names() == ("customers", "orders")
+        types = {r[0]: r[1] for r in source.connection.sql("DESCRIBE orders").fetchall()}
+        assert types == {"order_id": "BIGINT", "id": "BIGINT", "at": "TIMESTAMP", "items": "VARCHAR"}
+        assert source.connection.sql("SELECT profile FROM customers ORDER BY id").fetchall() == [
+            ('{"tier":"gold"}',), (None,)]
+        assert source.notes == ("customers.profile: nested values, kept as JSON text",
+                                "orders.items: nested values, kept as JSON text",
+                                "orders.at: text column holding timestamps, read as TIMESTAMP (day.month.year)")
+
+
 def test_duckdb_file_is_read_only_and_hides_pql_and_other_schemas(tmp_path):
     path = write_school_duckdb(tmp_path / "school.duckdb")
     with connectors.open(path) as source:
@@ -98,6 +113,7 @@ def test_closed_connector_refuses_use():
     (lambda p: _write(p / "notes.txt", b"hello"), "unsupported file type: notes.txt"),
     (lambda p: _write(p / "broken.db", b"SQLite format 3\x00" + b"\x00" * 100), "cannot (open|read) SQLite file .*broken.db"),
     (lambda p: _write(p / "bad" / "t.csv", b"a,b\n1,\xff\xfe\n2,x\n"), "cannot read CSV file .*t.csv: .*unicode"),
+    (lambda p: _write(p / "bad" / "t.json", b'[{"a": 1}, {"a": '), "cannot read JSON file .*t.json"),
     (lambda p: _write(p / "empty" / "notes.md", b"x").parent, "no data files"),
     (lambda p: _write_all(p / "clash", {"a.csv": b"x\n1\n", "a.parquet": b""}), "two files would both be table 'a'"),
 ])
