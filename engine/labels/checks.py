@@ -83,3 +83,20 @@ def never_appearing(con, db: Database, bq: BoundQuery, events: str | None = None
     table = next(iter_aggregations(bq.target)).table
     return [f"{missing} of {total} {bq.entity.table} ({missing / total:.1%}) never appear in {table}; "
             f"their labels only ever say 'nothing happened'"]
+
+
+def unlisted_entities(bq: BoundQuery, prediction: pa.Table, *, shown: int = 5) -> list[str]:
+    """`FOR key IN (…)` values with no row to predict (unknown keys, or filtered out at the prediction time)."""
+    values = bq.entity.values
+    if values is None:
+        return []
+    keys = list(bq.entity.key)
+    found = set(zip(*(prediction.column(k).to_pylist() for k in keys)))
+    wanted = [v if isinstance(v, tuple) else (v,) for v in values]
+    missing = [v for v in dict.fromkeys(wanted) if v not in found]
+    if not missing:
+        return []
+    names = ", ".join(repr(v[0]) if len(v) == 1 else repr(v) for v in missing[:shown])
+    more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
+    return [f"{len(missing)} of the {len(wanted)} listed {bq.entity.table} keys have no row to predict "
+            f"({names}{more}): not in the table, not yet created at the prediction time, or excluded by WHERE"]

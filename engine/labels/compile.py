@@ -29,6 +29,7 @@ from pql.errors import PQLInputError, SchemaError
 
 ANCHORS = "pql_anchors"
 PREDICT = "predict"
+LISTED = "listed"  # static tasks with `FOR key IN (…)`: the row is one of the entities to predict
 RESERVED = ("anchor_time", "label", "treatment", "split")
 
 #: aggregations whose empty window means 0, not "no label"
@@ -107,8 +108,6 @@ class TrainingSQL:
         if born is not None:  # entities exist from their own (or inherited) time on
             conditions.append(exp.or_(exp.LTE(this=born, expression=col("a", "anchor_time")),
                                       is_null(born.copy())))
-        if bq.entity.values is not None:
-            conditions.append(self._entity_values())
         if bq.where is not None:
             conditions.append(self._expr(bq.where, labelled_only=False))
 
@@ -118,7 +117,13 @@ class TrainingSQL:
         if treatment is not None:
             outputs.append(exp.alias_(treatment, "treatment", quoted=True))
         outputs.append(exp.alias_(col("a", "split"), "split", quoted=True))
-        outputs.append(exp.alias_(keep if static else exp.or_(is_predict.copy(), keep), "keep", quoted=True))
+        # `FOR key = v` / `IN (…)` names the entities to predict; every entity still trains the model
+        listed = self._entity_values() if bq.entity.values is not None else None
+        if static and listed is not None:
+            outputs.append(exp.alias_(listed, LISTED, quoted=True))
+        if not static:  # prediction rows: every entity, or the listed ones; labelled rows: a label
+            keep = exp.Case().when(is_predict.copy(), exp.true() if listed is None else listed.copy()).else_(keep)
+        outputs.append(exp.alias_(keep, "keep", quoted=True))
 
         inner = exp.select(*outputs).from_(exp.Table(this=ident(self.anchors), alias=exp.TableAlias(this=ident("a"))))
         inner = inner.join(exp.Join(this=self.scope.root_ref(), kind="CROSS"), copy=False)
@@ -132,7 +137,8 @@ class TrainingSQL:
         if conditions:
             inner = inner.where(exp.and_(*conditions), copy=False)
 
-        names = [*bq.entity.key, "anchor_time", "label", *(["treatment"] if treatment is not None else []), "split"]
+        names = [*bq.entity.key, "anchor_time", "label", *(["treatment"] if treatment is not None else []), "split",
+                 *([LISTED] if static and listed is not None else [])]
         query = (exp.select(*(col("rows", n) for n in names))
                  .from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=ident("rows"))), copy=False)
                  .where(col("rows", "keep"), copy=False)

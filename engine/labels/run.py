@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from engine.labels import checks
-from engine.labels.compile import ANCHORS, PREDICT, TrainingSQL, compile_training_sql, forecast_steps, is_static
+from engine.labels.compile import ANCHORS, LISTED, PREDICT, TrainingSQL, compile_training_sql, forecast_steps, is_static
 from engine.labels.scope import ident
 from engine.labels.schedule import AnchorSchedule, build_schedule
 from engine.labels.splits import random_split
@@ -123,8 +123,11 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
         raise EngineError(f"building the training table failed in DuckDB: {e}") from e
     keys = [*bq.entity.key, "anchor_time"]
     if static:  # rows already ordered by key, so reruns agree
+        listed = LISTED in rows.column_names
+        prediction = (rows.filter(rows.column(LISTED)) if listed else rows).select(keys)
+        if listed:
+            rows = rows.drop_columns([LISTED])
         labelled = random_split(rows, int(bq.option("seed", 0) or 0))
-        prediction = rows.select(keys)
     else:
         is_predict = pc.equal(rows.column("split"), PREDICT)
         labelled = rows.filter(pc.invert(is_predict))
@@ -137,7 +140,8 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
     order = [(k, "ascending") for k in ("anchor_time", *keys[:-1])]
     labelled = labelled.sort_by(order)
     prediction = prediction.sort_by(order)
-    warnings = [*schedule.notes, *checks.empty_splits(labelled), *checks.label_balance(labelled), *appearing]
+    warnings = [*schedule.notes, *checks.empty_splits(labelled), *checks.label_balance(labelled), *appearing,
+                *checks.unlisted_entities(bq, prediction)]
     return TrainingTable(table=labelled, prediction=prediction, entity_key=tuple(bq.entity.key), schedule=schedule,
                          sql=explain_sql(db, bq, schedule, query=explained), label_columns=_static_columns(bq) if static else (),
                          warnings=tuple(warnings))

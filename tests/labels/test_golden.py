@@ -103,7 +103,20 @@ def test_entity_filters(con):
     assert labels(con, query(agg("COUNT", "orders"), where=BAnd(items=(uk, recent)))) == {1: 2}
     no_name = BIsNull(expr=column("customers", "name"), negated=True)
     assert labels(con, query(agg("COUNT", "orders"), where=no_name)) == {1: 2, 2: 0, 4: 0}
-    assert labels(con, query(agg("COUNT", "orders"), values=(2, 4))) == {2: 0, 4: 0}
+
+
+def test_listed_entities_are_predicted_but_every_entity_trains(con):
+    bq = query(agg("COUNT", "orders"), values=(2, 4, 99))
+    assert labels(con, bq) == {1: 2, 2: 0, 4: 0}  # training rows: every entity
+    tt = training_table(con, SHOP, bq, schedule=ONLY_A)
+    assert tt.prediction.column("customer_id").to_pylist() == [2, 4]
+    assert any("1 of the 3 listed customers keys have no row to predict (99)" in w for w in tt.warnings)
+
+
+def test_listed_entities_of_a_static_target(con):
+    tt = training_table(con, SHOP, query(column("customers", "country"), task=TaskType.MULTICLASS, values=(2,)))
+    assert tt.prediction.column("customer_id").to_pylist() == [2]
+    assert tt.table.num_rows > 1 and "listed" not in tt.table.column_names
 
 
 def test_entities_exist_from_their_creation(con):
