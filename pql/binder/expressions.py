@@ -11,6 +11,7 @@ from datetime import datetime
 from engine.schema.dtypes import is_numeric
 from engine.schema.model import Column, SemanticType, Table
 from pql import ast
+from pql.binder import kinds
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.paths import describe, prefer_named_path, up_paths
@@ -19,6 +20,8 @@ from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLik
 
 NUMERIC_AGGS = ("SUM", "AVG")
 ORDER_AGGS = ("MIN", "MAX")
+UNIT_DAYS = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 31.0, "years": 366.0}
+MAX_WINDOW_DAYS = 100 * 365.25  # further, anchor + window leaves the calendar (year 9999) or pandas' range
 NEEDS_ROWS = ("AVG", "MIN", "MAX", "FIRST", "LAST")  # empty windows drop the row
 
 
@@ -135,24 +138,41 @@ class ExpressionBinder:
     def _bind_Like(self, node: ast.Like, *, role: str, context: Table) -> BoundExpr:
         expr = self.bind(node.expr, role=role, context=context)
         pattern = self._string_operand(node.pattern, "LIKE")
+        self._check_text(expr, "LIKE", node)
         return BLike(expr=expr, pattern=pattern, negated=node.negated, span=node.span)
 
     def _bind_StringMatch(self, node: ast.StringMatch, *, role: str, context: Table) -> BoundExpr:
         expr = self.bind(node.expr, role=role, context=context)
         text = self._string_operand(node.pattern, node.op.replace("_", " ").upper())
+        self._check_text(expr, node.op.replace("_", " ").upper(), node)
         return BMatch(op=node.op, expr=expr, text=text, span=node.span)
 
     def _bind_IsNull(self, node: ast.IsNull, *, role: str, context: Table) -> BoundExpr:
         return BIsNull(expr=self.bind(node.expr, role=role, context=context), negated=node.negated, span=node.span)
 
     def _bind_And(self, node: ast.And, *, role: str, context: Table) -> BoundExpr:
-        return BAnd(items=self._bind_all(node.items, role, context), span=node.span)
+        items = self._bind_all(node.items, role, context)
+        self.check_truth(items, node.items, "AND")
+        return BAnd(items=items, span=node.span)
 
     def _bind_Or(self, node: ast.Or, *, role: str, context: Table) -> BoundExpr:
-        return BOr(items=self._bind_all(node.items, role, context), span=node.span)
+        items = self._bind_all(node.items, role, context)
+        self.check_truth(items, node.items, "OR")
+        return BOr(items=items, span=node.span)
 
     def _bind_Not(self, node: ast.Not, *, role: str, context: Table) -> BoundExpr:
-        return BNot(item=self.bind(node.item, role=role, context=context), span=node.span)
+        item = self.bind(node.item, role=role, context=context)
+        self.check_truth((item,), (node.item,), "NOT")
+        return BNot(item=item, span=node.span)
+
+    def check_truth(self, items: tuple[BoundExpr, ...], nodes, where: str) -> None:
+        """``where`` (AND, OR, NOT, WHERE) combines yes/no values; a number or text there is a mistake."""
+        for item, node in zip(items, nodes):
+            if not kinds.is_truth(item, self.ctx.db):
+                kind = kinds.value_kind(item, self.ctx.db)
+                self.ctx.error(f"{where} needs a condition, but {_describe(item)} is "
+                               f"{'a ' + kind if kind else 'not a yes/no value'}", node.span,
+                               hint="compare it, e.g. … > 0")
 
     # ---- rules ----------------------------------------------------------------------------------
 
@@ -175,7 +195,10 @@ class ExpressionBinder:
             return
         if column is None:
             return
-        if func in NUMERIC_AGGS and not is_numeric_column(column):
+        if func in NUMERIC_AGGS and column.stype == SemanticType.ID:
+            self.ctx.error(f"'{table.name}.{column.name}' is an identifier; its {func} means nothing", node.span,
+                           hint=f"COUNT_DISTINCT({table.name}.{column.name}, …) counts distinct ones")
+        elif func in NUMERIC_AGGS and not is_numeric_column(column):
             self.ctx.error(f"{func} needs a numeric column, but '{table.name}.{column.name}' is "
                            f"{column.stype} ({column.dtype})", node.span,
                            hint="COUNT, COUNT_DISTINCT, FIRST, LAST or LIST_DISTINCT work on any column")
@@ -191,6 +214,11 @@ class ExpressionBinder:
                                     "for the next 30 days")
             return None
         span = w.span or node.span
+        reach = max(abs(w.end), abs(w.start) if w.start is not None else 0) * UNIT_DAYS.get(w.unit, 1.0)
+        if reach > MAX_WINDOW_DAYS:
+            self.ctx.error(f"a window may reach at most {MAX_WINDOW_DAYS // 365.25:.0f} years from the anchor, "
+                           f"not {reach / 365.25:,.0f} years", span)
+            return None
         if w.start is not None and w.start >= w.end:
             self.ctx.error(f"window start {w.start:g} must be before its end {w.end:g}", span)
         if role in ("target", "assuming") and (w.start is None or w.start < 0):
@@ -213,13 +241,28 @@ class ExpressionBinder:
         return ""
 
     def _check_comparable(self, left: BoundExpr, right: BoundExpr, node: ast.Node) -> None:
-        kinds = {result_stype(left), result_stype(right)}
-        if SemanticType.NUMERICAL in kinds and isinstance(right, BLiteral) and right.kind == "string":
+        if isinstance(right, BLiteral) and right.kind == kinds.NULL:
+            self.ctx.error("nothing equals NULL, not even NULL", right.span or node.span,
+                           hint="write IS NULL or IS NOT NULL")
+            return
+        lk, rk = kinds.value_kind(left, self.ctx.db), kinds.value_kind(right, self.ctx.db)
+        if not kinds.clash(lk, rk):
+            return
+        if lk == kinds.NUMBER and isinstance(right, BLiteral) and right.kind == "string":
             self.ctx.error(f"cannot compare a number with the string '{right.value}'", right.span or node.span)
-        if isinstance(right, BLiteral) and right.kind == "number" and isinstance(left, BColumn) \
-                and left.stype in (SemanticType.TEXT,):
+        elif isinstance(left, BColumn) and lk == kinds.STRING and rk == kinds.NUMBER:
             self.ctx.error(f"cannot compare the text column '{left.table}.{left.column}' with a number",
-                           right.span or node.span)
+                           right.span or node.span, hint=f"quote the value: '{right.value}'"
+                           if isinstance(right, BLiteral) else None)
+        else:
+            self.ctx.error(f"cannot compare {_describe(left)} ({lk}) with {_describe(right)} ({rk})",
+                           node.span)
+
+    def _check_text(self, expr: BoundExpr, what: str, node: ast.Node) -> None:
+        kind = kinds.value_kind(expr, self.ctx.db)
+        if kind not in (None, kinds.STRING):
+            self.ctx.error(f"{what} matches text, but {_describe(expr)} is a {kind}", node.span,
+                           hint="compare numbers and times with = < > or IN")
 
     def _string_operand(self, node: ast.Expr, what: str) -> str:
         if isinstance(node, ast.Literal) and node.kind == "string":
@@ -232,3 +275,13 @@ class ExpressionBinder:
         self.ctx.error(f"'{start}' reaches '{goal}' in {len(paths)} ways: {options}", span,
                        hint="restrict the graph with USING or override the schema's foreign keys")
         raise Unresolved(start)
+
+
+def _describe(expr: BoundExpr) -> str:
+    if isinstance(expr, BColumn):
+        return f"'{expr.table}.{expr.column}'"
+    if isinstance(expr, BAggregation):
+        return f"{expr.func}({expr.table}.{expr.column or '*'})"
+    if isinstance(expr, BLiteral):
+        return repr(expr.value) if expr.kind == "string" else str(expr.value)
+    return "the expression"

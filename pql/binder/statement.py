@@ -6,13 +6,14 @@ from typing import Any
 
 from engine.schema.model import Database, SemanticType, Table
 from pql import ast
+from pql.binder import kinds
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.expressions import ExpressionBinder, is_numeric_column
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS, infer_task
 from pql.binder.templates import Expansion, TemplateError, expand, template_names
 from pql.bound import (BAggregation, BColumn, BIn, BoundAllocate, BoundEntity, BoundExpr, BoundQuery, TaskType,
-                       iter_aggregations)
+                       iter_aggregations, iter_nodes)
 from pql.errors import did_you_mean
 from pql.options import check_option
 from pql.render import quote_arm
@@ -44,14 +45,26 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
         ctx.raise_if_errors()
     table, bound_entity = entity
     exprs = ExpressionBinder(ctx, table)
-    using_names = _resolve_using(ctx, stmt.using)
+    using_names = _resolve_using(ctx, stmt)
 
     target_node, expansion, extra = _resolve_target(ctx, stmt, table, using_names, defines)
-    target = _try(lambda: exprs.bind(target_node, role="target"))
+    named = extra.get("named")  # clauses written by a DEFINE or template point into other text
+
+    def bind_clause(node, role: str, *, written: bool):
+        start = len(ctx.errors)
+        bound = _try(lambda: exprs.bind(node, role=role))
+        if bound is not None and role == "where":
+            exprs.check_truth((bound,), (node,), "WHERE")
+        if not written and named is not None:
+            _point_at_name(ctx, start, *named)
+        return bound
+
+    target = bind_clause(target_node, "target", written=named is None)
     where_node = stmt.where if stmt.where is not None else extra.get("where")
-    where = _try(lambda: exprs.bind(where_node, role="where")) if where_node is not None else None
+    where = bind_clause(where_node, "where", written=stmt.where is not None) if where_node is not None else None
     assuming_node = stmt.assuming if stmt.assuming is not None else extra.get("assuming")
-    assuming = _try(lambda: exprs.bind(assuming_node, role="assuming")) if assuming_node is not None else None
+    assuming = (bind_clause(assuming_node, "assuming", written=stmt.assuming is not None)
+                if assuming_node is not None else None)
     options = _bind_options(ctx, stmt.options)
     ctx.raise_if_errors()
     assert target is not None  # an unbound target always records an error
@@ -61,6 +74,8 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
                       forecast=stmt.forecast, assuming=assuming is not None, item_is_key=item_table is not None,
                       span=target_node.span or stmt.span)
     _check_static_target(ctx, target, target_node)
+    _check_target_reads_data(ctx, target, target_node)
+    _check_into(ctx, stmt)
     ctx.raise_if_errors()
 
     outcome_task = None
@@ -123,7 +138,25 @@ def _bind_entity(ctx: BindContext, node: ast.Entity) -> tuple[Table, BoundEntity
                       f"({', '.join(key)})", ctx.at(node.span, node.column, after="."), hint=hint)
             return None
     values = tuple(v.value for v in node.values) if node.values is not None else None
+    if node.values is not None and len(key) == 1:
+        _check_key_values(ctx, table, key[0], node.values)
     return table, BoundEntity(table=table.name, key=key, values=values, span=node.span)
+
+
+def _check_key_values(ctx: BindContext, table: Table, key: str, values: tuple[ast.Literal, ...]) -> None:
+    """``FOR t.key = v`` / ``IN (…)``: each value must be a possible key (DuckDB would fail without a caret)."""
+    column = next(c for c in table.columns if c.name == key)
+    kind = kinds.dtype_kind(column.dtype)
+    for v in values:
+        if v.kind == kinds.NULL:
+            ctx.error("NULL is never a key", v.span, hint=f"list {table.name}.{key} values")
+        elif kinds.clash(kind, v.kind) or (kind == kinds.STRING and v.kind == kinds.NUMBER):
+            shown = repr(v.value) if v.kind == "string" else str(v.value)
+            ctx.error(f"{table.name}.{key} is {column.dtype}, so {shown} is not one of its keys", v.span,
+                      hint="quote text keys: '…'" if kind == kinds.STRING else None)
+        elif kind == kinds.NUMBER and "INT" in column.dtype.upper() and v.kind == kinds.NUMBER \
+                and float(v.value) != int(float(v.value)):
+            ctx.error(f"{table.name}.{key} holds whole numbers, so {v.value} is not one of its keys", v.span)
 
 
 def _derive_hint(db: Database, table: Table, column: str) -> str:
@@ -147,11 +180,11 @@ def _check_table_names(ctx: BindContext, stmt: ast.PredictStatement) -> None:
                 _try(lambda: resolve_table(ctx, node.table, node.span))
 
 
-def _resolve_using(ctx: BindContext, names: tuple[str, ...]) -> list[str]:
+def _resolve_using(ctx: BindContext, stmt: ast.PredictStatement) -> list[str]:
     out = []
-    for name in names:
+    for name in stmt.using:
         try:
-            out.append(resolve_table(ctx, name, None).name)
+            out.append(resolve_table(ctx, name, ctx.at(stmt.span, name, after="USING")).name)
         except Unresolved:
             pass
     return out
@@ -166,10 +199,11 @@ def _resolve_target(ctx: BindContext, stmt: ast.PredictStatement, entity: Table,
     defined = defines.get(node.name)
     if defined is not None:
         if isinstance(defined.target, ast.NamedTarget):
-            ctx.error(f"'{node.name}' is defined as another name, '{defined.target.name}'", node.span)
-            raise Unresolved(node.name)
+            ctx.error(f"'{node.name}' is defined as another name, '{defined.target.name}'", node.span,
+                      hint=f"DEFINE {node.name} AS the plain PQL target itself")
+            ctx.raise_if_errors()
         ctx.note(f"'{node.name}' is DEFINEd as {defined.target}")
-        return defined.target, str(defined.target), {}
+        return defined.target, str(defined.target), {"named": (node, str(defined.target), None)}
     try:
         expansion = expand(node.name, ctx.db, entity, set(using) if using else None)
     except TemplateError as e:
@@ -181,7 +215,20 @@ def _resolve_target(ctx: BindContext, stmt: ast.PredictStatement, entity: Table,
         ctx.error(f"unknown target name '{node.name}'{did_you_mean(node.name, known)}", node.span,
                   hint="named targets are DEFINEd names or templates: " + ", ".join(template_names()))
         ctx.raise_if_errors()
-    return _parse_expansion(ctx, stmt, expansion)
+    target, shown, extra = _parse_expansion(ctx, stmt, expansion)
+    return target, shown, {**extra, "named": (node, shown, extra.pop("text"))}
+
+
+def _point_at_name(ctx: BindContext, start: int, node: ast.NamedTarget, meaning: str, text: str | None) -> None:
+    """Errors from ``ctx.errors[start:]`` came from a named target's expansion: point them at the name."""
+    found, seen = ctx.errors[start:], set()
+    del ctx.errors[start:]
+    for e in found:
+        where = f"'{text[e.span.start:e.span.end]}' in " if text is not None and e.span is not None else ""
+        message = f"{e.message} ({where}'{node.name}')"
+        if message not in seen:
+            seen.add(message)
+            ctx.error(message, node.span, hint=e.hint or f"'{node.name}' means {meaning}")
 
 
 def _parse_expansion(ctx: BindContext, stmt: ast.PredictStatement, expansion: Expansion):
@@ -197,7 +244,7 @@ def _parse_expansion(ctx: BindContext, stmt: ast.PredictStatement, expansion: Ex
     shown = str(ast.PredictStatement(**{**_fields(stmt), "target": parsed.target, "rank_top": parsed.rank_top
                                         or stmt.rank_top, "where": stmt.where or parsed.where,
                                         "assuming": stmt.assuming or parsed.assuming}))
-    extra = {"where": parsed.where, "assuming": parsed.assuming, "rank_top": parsed.rank_top}
+    extra = {"where": parsed.where, "assuming": parsed.assuming, "rank_top": parsed.rank_top, "text": text}
     return parsed.target, shown, extra
 
 
@@ -216,6 +263,8 @@ def _bind_options(ctx: BindContext, options: tuple[ast.Option, ...]) -> tuple[tu
         except ValueError as e:
             ctx.error(str(e), opt.span)
             continue
+        if name in out:
+            ctx.error(f"option '{name}' is given twice", opt.span, hint="keep one")
         out[name] = checked
     return tuple(out.items())
 
@@ -254,6 +303,10 @@ def _bind_allocate(ctx: BindContext, node: ast.Allocate | None, entity: Table, *
         _check_max_per(ctx, node.max_per, entity)
     for c in node.capacities:
         _check_arm(ctx, c.arm, c.span, arm_names, "CAPACITY")
+    if node.budget < 0:
+        ctx.error(f"the budget must not be negative, not {node.budget:g}", ctx.at(node.span, "BUDGET"))
+    if isinstance(node.cost, ast.Literal) and float(node.cost.value) <= 0:
+        ctx.error(f"a cost must be positive, not {node.cost.value:g}", node.cost.span)
     return BoundAllocate(budget=float(node.budget), cost=cost, value=value,
                          max_per=node.max_per.limit if node.max_per else None,
                          capacities=tuple((c.arm, c.limit) for c in node.capacities))
@@ -320,6 +373,21 @@ def _check_static_target(ctx: BindContext, target: BoundExpr, node: ast.Expr) ->
     if isinstance(target, BColumn) and target.stype in (SemanticType.ID,):
         ctx.error(f"'{target.table}.{target.column}' is an identifier; predicting it makes no sense",
                   node.span, hint="predict an attribute, an aggregation or a condition instead")
+    if kinds.is_timestamp_target(target):
+        ctx.error("pql does not predict timestamps", node.span,
+                  hint="predict whether it happens in a window instead, e.g. COUNT(<table>.*, 0, 30, days) > 0")
+
+
+def _check_target_reads_data(ctx: BindContext, target: BoundExpr, node: ast.Expr) -> None:
+    if not any(isinstance(n, (BColumn, BAggregation)) for n in iter_nodes(target)):
+        ctx.error("the target reads no column or aggregation, so it is the same for every entity", node.span,
+                  hint="predict a column, an aggregation over a time window, or a condition on them")
+
+
+def _check_into(ctx: BindContext, stmt: ast.PredictStatement) -> None:
+    if stmt.into is not None and stmt.mode == "evaluate":
+        ctx.error("EVALUATE reports metrics and writes no predictions, so it takes no INTO",
+                  ctx.at(stmt.span, "INTO"), hint="drop INTO, or PREDICT … INTO <table> to store predictions")
 
 
 def _treatment_arms(assuming: BoundExpr | None) -> tuple[str, ...]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from engine.schema.model import SemanticType
+from pql.binder import kinds
+from pql.binder.expressions import MAX_WINDOW_DAYS, UNIT_DAYS
 from pql.binder.context import BindContext
 from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
                        BoundExpr, TaskType)
@@ -14,7 +16,7 @@ def infer_task(ctx: BindContext, target: BoundExpr, *, rank_top: int | None, cla
                forecast: int | None, assuming: bool, item_is_key: bool, span: Span | None) -> TaskType:
     """The task a target asks for; records an error (and returns a best guess) when the shape and the
     clauses disagree, e.g. RANK TOP on a number."""
-    base = _shape(target, item_is_key=item_is_key)
+    base = _shape(target, item_is_key=item_is_key, db=ctx.db)
     if rank_top is not None and base not in (TaskType.LINK_RANKING, TaskType.MULTILABEL):
         ctx.error("RANK TOP k ranks items: it needs a LIST_DISTINCT(<table>.<foreign key>, …) target", span)
     if isinstance(target, BAggregation) and target.func == "LIST_DISTINCT":
@@ -25,10 +27,19 @@ def infer_task(ctx: BindContext, target: BoundExpr, *, rank_top: int | None, cla
             base = TaskType.MULTILABEL
         else:
             base = TaskType.LINK_RANKING
+    if classify and not (isinstance(target, BAggregation) and target.func == "LIST_DISTINCT"):
+        ctx.error("CLASSIFY turns a LIST_DISTINCT target into one yes/no per item; this target is a "
+                  f"{base} task already", span, hint="drop CLASSIFY")
     if forecast is not None:
         if base != TaskType.REGRESSION or not isinstance(target, BAggregation) or target.window is None:
             ctx.error("FORECAST n TIMEFRAMES needs a numeric aggregation over a time window, "
                       "e.g. SUM(orders.amount, 0, 7, days)", span)
+        elif target.window.start is not None:
+            w = target.window
+            reach = forecast * (w.end - w.start) * UNIT_DAYS.get(w.unit, 1.0)
+            if reach > MAX_WINDOW_DAYS:
+                ctx.error(f"{forecast} timeframes reach {reach / 365.25:,.0f} years ahead; at most "
+                          f"{MAX_WINDOW_DAYS // 365.25:.0f} years", span)
         return TaskType.FORECASTING
     if assuming:
         if base not in (TaskType.BINARY, TaskType.REGRESSION):
@@ -37,7 +48,7 @@ def infer_task(ctx: BindContext, target: BoundExpr, *, rank_top: int | None, cla
     return base
 
 
-def _shape(target: BoundExpr, *, item_is_key: bool) -> TaskType:
+def _shape(target: BoundExpr, *, item_is_key: bool, db) -> TaskType:
     if isinstance(target, CONDITIONS):
         return TaskType.BINARY
     if isinstance(target, BLiteral):
@@ -45,6 +56,8 @@ def _shape(target: BoundExpr, *, item_is_key: bool) -> TaskType:
     if isinstance(target, BAggregation):
         if target.func == "LIST_DISTINCT":
             return TaskType.LINK_RANKING if item_is_key else TaskType.MULTILABEL
+        if target.func in ("FIRST", "LAST", "MIN", "MAX") and kinds.value_kind(target, db) == kinds.BOOLEAN:
+            return TaskType.BINARY
         return _from_stype(target.result_stype)
     if isinstance(target, BColumn):
         if "BOOL" in target.dtype.upper():

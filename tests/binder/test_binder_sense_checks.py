@@ -1,0 +1,76 @@
+"""Queries DuckDB would reject late (or run to no purpose) are refused by the binder, at the right place."""
+import pytest
+
+import pql
+from pql.binder import bind, bind_script
+from pql.bound import TaskType
+from pql.errors import PQLBindError, PQLErrorGroup
+
+CASES = [  # (query, message start, the text the caret underlines)
+    ("PREDICT COUNT(targeted.* WHERE targeted.channel > 5, 0, 30) > 0 FOR EACH customers",
+     "cannot compare the text column 'targeted.channel' with a number", "5"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.age LIKE 'x%'",
+     "LIKE matches text, but 'customers.age' is a number", "customers.age LIKE 'x%'"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.signup > 5",
+     "cannot compare 'customers.signup' (timestamp) with 5 (number)", "customers.signup > 5"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR customers.customer_id = 'abc'",
+     "customers.customer_id is INTEGER, so 'abc' is not one of its keys", "'abc'"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR customers.customer_id IN (1, 2.5)",
+     "customers.customer_id holds whole numbers, so 2.5 is not one of its keys", "2.5"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR customers.customer_id = NULL", "NULL is never a key", "NULL"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.segment = NULL",
+     "nothing equals NULL, not even NULL", "NULL"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.age",
+     "WHERE needs a condition, but 'customers.age' is a number", "customers.age"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 AND SUM(orders.total, 0, 30) FOR EACH customers",
+     "AND needs a condition, but SUM(orders.total) is a number", "SUM(orders.total, 0, 30)"),
+    ("PREDICT NOT COUNT(orders.*, 0, 30) FOR EACH customers",
+     "NOT needs a condition, but COUNT(orders.*) is a number", "COUNT(orders.*, 0, 30)"),
+    ("PREDICT 1 > 0 FOR EACH customers", "the target reads no column or aggregation", "1 > 0"),
+    ("PREDICT LAST(orders.created_at, 0, 30) FOR EACH customers", "pql does not predict timestamps",
+     "LAST(orders.created_at, 0, 30)"),
+    ("PREDICT SUM(orders.total, 0, 30) CLASSIFY FOR EACH customers", "CLASSIFY turns a LIST_DISTINCT target",
+     "SUM(orders.total, 0, 30)"),
+    ("PREDICT SUM(order_lines.product_id, 0, 30) FOR EACH customers",
+     "'order_lines.product_id' is an identifier; its SUM means nothing", "SUM(order_lines.product_id, 0, 30)"),
+    ("PREDICT COUNT(orders.*, 0, 99999999999) > 0 FOR EACH customers",
+     "a window may reach at most 100 years from the anchor", ", 0, 99999999999"),
+    ("PREDICT SUM(orders.total, 0, 30) FORECAST 100000 TIMEFRAMES FOR EACH customers",
+     "100000 timeframes reach 8,214 years ahead", "SUM(orders.total, 0, 30)"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WITH model = lightgbm, model = gnn",
+     "option 'model' is given twice", "model = gnn"),
+    ("EVALUATE PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers INTO ev",
+     "EVALUATE reports metrics and writes no predictions", "INTO"),
+    ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers USING customers, ordrs",
+     "unknown table 'ordrs'; did you mean 'orders'?", "ordrs"),
+    ("PREDICT churn_0d FOR customers", "window start 0 must be before its end 0 (", "churn_0d"),
+]
+
+
+@pytest.mark.parametrize("query,message,underlined", CASES, ids=[f"case{i}" for i in range(len(CASES))])
+def test_refused_where_written(retail_db, query, message, underlined):
+    with pytest.raises((PQLBindError, PQLErrorGroup)) as info:
+        bind(pql.parse(query)[0], retail_db)
+    errors = info.value.errors if isinstance(info.value, PQLErrorGroup) else (info.value,)
+    first = errors[0]
+    assert first.message.startswith(message), first.message
+    assert query[first.span.start:first.span.end] == underlined
+
+
+def test_a_define_of_a_define_is_a_clean_error(retail_db):
+    stmts = pql.parse("DEFINE a AS COUNT(orders.*, 0, 30) > 0; DEFINE b AS a; PREDICT b FOR EACH customers")
+    with pytest.raises(PQLBindError, match="'b' is defined as another name, 'a'"):
+        bind_script(stmts, retail_db)
+
+
+def test_first_of_a_boolean_is_binary(retail_db):
+    bq = bind(pql.parse("PREDICT FIRST(customers.vip, 0, 30) FOR EACH tier")[0], retail_db)
+    assert bq.task == TaskType.BINARY
+
+
+def test_still_accepted(retail_db):
+    for query in ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.vip",
+                  "PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.signup > '2020-01-05'",
+                  "PREDICT COUNT(orders.* WHERE orders.status = 'open', 0, 30) > 0 FOR customers.customer_id IN (1, 2)",
+                  "PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.segment IS NOT NULL"):
+        bind(pql.parse(query)[0], retail_db)
