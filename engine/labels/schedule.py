@@ -145,6 +145,25 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
                                     "WITH split = 'random' trains on its entities split at random"))
 
 
+def _check_times(opt: dict[str, Any], data_start: datetime, data_end: datetime) -> list[str]:
+    """Cut-offs must fall inside the data (outside it, anchors would label years nobody recorded);
+    a prediction time before the data has nothing to read, one after it only an empty recent past."""
+    span = f"the data spans {data_start} .. {data_end}"
+    for name in ("val_cutoff", "test_cutoff"):
+        t = opt.get(name)
+        if t is not None and not data_start < t <= data_end:
+            side = "after the last" if t > data_end else "at or before the first"
+            raise PQLInputError(f"{name} {t} is {side} timestamp the query reads ({span})")
+    anchor_time = opt.get("anchor_time")
+    if anchor_time is not None and anchor_time < data_start:
+        raise PQLInputError(f"anchor_time {anchor_time} is before the first timestamp the query reads ({span}): "
+                            "there is nothing to predict from")
+    if anchor_time is not None and anchor_time > data_end:
+        return [f"anchor_time {anchor_time} is {(anchor_time - data_end).days} days after the last timestamp the "
+                f"query reads ({data_end}): the features see that time as quiet"]
+    return []
+
+
 def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime | None,
               static: bool = False, steps: int = 1, refine_stride: bool = True,
               target_start: datetime | None = None) -> AnchorSchedule:
@@ -163,7 +182,7 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
 
     length = window_length(window)
     horizon = (window.end + (steps - 1) * length, window.unit)
-    notes: list[str] = []
+    notes: list[str] = _check_times(opt, data_start, data_end)
     if shift_py(data_start, horizon[0], horizon[1]) > data_end:
         notes.append(f"the target looks {describe(*horizon)} ahead but the data spans only "
                      f"{data_start} .. {data_end}: no complete window fits")

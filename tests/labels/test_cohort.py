@@ -117,11 +117,15 @@ def test_a_misspelt_split_suggests_the_value():
         session().bind(with_options(TREATED, split="randon"))
 
 
-@pytest.mark.parametrize("anchor", ["2024-05-03", "2024-04-01"])
-def test_auto_does_not_take_a_window_the_data_does_not_hold_for_a_cohort(anchor):
-    # labels running 2.5 days past the data, or an anchor before it: no cohort, and no training anchor
-    tt = session().training_table(with_options(TREATED, anchor_time=anchor))
+def test_auto_does_not_take_a_window_the_data_does_not_hold_for_a_cohort():
+    # labels running 2.5 days past the data: no cohort, and no training anchor
+    tt = session().training_table(with_options(TREATED, anchor_time="2024-05-03"))
     assert not tt.schedule.cohort and tt.counts()["train"] == 0
+
+
+def test_an_anchor_before_the_data_is_an_error():
+    with pytest.raises(PQLError, match="anchor_time 2024-04-01 00:00:00 is before the first timestamp"):
+        session().training_table(with_options(TREATED, anchor_time="2024-04-01"))
 
 
 def test_history_long_enough_keeps_the_temporal_schedule():
@@ -153,3 +157,19 @@ def test_treatment_rows_are_invisible_to_features_at_the_anchor():
     # ... while the same e-mails sent before the anchor do change them (the check can fail)
     early = session(emails(send=ANCHOR - timedelta(hours=1)))
     assert not _features(early, tt).equals(features)
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("test_cutoff", "2099-01-01", "test_cutoff 2099-01-01 00:00:00 is after the last timestamp"),
+    ("val_cutoff", "1900-01-01", "val_cutoff 1900-01-01 00:00:00 is at or before the first timestamp"),
+])
+def test_cutoffs_outside_the_data_are_errors(option, value, message):
+    with pytest.raises(PQLInputError, match=message):
+        session().training_table(with_options("PREDICT COUNT(purchase.*, 0, 2, days) > 0 FOR EACH customer",
+                                              **{option: value}))
+
+
+def test_an_anchor_after_the_data_is_a_note():
+    tt = session().training_table(with_options("PREDICT COUNT(purchase.*, 0, 2, days) > 0 FOR EACH customer",
+                                               anchor_time="2030-01-01"))
+    assert any("days after the last timestamp the query reads" in n for n in tt.schedule.notes)
