@@ -106,6 +106,10 @@ def _report(rows: pd.DataFrame, labels: list[int], scores: dict[str, list[float]
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(description="Recompute the rel-f1 test labels from the raw Ergast CSVs and score "
+                                        "them with one-line rules (no options).").parse_args()
     if not DATA.exists():
         raise SystemExit(f"the Ergast CSVs are not at {DATA}")
     results, qualifying = raw_events()

@@ -21,6 +21,7 @@ _LAZY = {
     "connect": "pql.session",
     "Session": "pql.session",
     "bind": "pql.binder",
+    "SchemaOverrides": "engine.schema.overrides",
 }
 
 __all__ = ["PQLError", "PQLSyntaxError", "PQLBindError", "PQLInputError", "__version__", *_LAZY]

@@ -1,6 +1,7 @@
 """`WITH name = value` options: their names, types, defaults and checks.
 
-One table drives validation, `pql explain` and the docs, so an option is declared exactly once.
+One table drives validation, REPL completion and the README's option table (a test keeps them in step),
+so an option is declared exactly once.
 """
 from __future__ import annotations
 
@@ -132,8 +133,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="GNN: dropout on the entity's embedding before the task head and inside the tabular "
                     "features' MLP, while training (default: 0.2 for link ranking, 0 otherwise)",
                check=_optional(_float(0.0, 0.9))),
-    OptionSpec(name="channels", default=128, help="GNN hidden size", check=_int(4, 4096)),
-    OptionSpec(name="layers", default=2, help="GNN message-passing layers", check=_int(1, 6)),
+    OptionSpec(name="channels", default=None, help="GNN hidden size (default: 64 on a CPU, 128 on a GPU)",
+               check=_optional(_int(4, 4096))),
+    OptionSpec(name="layers", default=None,
+               help="GNN message-passing layers (default: 2; link ranking: enough to reach the items, at most 3)",
+               check=_optional(_int(1, 6))),
     OptionSpec(name="neighbors", default=16, help="sampled neighbours per edge type per hop", check=_int(1, 1000)),
     OptionSpec(name="tabular_features", default=True,
                help="GNN: also feed the entity's automatic history features (LightGBM's) into the head "
@@ -141,7 +145,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                check=_bool),
     OptionSpec(name="weight_average", default=None,
                help="GNN: validate, keep and predict with a moving average of the weights over about the last "
-                    "epoch, instead of the last step's weights (default: on for link ranking, off otherwise)",
+                    "epoch, instead of the last step's weights (default: on for link ranking and for more than 60,000 "
+                    "training rows, off otherwise)",
                check=_optional(_bool)),
     OptionSpec(name="time_budget", default=None, help="seconds 'auto' may spend training both models",
                check=_optional(_float(1.0))),

@@ -1,4 +1,4 @@
-"""84.51° / dunnhumby Complete Journey 2.0 (2,469 households, 2017) as a keyed loyalty/coupon database.
+"""84.51° / dunnhumby Complete Journey 2.0 (2017; 2,379 households in this copy, 2,469 in the full release) as a keyed loyalty/coupon database.
 
     households(household_id, has_demographics, age, income, home_ownership, marital_status,
                household_size, household_comp, kids_count)            demographics NULL when absent

@@ -48,6 +48,15 @@ def resolve_column(ctx: BindContext, table: Table, name: str, span: Span | None)
     column = table.column(name)
     if column is not None:
         return column
-    ctx.error(f"table '{table.name}' has no column '{name}'{did_you_mean(name, table.column_names)}",
-              ctx.at(span, name, after="."))
+    suggestion = did_you_mean(name, table.column_names)
+    if not suggestion and len(table.primary_key) == 1 and _names_the_key(name, table):
+        suggestion = f"; did you mean '{table.primary_key[0]}' (the key of '{table.name}')?"
+    ctx.error(f"table '{table.name}' has no column '{name}'{suggestion}", ctx.at(span, name, after="."))
     raise Unresolved(name)
+
+
+def _names_the_key(name: str, table: Table) -> bool:
+    """``customer_id`` / ``CustomerID`` / ``customers_key`` written for the key of ``customer(s)``."""
+    low = name.lower().replace("_", "")
+    stems = {table.name.lower().replace("_", ""), _singular_form(table.name.lower()).replace("_", "")}
+    return any(low in (f"{stem}id", f"{stem}key", f"{stem}no") for stem in stems)

@@ -92,8 +92,9 @@ def expand(name: str, db: Database, entity: Table, using: set[str] | None) -> Ex
     if m := re.fullmatch(r"churn_(\d+)_?([a-z]+)", low):
         unit = UNIT_LETTERS.get(m.group(2)) or UNIT_WORDS.get(m.group(2))
         if unit is None:
-            raise TemplateError(f"churn template: unknown unit '{m.group(2)}' (use d, w, m or y, e.g. churn_90d)")
-        return _churn(int(m.group(1)), unit, db, entity, using)
+            raise TemplateError(f"churn template: unknown unit '{m.group(2)}' (use h, d, w, m or y, or a word such "
+                                "as days, e.g. churn_90d)")
+        return _churn(int(m.group(1)), unit, db, entity, using, name)
     if m := re.fullmatch(r"incremental_([a-z0-9_]+)", low):
         return _incremental(m.group(1), db, entity, using)
     return None
@@ -155,8 +156,8 @@ def _activity_table(db: Database, entity: Table, using, what: str) -> str:
     raise TemplateError(f"{what} is ambiguous: activity could be any of {_list(pool)}")
 
 
-def _churn(n: int, unit: str, db: Database, entity: Table, using) -> Expansion:
-    table = _q(_activity_table(db, entity, using, f"churn_{n}"))
+def _churn(n: int, unit: str, db: Database, entity: Table, using, name: str) -> Expansion:
+    table = _q(_activity_table(db, entity, using, name))
     return Expansion(target=f"COUNT({table}.*, 0, {n}, {unit}) = 0",
                      where=f"COUNT({table}.*, -{n}, 0, {unit}) > 0")
 

@@ -81,7 +81,7 @@ CASES = [
      "  PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WITH modle = 'gnn', epochs = 0\n"
      "                                                                            ^^^^^^^^^^"),
     ("PREDICT churn_90x FOR customers",
-     "line 1, column 9: churn template: unknown unit 'x' (use d, w, m or y, e.g. churn_90d)\n"
+     "line 1, column 9: churn template: unknown unit 'x' (use h, d, w, m or y, or a word such as days, e.g. churn_90d)\n"
      "  PREDICT churn_90x FOR customers\n"
      "          ^^^^^^^^^\n"
      "  hint: write the target in plain PQL, or DEFINE it"),

@@ -74,3 +74,8 @@ def test_still_accepted(retail_db):
                   "PREDICT COUNT(orders.* WHERE orders.status = 'open', 0, 30) > 0 FOR customers.customer_id IN (1, 2)",
                   "PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.segment IS NOT NULL"):
         bind(pql.parse(query)[0], retail_db)
+
+
+def test_table_id_suggests_the_key(retail_db):
+    with pytest.raises(PQLBindError, match=r"has no column 'tier_id'; did you mean 'id' \(the key of 'tier'\)\?"):
+        bind(pql.parse("PREDICT COUNT(customers.*, 0, 30) > 0 FOR EACH tier.tier_id")[0], retail_db)
