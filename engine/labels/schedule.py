@@ -73,7 +73,7 @@ class AnchorSchedule:
             span = f"{times[0]} .. {times[-1]}" if times else "none"
             lines.append(f"{split:>5}: {len(times):4d} anchors  {span}")
         lines.append(f"cut-offs: val {self.val_cutoff}, test {self.test_cutoff}; predict at {self.prediction_time}")
-        return "\n".join(lines)
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
     def _cohort_summary(self) -> str:
         by = " and ".join({"treatment": "treatment arm"}.get(c, c) for c in self.stratify)
