@@ -103,9 +103,10 @@ def join_path(
     """``FROM seeds JOIN t1 … JOIN tn WHERE time(t) <= anchor`` for every timed table on the path."""
     select = exp.select().from_(sql.table(seeds, seeds_alias), copy=False)
     first = path.hops[0]
-    if first.ref_columns == key_columns:
+    if first.ref_columns == key_columns and not _inherits_through(db.table(first.table), first):
         entity_alias = seeds_alias
-    else:  # the first hop references a unique column other than the seed key: go through the entity row
+    else:  # the first hop references a unique column other than the seed key, or its table takes the
+        # entity's time through it: go through the entity row
         entity_alias = "e"
         select = select.join(
             sql.table(path.entity, entity_alias),
@@ -134,6 +135,11 @@ def join_path(
     assert event_time is not None, "backward_paths only yields paths that end in a timed table"
     select = select.where(sql.and_all(filters), copy=False)
     return JoinedPath(select=select, aliases=tuple(aliases), event_time=event_time)
+
+
+def _inherits_through(t: Table | None, fk: ForeignKey) -> bool:
+    """True when ``t`` has no time of its own and takes its parent's through ``fk``."""
+    return t is not None and t.time_column is None and t.inherited_time is not None and same_edge(t.inherited_time.via, fk)
 
 
 def time_of(
