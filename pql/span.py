@@ -1,6 +1,7 @@
 """Source positions carried by AST nodes and used by every error that points at query text."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -33,7 +34,19 @@ def caret_block(text: str, span: Span) -> str:
     if span.end_line == span.line:
         width = max(1, span.end_column - span.column)
     width = max(1, min(width, len(src) - span.column + 1)) if src else 1
-    return f"  {src}\n  {' ' * (span.column - 1)}{'^' * width}"
+    start = span.column - 1
+    under = src[start:start + width]
+    return f"  {src}\n  {_blank(src[:start])}{'^' * max(1, _display_width(under))}"
+
+
+def _display_width(s: str) -> int:
+    """Terminal columns of ``s``: wide (CJK) characters take two, combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _blank(prefix: str) -> str:
+    """Blank space as wide as ``prefix`` on a terminal; tabs are kept so they expand alike."""
+    return "".join(c if c == "\t" else " " * _display_width(c) for c in prefix)
 
 
 def narrow(text: str | None, span: Span | None, needle: str, *, after: str | None = None) -> Span | None:

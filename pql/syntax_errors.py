@@ -58,7 +58,12 @@ def _bad_character(e: UnexpectedCharacters, text: str) -> PQLSyntaxError:
         return PQLSyntaxError(f"unterminated {what}: the {char} here is never closed", text=text, span=span,
                               hint=f"close it with a matching {char}; inside, write {char}{char} for a literal {char}")
     shown = repr(char) if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
-    return PQLSyntaxError(f"unexpected character {shown}", text=text, span=span)
+    hint = None
+    if text.startswith(("/*", "//"), pos) or char == "#":
+        hint = "comments start with -- and run to the end of the line"
+    elif char.isalpha():
+        hint = 'quote a name with other letters: "Kündé" or `Kündé`'
+    return PQLSyntaxError(f"unexpected character {shown}", text=text, span=span, hint=hint)
 
 
 def _token_span(tok, text: str) -> Span:

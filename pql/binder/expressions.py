@@ -237,7 +237,7 @@ class ExpressionBinder:
         if table.inherited_time is not None:
             return table.inherited_time.parent_column
         self.ctx.error(f"cannot aggregate '{table.name}' over time: it has no time column", node.span,
-                       hint=f"set one with a schema override (time_columns = {{ {table.name} = \"<column>\" }})")
+                       hint=f"set one with a schema override: WITH schema = 'time {table.name} = <column>'")
         return ""
 
     def _check_comparable(self, left: BoundExpr, right: BoundExpr, node: ast.Node) -> None:

@@ -114,7 +114,7 @@ def _bind_entity(ctx: BindContext, node: ast.Entity) -> tuple[Table, BoundEntity
         if node.column is not None and column is None:
             return None
         hint = (_derive_hint(ctx.db, table, column.name) if column is not None else
-                f"declare one, or override it (primary_keys = {{ {table.name} = \"<column>\" }}); to predict per "
+                f"declare one, or override it: WITH schema = 'pk {table.name} = <column>'; to predict per "
                 f"value of one of its columns, derive an entity table: WITH schema = 'entity <name> = {table.name}.<column>'")
         ctx.error(f"the entity table '{table.name}' has no primary key, so its rows cannot be told apart",
                   ctx.at(node.span, node.table), hint=hint)
@@ -265,8 +265,31 @@ def _bind_options(ctx: BindContext, options: tuple[ast.Option, ...]) -> tuple[tu
             continue
         if name in out:
             ctx.error(f"option '{name}' is given twice", opt.span, hint="keep one")
+        if name == "schema" and checked is not None:
+            _check_schema_text(ctx, checked, opt.span)
         out[name] = checked
+    ignored = [n for n in out if n in GNN_ONLY_OPTIONS]
+    if out.get("model") in ("lightgbm", "heuristic") and ignored:
+        ctx.note(f"{', '.join(ignored)} only shape{'s' if len(ignored) == 1 else ''} the GNN; "
+                 f"model = {out['model']} does not use {'it' if len(ignored) == 1 else 'them'}")
     return tuple(out.items())
+
+
+GNN_ONLY_OPTIONS = ("epochs", "batch_size", "lr", "lr_decay", "weight_decay", "dropout", "channels", "layers",
+                    "neighbors", "tabular_features", "weight_average", "device")
+
+
+def _check_schema_text(ctx: BindContext, text: str, span) -> None:
+    """``WITH schema = '…'``: its syntax is checked here, so a typo points at the option (names are checked
+    against the database when the overrides are applied)."""
+    from engine.schema.overrides import SchemaOverrides
+    from pql.errors import PQLError
+
+    try:
+        SchemaOverrides.coerce(text)
+    except PQLError as e:
+        ctx.error(str(e), span, hint="one override per ';': pk t = col; fk a.x -> b; time t = col; "
+                                     "type t.c = categorical; entity e = t.col")
 
 
 def _bind_allocate(ctx: BindContext, node: ast.Allocate | None, entity: Table, *, task: TaskType,

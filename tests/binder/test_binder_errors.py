@@ -34,7 +34,7 @@ CASES = [
      "line 1, column 9: cannot aggregate 'product' over time: it has no time column\n"
      "  PREDICT COUNT(product.*, 0, 30) FOR EACH customers\n"
      "          ^^^^^^^^^^^^^^^^^^^^^^^\n"
-     "  hint: set one with a schema override (time_columns = { product = \"<column>\" })\n"
+     "  hint: set one with a schema override: WITH schema = 'time product = <column>'\n"
      "line 1, column 9: table 'product' is not linked to the entity 'customers' through foreign keys\n"
      "  PREDICT COUNT(product.*, 0, 30) FOR EACH customers\n"
      "          ^^^^^^^^^^^^^^^^^^^^^^^\n"
@@ -44,7 +44,7 @@ CASES = [
      "line 1, column 45: the entity table 'notes' has no primary key, so its rows cannot be told apart\n"
      "  PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH notes\n"
      "                                              ^^^^^\n"
-     "  hint: declare one, or override it (primary_keys = { notes = \"<column>\" }); to predict per value of one "
+     "  hint: declare one, or override it: WITH schema = 'pk notes = <column>'; to predict per value of one "
      "of its columns, derive an entity table: WITH schema = 'entity <name> = notes.<column>'"),
     ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH notes.body",
      "line 1, column 45: the entity table 'notes' has no primary key, so its rows cannot be told apart\n"

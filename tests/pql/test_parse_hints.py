@@ -1,0 +1,21 @@
+"""Syntax errors that come from habits of other languages get a hint; carets line up on wide text."""
+import pytest
+
+import pql
+from pql.errors import PQLSyntaxError
+from pql.span import Span, caret_block
+
+
+@pytest.mark.parametrize("text", ["PREDICT churn_90d FOR customer /* x */", "# x\nPREDICT churn_90d FOR customer",
+                                  "PREDICT churn_90d FOR customer // x"])
+def test_foreign_comments_hint_at_dashes(text):
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse(text)
+    assert info.value.hint == "comments start with -- and run to the end of the line"
+
+
+def test_caret_under_wide_characters_and_tabs():
+    text = "a\t'日本' bad"
+    pos = text.index("bad")
+    block = caret_block(text, Span(start=pos, end=pos + 3, line=1, column=pos + 1, end_line=1, end_column=pos + 4))
+    assert block.splitlines()[1] == "  " + " \t" + " " * 7 + "^^^"  # 日本 are two columns each
