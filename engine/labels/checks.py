@@ -98,5 +98,5 @@ def unlisted_entities(bq: BoundQuery, prediction: pa.Table, *, shown: int = 5) -
         return []
     names = ", ".join(repr(v[0]) if len(v) == 1 else repr(v) for v in missing[:shown])
     more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
-    return [f"{len(missing)} of the {len(wanted)} listed {bq.entity.table} keys have no row to predict "
+    return [f"{len(missing)} of the {len(wanted)} listed {bq.entity.table} keys {'has' if len(missing) == 1 else 'have'} no row to predict "
             f"({names}{more}): not in the table, not yet created at the prediction time, or excluded by WHERE"]

@@ -110,7 +110,7 @@ def test_listed_entities_are_predicted_but_every_entity_trains(con):
     assert labels(con, bq) == {1: 2, 2: 0, 4: 0}  # training rows: every entity
     tt = training_table(con, SHOP, bq, schedule=ONLY_A)
     assert tt.prediction.column("customer_id").to_pylist() == [2, 4]
-    assert any("1 of the 3 listed customers keys have no row to predict (99)" in w for w in tt.warnings)
+    assert any("1 of the 3 listed customers keys has no row to predict (99)" in w for w in tt.warnings)
 
 
 def test_listed_entities_of_a_static_target(con):
