@@ -19,6 +19,7 @@ from engine.schema.names import norm, singular, words
 from pql.binder.expressions import is_numeric_column
 from pql.binder.names import find_table
 from pql.binder.paths import prefer_named_path, up_paths
+from pql.errors import did_you_mean
 
 UNIT_LETTERS = {"d": "days", "w": "weeks", "m": "months", "y": "years", "h": "hours"}
 UNIT_WORDS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "month": "months",
@@ -126,7 +127,7 @@ def _next(item: str, db: Database, entity: Table, using) -> Expansion:
     item_table, cands = find_table(db, item)
     if item_table is None:
         raise TemplateError(f"next_{item}: no table '{item}'" + (f" (candidates: {_list(t.name for t in cands)})"
-                                                                   if cands else ""))
+                                                                   if cands else did_you_mean(item, db.table_names)))
     options = []
     for table, _ in _timed_children(db, entity, using):
         for fk in db.foreign_keys_from(table.name):
@@ -166,7 +167,8 @@ def _incremental(event: str, db: Database, entity: Table, using) -> Expansion:
     event_table, cands = find_table(db, event)
     if event_table is None:
         raise TemplateError(f"incremental_{event}: no table '{event}'"
-                            + (f" (candidates: {_list(t.name for t in cands)})" if cands else ""))
+                            + (f" (candidates: {_list(t.name for t in cands)})" if cands
+                               else did_you_mean(event, db.table_names)))
     # The treatment table is a timed table linked to the entity that is not the event itself: named
     # like a treatment, or pointing at a promotion-like table. `USING` is not a restriction here: a
     # treatment log is what the query *means*, not a feature table.

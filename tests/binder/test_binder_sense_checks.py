@@ -79,3 +79,8 @@ def test_still_accepted(retail_db):
 def test_table_id_suggests_the_key(retail_db):
     with pytest.raises(PQLBindError, match=r"has no column 'tier_id'; did you mean 'id' \(the key of 'tier'\)\?"):
         bind(pql.parse("PREDICT COUNT(customers.*, 0, 30) > 0 FOR EACH tier.tier_id")[0], retail_db)
+
+
+def test_template_table_typos_get_a_suggestion(retail_db):
+    with pytest.raises(PQLBindError, match=r"next_prodct: no table 'prodct'; did you mean 'product'\?"):
+        bind(pql.parse("PREDICT next_prodct FOR customers")[0], retail_db)
