@@ -30,11 +30,31 @@ def explain(text: str, db: Any = None) -> str:
     statements = parse(text)
     if not statements:
         return "(no statements)"
+    _check_options(statements)
     blocks = []
     for i, statement in enumerate(statements, 1):
         header = f"-- statement {i} of {len(statements)}" if len(statements) > 1 else None
         blocks.append("\n".join(filter(None, [header, explain_statement(statement)])))
     return "\n\n".join(blocks)
+
+
+def _check_options(statements) -> None:
+    """Without a database nothing else can be checked, but WITH options can."""
+    from pql import ast
+    from pql.errors import PQLBindError, PQLErrorGroup
+    from pql.options import check_option
+
+    errors = []
+    for statement in statements:
+        for opt in getattr(statement, "options", ()) if isinstance(statement, ast.PredictStatement) else ():
+            try:
+                check_option(opt.name, opt.value.value)
+            except ValueError as e:
+                errors.append(PQLBindError(str(e), text=statement.source, span=opt.span))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise PQLErrorGroup(errors)
 
 
 def _indent(text: str, pad: str) -> str:

@@ -19,3 +19,10 @@ def test_caret_under_wide_characters_and_tabs():
     pos = text.index("bad")
     block = caret_block(text, Span(start=pos, end=pos + 3, line=1, column=pos + 1, end_line=1, end_column=pos + 4))
     assert block.splitlines()[1] == "  " + " \t" + " " * 7 + "^^^"  # 日本 are two columns each
+
+
+def test_explain_without_a_database_still_checks_options():
+    from pql.errors import PQLErrorGroup
+
+    with pytest.raises(PQLErrorGroup, match="unknown option 'modle'; did you mean 'model'"):
+        pql.explain("PREDICT churn_90d FOR customer WITH modle = x, seed = -1")
