@@ -23,6 +23,7 @@ def test_caret_under_wide_characters_and_tabs():
 
 def test_explain_without_a_database_still_checks_options():
     from pql.errors import PQLErrorGroup
+    from pql.explain import explain
 
     with pytest.raises(PQLErrorGroup, match="unknown option 'modle'; did you mean 'model'"):
-        pql.explain("PREDICT churn_90d FOR customer WITH modle = x, seed = -1")
+        explain("PREDICT churn_90d FOR customer WITH modle = x, seed = -1")
