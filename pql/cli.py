@@ -1,26 +1,83 @@
 """The `pql` command line. Thin: each command is a few lines over a same-named API function, and
-every `PQLError` becomes a `click.ClickException` (printed as `Error: …`, exit code 1)."""
+every `PQLError` becomes a `click.ClickException` (printed as `Error: …`, exit code 1). Anything else
+is a bug in pql: one "internal error" paragraph, exit code 1 (``PQL_DEBUG=1`` shows the traceback);
+Ctrl-C leaves quietly with exit code 130."""
 from __future__ import annotations
 
+import codecs
 import functools
+import os
 import sys
 
 import click
 
-from pql.errors import PQLError
+from pql.errors import PQLError, PQLInputError
+
+DEBUG_VARIABLE = "PQL_DEBUG"
+
+
+def debugging() -> bool:
+    """``PQL_DEBUG=1``: let an internal error's traceback through instead of the one-paragraph message."""
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def internal_error(e: BaseException) -> str:
+    """The message for an exception pql did not mean to raise."""
+    return (f"internal error: {type(e).__name__}: {e}\nThis is a bug in pql; please report it. "
+            f"Run again with {DEBUG_VARIABLE}=1 to see the traceback.")
+
+
+def interrupted(e: BaseException | None) -> bool:
+    """Ctrl-C, possibly wrapped: DuckDB answers it with its own InterruptException, which pql then wraps."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt) or type(e).__name__ == "InterruptException":
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def friendly(fn):
-    """Turn library errors into clean CLI errors: no traceback for anything the user can fix."""
+    """Turn library errors into clean CLI errors: no traceback for anything the user can fix, and a
+    one-paragraph "internal error" (not a traceback) for anything else, unless ``PQL_DEBUG=1``."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except PQLError as e:
-            raise click.ClickException(str(e)) from e
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as e:
+            if interrupted(e):
+                raise click.exceptions.Exit(130) from None
+            if isinstance(e, PQLError):
+                raise click.ClickException(str(e)) from e
+            if debugging():
+                raise
+            raise click.ClickException(internal_error(e)) from e
 
     return wrapper
+
+
+def decode_script(data: bytes, name: str, *, line: int = 1, offset: int = 0) -> str:
+    """A script's bytes as text: UTF-8, a leading byte-order mark (Windows editors write one) dropped.
+    ``line``, ``offset``: where ``data`` starts in ``name``, for the message."""
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        at = skip + e.start
+        start = data.rfind(b"\n", 0, at) + 1
+        line += data.count(b"\n", 0, at)
+        column = len(data[max(start, skip):at].decode("utf-8", errors="replace")) + 1
+        raise PQLInputError(f"cannot read {name}: byte 0x{data[at]:02x} at line {line}, column {column} (byte "
+                            f"offset {offset + at}) is not UTF-8; save the file as UTF-8") from e
+
+
+def _read_script(source) -> str:
+    name = getattr(source, "name", "-")
+    return decode_script(source.read(), "standard input" if name in ("-", "<stdin>") else name)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,14 +87,14 @@ def main() -> None:
 
 
 @main.command("parse")
-@click.argument("source", type=click.File("r", encoding="utf-8"), metavar="FILE|-")
+@click.argument("source", type=click.File("rb"), metavar="FILE|-")
 @friendly
 def parse_command(source) -> None:
     """Print the syntax tree of each statement in a PQL script (- reads stdin)."""
     from pql.ast import dump
     from pql.parser import parse
 
-    statements = parse(source.read())
+    statements = parse(_read_script(source))
     click.echo("\n\n".join(dump(s) for s in statements) if statements else "(no statements)")
 
 
@@ -49,46 +106,125 @@ def explain_command(query: str, db: str | None) -> None:
     """Explain what pql understands from QUERY (with --db: names, task, SQL and plan)."""
     from pql.explain import explain
 
+    _statements(query)
     click.echo(explain(query, db=db))
 
 
 DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, a postgresql:// URI, or a folder of CSV/Parquet/JSON files.")
 OUTPUT_OPTION = click.option("--output", "-o", default=None, metavar="FILE",
                              help="Write the result to FILE (.parquet, .csv or .json) instead of printing it.")
+RESULTS_OPTION = click.option(
+    "--output", "-o", default=None, metavar="FILE",
+    help="Write the result tables to files (.parquet, .csv or .json) instead of printing them: one table goes "
+         "to FILE, several to FILE numbered (out.parquet: out-1.parquet, out-2.parquet, …); each file is "
+         "written as soon as its statement finishes.")
 
 
 @main.command("query")
 @click.argument("query")
 @DB_OPTION
-@OUTPUT_OPTION
+@RESULTS_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
 @friendly
 def query_command(query: str, db: str, output: str | None, quiet: bool) -> None:
-    """Run one PQL statement (PREDICT, EVALUATE or EXPLAIN) against DB and show the result."""
-    from pql.display import check_output, show_results
+    """Run QUERY against DB and show the result: a PREDICT, EVALUATE or EXPLAIN statement (several,
+    separated by ';', run in order as with `pql run`)."""
     from pql.session import connect
 
-    if output is not None:
-        check_output(output)
+    statements = _statements(query)
+    _check_output(output, statements)
     with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
-        show_results(session.run(query), output)
+        _run_statements(session, statements, output)
 
 
 @main.command("run")
-@click.argument("script", type=click.File("r", encoding="utf-8"), metavar="SCRIPT|-")
+@click.argument("script", type=click.File("rb"), metavar="SCRIPT|-")
 @DB_OPTION
-@OUTPUT_OPTION
+@RESULTS_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
 @friendly
 def run_command(script, db: str, output: str | None, quiet: bool) -> None:
-    """Run every statement of a .pql script (DEFINEs included) against DB."""
-    from pql.display import check_output, show_results
+    """Run every statement of a .pql script (DEFINEs included) against DB, showing each result as soon as
+    its statement finishes. Every statement is checked against DB before the first one runs."""
+    from pql.parser import parse
     from pql.session import connect
 
-    if output is not None:
-        check_output(output)
+    statements = parse(_read_script(script))
+    _check_output(output, statements)
     with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
-        show_results(session.run(script.read()), output)
+        _run_statements(session, statements, output)
+
+
+def _statements(text: str):
+    """The statements of QUERY text; none is an error (an empty QUERY is a slip, not a request)."""
+    from pql.parser import parse
+
+    statements = parse(text)
+    if not statements:
+        raise PQLInputError("no statement given: QUERY is empty or only comments")
+    return statements
+
+
+def _tables_made(statements) -> int:
+    """How many result tables the statements give: one per PREDICT or EVALUATE (EXPLAIN and DEFINE give text)."""
+    from pql import ast
+
+    return sum(isinstance(s, ast.PredictStatement) and s.mode != "explain" for s in statements)
+
+
+def _check_output(output: str | None, statements) -> None:
+    """An --output that cannot be written fails before minutes of training, not after."""
+    from pql.display import check_output
+
+    if output is None:
+        return
+    check_output(output)
+    if not _tables_made(statements):
+        raise PQLInputError("--output given but no statement produces a table (only PREDICT and EVALUATE do)")
+
+
+def _run_statements(session, statements, output: str | None) -> None:
+    """Run the statements in order, showing (with ``output``: writing) each result as soon as it is there.
+    A statement that fails after others ran is named, so the results above are not mistaken for it."""
+    from rich.console import Console
+
+    from pql.display import output_paths, show_result, write_table
+
+    console = Console()
+    paths = output_paths(output, _tables_made(statements)) if output is not None else []
+    results = session.run_iter(statements)  # every statement is bound here, before any runs
+    done = 0
+    try:
+        for result in results:
+            show_result(result, console, table=output is None)
+            if result.table is not None and output is not None:
+                path = write_table(result.table, paths.pop(0) if paths else output)
+                which = f" (statement {done + 1})" if len(statements) > 1 else ""
+                console.print(f"wrote {result.table.num_rows:,} rows to {path}{which}", markup=False,
+                              highlight=False, soft_wrap=True)
+            done += 1
+    except Exception as e:
+        if len(statements) < 2 or interrupted(e) or (not isinstance(e, PQLError) and debugging()):
+            raise
+        error = str(e) if isinstance(e, PQLError) else internal_error(e)
+        raise click.ClickException(_statement_failed(statements, done, error)) from e
+
+
+def _statement_failed(statements, done: int, error: str) -> str:
+    """``statement 3 of 4 (line 7: PREDICT …) failed: <error>`` and what ran before it and what did not."""
+    statement, n = statements[done], len(statements)
+    where = ""
+    if getattr(statement, "span", None) is not None and getattr(statement, "source", None) is not None:
+        first = statement.source[statement.span.start:statement.span.end].strip().splitlines()[0]
+        where = f" (line {statement.span.line}: {first if len(first) <= 60 else first[:59] + '…'})"
+    notes = []
+    if done:
+        notes.append("statement 1 finished; its result is shown above" if done == 1
+                     else f"statements 1-{done} finished; their results are shown above")
+    if done + 1 < n:
+        notes.append(f"statement {n} did not run" if done + 2 == n else f"statements {done + 2}-{n} did not run")
+    tail = f"\n({'; '.join(notes)})" if notes else ""
+    return f"statement {done + 1} of {n}{where} failed:\n{error}{tail}"
 
 
 def _one_db(positional: str | None, option: str | None) -> str | None:
@@ -105,6 +241,7 @@ DB_ALIAS = click.option("--db", "db_option", default=None, metavar="DB", help="T
 @click.argument("db", required=False, default=None, metavar="[DB]")
 @DB_ALIAS
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
+@friendly
 def repl_command(db: str | None, db_option: str | None, quiet: bool) -> None:
     """Interactive PQL prompt over DB: statements end with ';', .help lists the commands. Reads stdin
     as a script when it is not a terminal (exit code 1 if a statement failed)."""
@@ -121,10 +258,15 @@ def repl_command(db: str | None, db_option: str | None, quiet: bool) -> None:
 def train_table_command(query: str, db: str, output: str) -> None:
     """Export the labelled training rows (entity, anchor_time, label, split) of QUERY."""
     from engine.labels import write_parquet
+    from pql import ast
     from pql.display import check_output
-    from pql.errors import PQLInputError
     from pql.session import connect
 
+    predicts = sum(isinstance(s, ast.PredictStatement) for s in _statements(query))
+    if predicts != 1:  # Session.bind says so too, in the Python API's words
+        hint = ("; export one at a time (`pql run` is for scripts)" if predicts
+                else " (DEFINEs may come before it)")
+        raise PQLInputError(f"train-table exports the training rows of one PREDICT statement, got {predicts}{hint}")
     if not output.lower().endswith(".parquet"):
         raise PQLInputError(f"cannot write '{output}': the training table is written as .parquet")
     check_output(output)

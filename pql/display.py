@@ -60,25 +60,23 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def show_results(results, output: str | None, *, save_hint: str = "--output FILE") -> None:
-    """Print each statement's result; with ``output``, write the last table there."""
-    from rich.console import Console
+def show_result(result, console, *, table: bool = True, save_hint: str = "--output FILE") -> None:
+    """Print one statement's result: its text, its table (unless ``table`` is False) and its summary."""
+    if result.text:  # EXPLAIN's SQL must stay copy-pasteable: never wrapped to the terminal's width
+        console.print(result.text, markup=False, highlight=False, soft_wrap=True)
+    if result.table is not None and table:
+        console.print(rich_table(result.table, save_hint=save_hint))
+    if result.summary:
+        console.print(result.summary, style="dim", markup=False, highlight=False, soft_wrap=True)
 
-    console = Console()
-    tables = [r for r in results if r.table is not None]
-    for r in results:
-        if r.text:  # EXPLAIN's SQL must stay copy-pasteable: never wrapped to the terminal's width
-            console.print(r.text, markup=False, highlight=False, soft_wrap=True)
-        if r.table is not None and output is None:
-            console.print(rich_table(r.table, save_hint=save_hint))
-        if r.summary:
-            console.print(r.summary, style="dim", markup=False, highlight=False, soft_wrap=True)
-    if output is not None:
-        if not tables:
-            raise PQLInputError("--output given but no statement produced a table")
-        path = write_table(tables[-1].table, output)
-        console.print(f"wrote {tables[-1].table.num_rows:,} rows to {path}", markup=False, highlight=False,
-                      soft_wrap=True)
+
+def output_paths(output: str | Path, count: int) -> list[Path]:
+    """Where ``count`` result tables go for ``--output FILE``: FILE itself for one table; FILE's stem
+    numbered (``out-1.parquet``, ``out-2.parquet``, …) for several."""
+    path = Path(output)
+    if count == 1:
+        return [path]
+    return [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(1, count + 1)]
 
 
 def show_models(remove: str | None) -> None:

@@ -5,14 +5,15 @@ trained model is reused by a repeated query as everywhere else. Lines starting w
 commands (``.help``). A mistake prints the same error as ``pql query`` (line, column, caret, did you
 mean) and the session goes on; Ctrl-C drops the statement being typed or stops the one running;
 Ctrl-D or ``.quit`` leaves; Tab completes commands, keywords, tables, ``table.column``, DEFINEd
-names and WITH options. With stdin not a terminal the prompt reads it as a script, without prompts,
-and exits 1 if any statement failed.
+names and WITH options. With stdin not a terminal the prompt reads it as a UTF-8 script, without
+prompts, its errors naming lines of the input, and exits 1 if any statement failed.
 
 `Repl` holds the state and takes one line at a time (`feed`), so it is driven the same way by the
 terminal loop (`run_repl`, with readline history in ``$PQL_HOME/repl_history``) and by tests.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from pql.errors import PQLError, PQLInputError, did_you_mean
+from pql.errors import PQLError, PQLErrorGroup, PQLInputError, QueryTextError, did_you_mean
 
 PROMPT, MORE = "pql> ", "...> "
 HISTORY_FILE = "repl_history"
@@ -44,7 +45,7 @@ class Repl:
 
     def __init__(self, source: str | None = None, *, log: Callable[[str], None] | None = None,
                  show_progress: bool = False, echo: Callable[[str], None] | None = None,
-                 echo_error: Callable[[str], None] | None = None):
+                 echo_error: Callable[[str], None] | None = None, input_lines: bool = False):
         self.log = log
         self.show_progress = show_progress
         self.echo = echo or click.echo
@@ -53,6 +54,9 @@ class Repl:
         self.buffer: list[str] = []
         self.last_table = None
         self.failures = 0
+        self.input_lines = input_lines  # errors name the line of the input (a script on stdin), not of the statement
+        self.line = 0  # lines fed so far
+        self.first_line = 1  # the input line the statement being typed starts at
         if source is not None:
             self.open(source)
 
@@ -65,7 +69,9 @@ class Repl:
     def feed(self, line: str) -> bool:
         """Take one line of input; False once the user asked to leave."""
         stripped = line.strip()
+        self.line += 1
         if not self.buffer:
+            self.first_line = self.line
             if not stripped or stripped.startswith("--"):
                 return True
             if stripped.startswith("."):
@@ -80,7 +86,7 @@ class Repl:
         """Run what has been typed (at a blank line, a ';' or the end of input)."""
         text, self.buffer = "\n".join(self.buffer), []
         if text.strip():
-            self.execute(text)
+            self.execute(text, line=self.first_line if self.input_lines else 1)
 
     def cancel(self) -> None:
         """Ctrl-C at the prompt: forget the statement being typed."""
@@ -88,31 +94,43 @@ class Repl:
 
     # ---- statements -----------------------------------------------------------------------------
 
-    def execute(self, text: str) -> None:
+    def execute(self, text: str, *, line: int = 1) -> None:
+        """Run ``text`` (typed at input ``line``), showing each statement's result as it finishes."""
         if self.session is None:
             self.fail("no database is open; .open DB first (a .duckdb file or a folder of CSV/Parquet/JSON files)")
             return
-        from pql.display import show_results
+        from rich.console import Console
 
+        from pql.display import show_result
+
+        console = Console()
         try:
-            results = self.session.run(text)
-            show_results(results, None, save_hint=".save FILE")
-        except PQLError as e:
-            self.fail(str(e))
-            return
+            for result in self.session.run_iter(text):
+                show_result(result, console, save_hint=".save FILE")
+                if result.table is not None:
+                    self.last_table = result.table
         except KeyboardInterrupt:
             self.fail("stopped (Ctrl-C); the session is still open")
-            return
+        except PQLError as e:
+            from pql.cli import interrupted
+
+            self.fail("stopped (Ctrl-C); the session is still open" if interrupted(e) else _at_line(e, line - 1))
         except Exception as e:  # a bug must not end the session and lose its DEFINEs
-            self.fail(f"internal error: {type(e).__name__}: {e}\n(this is a bug in pql; the session is still open)")
-            return
-        tables = [r.table for r in results if r.table is not None]
-        if tables:
-            self.last_table = tables[-1]
+            self.internal_error(e)
 
     def fail(self, message: str) -> None:
         self.failures += 1
         self.echo_error(f"Error: {message}")
+
+    def internal_error(self, e: Exception) -> None:
+        """An exception pql did not mean to raise: say so (with PQL_DEBUG=1, its traceback) and go on."""
+        from pql.cli import debugging, internal_error
+
+        if debugging():
+            import traceback
+
+            self.echo_error(traceback.format_exc().rstrip())
+        self.fail(f"{internal_error(e)} The session is still open.")
 
     # ---- commands -------------------------------------------------------------------------------
 
@@ -129,6 +147,8 @@ class Repl:
             handler(self, arg)
         except PQLError as e:
             self.fail(str(e))
+        except Exception as e:
+            self.internal_error(e)
         return True
 
     def open(self, source: str) -> None:
@@ -218,6 +238,36 @@ COMMANDS: dict[str, Callable[[Repl, str], None]] = {
 }
 
 
+def _at_line(error: PQLError, offset: int) -> str:
+    """The error's message with the lines of the spans it points at moved down by ``offset``."""
+    if not offset:
+        return str(error)
+    if isinstance(error, PQLErrorGroup):
+        header = str(error).split("\n", 1)[0]
+        return "\n".join([header, *(_at_line(e, offset) for e in error.errors)])
+    if isinstance(error, QueryTextError) and error.span is not None and error.text is not None:
+        moved = copy.copy(error)
+        moved.span = dataclasses.replace(error.span, line=error.span.line + offset,
+                                         end_line=error.span.end_line + offset)
+        moved.text = "\n" * offset + error.text  # the caret line is found by line number
+        return moved.render()
+    return str(error)
+
+
+def _stdin_lines(stream) -> Iterable[str]:
+    """The lines of a script on stdin, read as UTF-8 (a byte-order mark dropped) whatever the locale."""
+    from pql.cli import decode_script
+
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        yield from stream
+        return
+    offset = 0
+    for number, raw in enumerate(binary, 1):
+        yield decode_script(raw, "standard input", line=number, offset=offset)
+        offset += len(raw)
+
+
 def _ends_statement(line: str) -> bool:
     return _COMMENT.sub("", line).rstrip().endswith(";")
 
@@ -230,14 +280,14 @@ def run_repl(source: str | None, *, quiet: bool = False, lines: Iterable[str] | 
 
     interactive = lines is None and sys.stdin.isatty()
     try:
-        repl = Repl(source, log=log, show_progress=interactive and not quiet)
+        repl = Repl(source, log=log, show_progress=interactive and not quiet, input_lines=not interactive)
     except PQLError as e:
         raise click.ClickException(str(e)) from e
     try:
         if interactive:
             _interact(repl, source)
             return 0
-        for line in (lines if lines is not None else sys.stdin):
+        for line in (lines if lines is not None else _stdin_lines(sys.stdin)):
             if not repl.feed(line):
                 return 1 if repl.failures else 0
         repl.submit()

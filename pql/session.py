@@ -12,6 +12,7 @@ DuckDB connection. DEFINEs made in a session apply to its later queries.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -144,14 +145,22 @@ class Session:
 
         Every statement is bound first, so a mistake in statement 3 is reported before statement 1
         spends minutes training."""
-        statements = self._parse(text)
+        return list(self.run_iter(text))
+
+    def run_iter(self, script: str | Sequence[ast.Statement]) -> Iterator[StatementResult]:
+        """`run`, one result at a time as each statement finishes (the CLI shows each at once).
+
+        ``script`` is text or already parsed statements. It is parsed and every statement bound when
+        this is called, before anything runs; the statements run as the iterator is consumed."""
+        statements = self._parse(script) if isinstance(script, str) else tuple(script)
         self._check_script(statements)
-        results = []
+        return self._run_each(statements)
+
+    def _run_each(self, statements: tuple[ast.Statement, ...]) -> Iterator[StatementResult]:
         for i, statement in enumerate(statements, 1):
             if len(statements) > 1 and isinstance(statement, ast.PredictStatement):
                 self.log(f"statement {i} of {len(statements)}: {_shorten(str(statement))}")
-            results.append(self.execute(statement))
-        return results
+            yield self.execute(statement)
 
     def execute(self, statement: ast.Statement) -> StatementResult:
         if isinstance(statement, ast.DefineStatement):

@@ -92,12 +92,15 @@ def test_run_executes_a_whole_script(shop_db, tmp_path):
     assert LONG_SQL_LINE in out
 
 
-def test_run_writes_the_last_table_to_output(shop_db, tmp_path):
+def test_run_writes_each_table_to_a_numbered_output_file(shop_db, tmp_path):
     script = tmp_path / "script.pql"
     script.write_text(SCRIPT)
-    out = tmp_path / "metrics.csv"
-    ok("run", str(script), "--db", str(shop_db), "-o", str(out), "-q")
-    assert pcsv.read_csv(out).column_names == ["model", "split", "metric", "value"]
+    out = tmp_path / "results.csv"
+    result = ok("run", str(script), "--db", str(shop_db), "-o", str(out), "-q")
+    assert pcsv.read_csv(tmp_path / "results-1.csv").column_names[-2:] == ["probability", "prediction"]
+    assert pcsv.read_csv(tmp_path / "results-2.csv").column_names == ["model", "split", "metric", "value"]
+    assert not out.exists()
+    assert f"wrote 40 rows to {tmp_path / 'results-1.csv'} (statement 2)" in result.stdout
 
 
 def test_run_reads_a_script_from_stdin(shop_db):
