@@ -139,7 +139,8 @@ def join_path(
 
 def _inherits_through(t: Table | None, fk: ForeignKey) -> bool:
     """True when ``t`` has no time of its own and takes its parent's through ``fk``."""
-    return t is not None and t.time_column is None and t.inherited_time is not None and same_edge(t.inherited_time.via, fk)
+    return (t is not None and t.time_column is None and t.inherited_time is not None
+            and same_edge(t.inherited_time.via, fk))
 
 
 def time_of(

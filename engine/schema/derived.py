@@ -70,11 +70,12 @@ def derive_entities(con: duckdb.DuckDBPyConnection, given: SchemaOverrides,
     resolver = Resolver({t: [c.name for c in p.columns] for t, p in profiles.items()})
     derived = []
     for name, dotted in given.entities.items():
-        found = resolver.dotted(dotted, f"entity override {name}")
+        where = f"{given.where(f'entity {name}')}entity override {name}"
+        found = resolver.dotted(dotted, where)
         if found is None:
             continue
         if any(name.lower() == t.lower() for t in profiles):
-            resolver.errors.append(f"entity override {name}: a table {name!r} exists already; choose another name")
+            resolver.errors.append(f"{where}: a table {name!r} exists already; choose another name")
             continue
         source, column = found
         derived.append(DerivedEntity(name=name, source=source, column=column,

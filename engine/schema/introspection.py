@@ -49,7 +49,8 @@ def introspect(source: Connector | duckdb.DuckDBPyConnection, *,
     ov = resolve(given, {t: [c.name for c in p.columns] for t, p in profiles.items()})
 
     declared = connector.declared_keys()
-    keys = primary_keys(con, profiles, declared=declared.primary_keys, overrides=ov.primary_keys, notes=notes)
+    keys = primary_keys(con, profiles, declared=declared.primary_keys, overrides=ov.primary_keys, notes=notes,
+                        origins={t: ov.where(f"pk {t}") for t in ov.primary_keys})
     links = declared_links(declared.foreign_keys, keys)
     if links:
         notes.append("foreign keys are declared in the database; none inferred")
@@ -98,12 +99,13 @@ def _apply_link_overrides(links: list[ForeignKey], ov: SchemaOverrides, keys: Ma
     errors = []
     for spec in ov.foreign_keys:
         ref_columns = spec.ref_columns or (keys[spec.ref_table].columns if spec.ref_table in keys else ())
+        where = f"{ov.where(f'fk {spec}')}foreign key override {spec}"
         if not ref_columns:
-            errors.append(f"foreign key override {spec}: {spec.ref_table} has no primary key; name its columns "
+            errors.append(f"{where}: {spec.ref_table} has no primary key; name its columns "
                           f"({spec.table}.{'+'.join(spec.columns)} -> {spec.ref_table}.<column>)")
             continue
         if len(ref_columns) != len(spec.columns):
-            errors.append(f"foreign key override {spec}: {len(spec.columns)} column(s) cannot reference "
+            errors.append(f"{where}: {len(spec.columns)} column(s) cannot reference "
                           f"{len(ref_columns)} ({'+'.join(ref_columns)})")
             continue
         links = [fk for fk in links if not (fk.table == spec.table and fk.columns == spec.columns)]
@@ -126,7 +128,7 @@ def _time_columns(profiles: Mapping[str, TableProfile], ov: SchemaOverrides,
                 static.add(name)
                 continue
             if profile.column(column).family is not Family.TEMPORAL:
-                raise SchemaError(f"time column override {name} = {column}: {column} is "
+                raise SchemaError(f"{ov.where(f'time {name}')}time column override {name} = {column}: {column} is "
                                   f"{profile.column(column).dtype}, not a DATE or TIMESTAMP")
             own[name] = column
         else:

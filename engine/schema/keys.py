@@ -6,8 +6,9 @@ Inference looks at two kinds of column, in this order:
 2. failing that, the table's first column when its name ends in ``id``/``key`` and it is not another
    table's key name (``qualifyId`` in qualifying; but not ``household_id`` in demographics when
    households is keyed by ``household_id`` — that column is a link, not an identity).
-A candidate must be unique and non-null over all rows (checked exactly in DuckDB). Composite keys
-are never guessed; declare them or give them as an override.
+A candidate must be unique and non-null over all rows (checked exactly in DuckDB); a table left
+without a key gets a note saying why each candidate was refused. Composite keys are never guessed;
+declare them or give them as an override (which must identify rows, or it is an error).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from engine.schema.dtypes import Family
 from engine.schema.names import key_names, norm, words
-from engine.schema.profile import ColumnProfile, TableProfile, is_unique_not_null
+from engine.schema.profile import ColumnProfile, TableProfile, key_defects
+from pql.errors import SchemaError
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,31 +35,61 @@ class PrimaryKey:
 
 def primary_keys(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TableProfile], *,
                  declared: Mapping[str, tuple[str, ...]], overrides: Mapping[str, tuple[str, ...]],
-                 notes: list[str]) -> dict[str, PrimaryKey]:
-    """Primary key per table (tables without one are absent)."""
+                 notes: list[str], origins: Mapping[str, str] | None = None) -> dict[str, PrimaryKey]:
+    """Primary key per table (tables without one are absent).
+
+    An override that does not identify rows is a SchemaError (``origins`` prefixes it with where the
+    override was given, per table); a declared key with NULLs (SQLite allows them) gets a note.
+    """
     keys: dict[str, PrimaryKey] = {}
+    errors = []
     for table in profiles:
         if table in overrides:
-            keys[table] = PrimaryKey(columns=overrides[table], inferred=False)
+            columns = overrides[table]
+            defects = key_defects(con, table, columns)
+            if defects:
+                errors.append(f"{(origins or {}).get(table, '')}{table}.{'+'.join(columns)} cannot be the primary key: "
+                              f"{defects}; name columns that are unique and never NULL")
+            keys[table] = PrimaryKey(columns=columns, inferred=False)
         elif table in declared:
             keys[table] = PrimaryKey(columns=declared[table], inferred=False)
+            _check_declared(con, profiles[table], declared[table], notes)
+    if errors:
+        raise SchemaError("\n".join(errors))
     undecided = [t for t in profiles if t not in keys]
+    refused: dict[str, list[str]] = {t: [] for t in undecided}
     for table in undecided:
-        column = _first_unique(con, profiles[table], _own_key_names(profiles[table]))
+        column = _first_unique(con, profiles[table], _own_key_names(profiles[table]), refused[table])
         if column is not None:
             keys[table] = PrimaryKey(columns=(column,), inferred=True)
             notes.append(f"{table}: primary key {column} inferred (named after the table, unique, no NULLs)")
     for table in undecided:
         if table in keys:
             continue
-        column = _first_unique(con, profiles[table], _first_column_key(profiles[table], profiles, keys))
+        tried = _own_key_names(profiles[table])
+        candidates = [c for c in _first_column_key(profiles[table], profiles, keys, refused[table]) if c not in tried]
+        column = _first_unique(con, profiles[table], candidates, refused[table])
         if column is not None:
             keys[table] = PrimaryKey(columns=(column,), inferred=True)
             notes.append(f"{table}: primary key {column} inferred (first column, id-like name, unique, no NULLs)")
         else:
-            notes.append(f"{table}: no primary key (no unique, non-null id-like column); it can be linked "
-                         "from but not predicted for")
+            why = "; ".join(refused[table]) or ("empty table" if profiles[table].num_rows == 0 else
+                                                "no id-like column: none named after the table, and the first "
+                                                "column's name does not end in id or key")
+            notes.append(f"{table}: no primary key ({why}); it can be linked from but not predicted for")
     return keys
+
+
+def _check_declared(con: duckdb.DuckDBPyConnection, profile: TableProfile, columns: tuple[str, ...],
+                    notes: list[str]) -> None:
+    """Note a declared key the database does not enforce (NULLs in a SQLite TEXT PRIMARY KEY)."""
+    profiled = [c for c in profile.columns if c.name in columns]
+    if all(c.non_null == profile.num_rows for c in profiled):
+        return
+    defects = key_defects(con, profile.name, columns)
+    if defects:
+        notes.append(f"{profile.name}: declared primary key {'+'.join(columns)} does not identify every row: "
+                     f"{defects} (the database does not enforce it)")
 
 
 def _own_key_names(profile: TableProfile) -> list[ColumnProfile]:
@@ -69,7 +101,7 @@ def _own_key_names(profile: TableProfile) -> list[ColumnProfile]:
 
 
 def _first_column_key(profile: TableProfile, profiles: Mapping[str, TableProfile],
-                      keys: Mapping[str, PrimaryKey]) -> list[ColumnProfile]:
+                      keys: Mapping[str, PrimaryKey], refused: list[str]) -> list[ColumnProfile]:
     if not profile.columns:
         return []
     first = profile.columns[0]
@@ -80,18 +112,23 @@ def _first_column_key(profile: TableProfile, profiles: Mapping[str, TableProfile
         if other == profile.name:
             continue
         if norm(first.name) in key_names(other) or (len(key.columns) == 1 and norm(key.columns[0]) == norm(first.name)):
+            refused.append(f"{first.name} is named as the key of {other}, so it is read as a link to it, not an "
+                           f"identity; 'pk {profile.name} = {first.name}' makes it the key")
             return []
     return [first]
 
 
 def _first_unique(con: duckdb.DuckDBPyConnection, profile: TableProfile,
-                  candidates: list[ColumnProfile]) -> str | None:
+                  candidates: list[ColumnProfile], refused: list[str]) -> str | None:
+    """The first candidate that identifies rows; why each other one does not goes to ``refused``."""
     for column in candidates:
-        if column.family not in _KEY_FAMILIES or profile.num_rows == 0:
+        if profile.num_rows == 0:
             continue
-        # cheap screen on the profile before the exact check (approx_count_distinct can be 15% low)
-        if column.non_null < profile.num_rows or column.approx_distinct < 0.5 * profile.num_rows:
+        if column.family not in _KEY_FAMILIES:
+            refused.append(f"{column.name} is {column.dtype}, not an integer or text column")
             continue
-        if is_unique_not_null(con, profile.name, (column.name,)):
+        defects = key_defects(con, profile.name, (column.name,))
+        if not defects:
             return column.name
+        refused.append(f"{column.name}: {defects}")
     return None

@@ -105,8 +105,13 @@ def infer_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TableProf
 
 def _score(con: duckdb.DuckDBPyConnection, child: TableProfile, column: ColumnProfile, parent: TableProfile,
            parent_key: str, strength: float, notes: list[str]) -> _Candidate | None:
-    compatibility = join_compatibility(column.dtype, parent.column(parent_key).dtype)
-    if compatibility == 0.0 or column.non_null == 0:
+    parent_type = parent.column(parent_key).dtype
+    compatibility = join_compatibility(column.dtype, parent_type)
+    if compatibility == 0.0:
+        notes.append(f"{child.name}.{column.name} -> {parent.name}: name matches but {child.name}.{column.name} is "
+                     f"{column.dtype} and {parent.name}.{parent_key} is {parent_type}, which do not join; not linked")
+        return None
+    if column.non_null == 0:
         return None
     share = containment(con, child.name, column.name, parent.name, parent_key)
     score = round(strength * compatibility * share, 3)

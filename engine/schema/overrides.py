@@ -33,6 +33,7 @@ One line (for ``WITH schema = '…'``): clauses separated by ``;``::
     customers = "lines.CustomerID"
 
 Names are matched case-insensitively; a name that matches nothing is a SchemaError with a suggestion.
+Errors about an override read from a file name the file and, where it can be found, the line.
 Overrides always win over declared constraints and inference, and are shown as not inferred.
 """
 from __future__ import annotations
@@ -106,6 +107,9 @@ class SchemaOverrides:
     time_columns: Mapping[str, str | None] = field(default_factory=dict)  # None: no time column
     semantic_types: Mapping[str, SemanticType] = field(default_factory=dict)  # "table.column" -> type
     entities: Mapping[str, str] = field(default_factory=dict)  # derived entity table -> "table.column"
+    # where an override was given ("pk customers" -> "/data/pql_schema.toml:4"), for error messages;
+    # keys as in `keys`
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -115,6 +119,7 @@ class SchemaOverrides:
         set_(self, "time_columns", {t: (c or None) for t, c in dict(self.time_columns).items()})
         set_(self, "semantic_types", {k: _as_stype(v, k) for k, v in dict(self.semantic_types).items()})
         set_(self, "entities", {str(t).strip(): str(v).strip() for t, v in dict(self.entities).items()})
+        set_(self, "origins", dict(self.origins))
         for key in self.semantic_types:
             if "." not in key:
                 raise SchemaError(f"semantic type override {key!r} must name table.column")
@@ -127,10 +132,22 @@ class SchemaOverrides:
         return not (self.primary_keys or self.foreign_keys or self.drop_foreign_keys or self.time_columns
                     or self.semantic_types or self.entities)
 
+    def keys(self) -> list[str]:
+        """One key per override (``"pk customers"``, ``"fk a.x -> b"``), as `origins` uses."""
+        return [*(f"pk {t}" for t in self.primary_keys), *(f"fk {s}" for s in self.foreign_keys),
+                *(f"drop {s}" for s in self.drop_foreign_keys), *(f"time {t}" for t in self.time_columns),
+                *(f"type {k}" for k in self.semantic_types), *(f"entity {n}" for n in self.entities)]
+
+    def where(self, key: str) -> str:
+        """``"<origin>: "`` for an override read from a file (see `keys`), else ``""``."""
+        origin = self.origins.get(key)
+        return f"{origin}: " if origin else ""
+
     def merged(self, other: SchemaOverrides | None) -> SchemaOverrides:
         """``other`` on top of ``self`` (``other`` wins where both name the same thing)."""
         if other is None:
             return self
+        replaced = set(other.keys())
         return SchemaOverrides(
             primary_keys={**self.primary_keys, **other.primary_keys},
             foreign_keys=self.foreign_keys + other.foreign_keys,
@@ -138,6 +155,7 @@ class SchemaOverrides:
             time_columns={**self.time_columns, **other.time_columns},
             semantic_types={**self.semantic_types, **other.semantic_types},
             entities={**self.entities, **other.entities},
+            origins={**{k: v for k, v in self.origins.items() if k not in replaced}, **other.origins},
         )
 
     # -- readers ----------------------------------------------------------------------------------
@@ -187,7 +205,10 @@ class SchemaOverrides:
         for key in data:
             if key not in known:
                 raise SchemaError(f"{origin}: unknown entry {key!r}{did_you_mean(key, known)}")
-        return cls(**{k: (tuple(v) if k.endswith("foreign_keys") else v) for k, v in data.items()})
+        try:
+            return cls(**{k: (tuple(v) if k.endswith("foreign_keys") else v) for k, v in data.items()})
+        except SchemaError as e:
+            raise SchemaError(f"{origin}: {e}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> SchemaOverrides:
@@ -196,10 +217,21 @@ class SchemaOverrides:
 
         path = Path(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except (OSError, tomllib.TOMLDecodeError) as e:
             raise SchemaError(f"cannot read schema file {path}: {e}") from e
-        return cls.from_mapping(data, origin=str(path))
+        ov = cls.from_mapping(data, origin=str(path))
+        origins = {}
+        tables = (("primary_keys", "pk", ov.primary_keys), ("time_columns", "time", ov.time_columns),
+                  ("semantic_types", "type", ov.semantic_types), ("entities", "entity", ov.entities))
+        for section, kind, entries in tables:
+            for name in entries:
+                origins[f"{kind} {name}"] = _at(path, _line_of(text, section, key=name))
+        for section, kind in (("foreign_keys", "fk"), ("drop_foreign_keys", "drop")):
+            for spec, raw in zip(getattr(ov, section), data.get(section, ()), strict=True):
+                origins[f"{kind} {spec}"] = _at(path, _line_of(text, section, item=str(raw)))
+        return replace(ov, origins=origins)
 
     @classmethod
     def coerce(cls, value: SchemaOverrides | str | Mapping | None) -> SchemaOverrides | None:
@@ -211,6 +243,31 @@ class SchemaOverrides:
         if isinstance(value, Mapping):
             return cls.from_mapping(value)
         raise SchemaError(f"schema overrides must be SchemaOverrides, a string or a mapping, not {type(value).__name__}")
+
+
+def _at(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def _line_of(text: str, section: str, *, key: str | None = None, item: str | None = None) -> int | None:
+    """Best effort: the line of ``key`` in the TOML table ``section`` (``[section]`` then ``key = …``,
+    or a dotted ``section.key = …``), or the first line holding ``item`` as a quoted string."""
+    def bare(name: str) -> str:
+        return "".join(name.replace('"', "").replace("'", "").split())
+
+    current = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if item is not None:
+            if f'"{item}"' in line or f"'{item}'" in line:
+                return number
+        elif line.startswith("[") and "=" not in line:
+            current = bare(line.strip("[]"))
+        elif "=" in line:
+            name = bare(line.partition("=")[0])
+            if name == bare(f"{section}.{key}") or (current == section and name == bare(key)):
+                return number
+    return None
 
 
 class Resolver:
@@ -266,34 +323,48 @@ def _lookup(name: str, pool: Iterable[str]) -> str | None:
 def resolve(overrides: SchemaOverrides, columns_by_table: Mapping[str, Iterable[str]]) -> SchemaOverrides:
     """Overrides with every name replaced by the real one; all unknown names raise one SchemaError."""
     r = Resolver(columns_by_table)
+    at = overrides.where
+    origins: dict[str, str] = {}
+
+    def keep_origin(old: str, new: str) -> None:
+        if old in overrides.origins:
+            origins[new] = overrides.origins[old]
+
     pks = {}
     for table, cols in overrides.primary_keys.items():
-        where = f"primary key override {table}"
+        where = f"{at(f'pk {table}')}primary key override {table}"
         t = r.table(table, where)
         resolved = r.columns(t, cols, where)
         if t and resolved:
             pks[t] = resolved
+            keep_origin(f"pk {table}", f"pk {t}")
     links = []
     for spec in overrides.foreign_keys:
-        links.append(_resolve_link(r, spec, f"foreign key override {spec}"))
+        links.append(_resolve_link(r, spec, f"{at(f'fk {spec}')}foreign key override {spec}"))
+        keep_origin(f"fk {spec}", f"fk {links[-1]}")
     drops = []
     for spec in overrides.drop_foreign_keys:
-        drops.append(_resolve_link(r, spec, f"foreign key drop {spec}"))
+        drops.append(_resolve_link(r, spec, f"{at(f'drop {spec}')}foreign key drop {spec}"))
+        keep_origin(f"drop {spec}", f"drop {drops[-1]}")
     times = {}
     for table, column in overrides.time_columns.items():
-        where = f"time column override {table}"
+        where = f"{at(f'time {table}')}time column override {table}"
         t = r.table(table, where)
         if t is not None:
             times[t] = None if column is None else r.column(t, column, where)
+            keep_origin(f"time {table}", f"time {t}")
     types = {}
     for key, stype in overrides.semantic_types.items():
-        found = r.dotted(key, f"semantic type override {key}")
+        found = r.dotted(key, f"{at(f'type {key}')}semantic type override {key}")
         if found is not None:
             types[f"{found[0]}.{found[1]}"] = stype
+            keep_origin(f"type {key}", f"type {found[0]}.{found[1]}")
+    for name in overrides.entities:
+        keep_origin(f"entity {name}", f"entity {name}")
     if r.errors:
         raise SchemaError("\n".join(r.errors))
     return replace(overrides, primary_keys=pks, foreign_keys=tuple(links), drop_foreign_keys=tuple(drops),
-                   time_columns=times, semantic_types=types)
+                   time_columns=times, semantic_types=types, origins=origins)
 
 
 def _resolve_link(r: Resolver, spec: LinkSpec, where: str) -> LinkSpec:

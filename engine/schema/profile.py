@@ -92,15 +92,35 @@ def _text_sample(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tup
     return tuple(str(r[0]) for r in run(con, query, f"sample {table}.{column}"))
 
 
-def is_unique_not_null(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]) -> bool:
-    """Exact check that ``columns`` identify rows: no NULLs, no duplicates."""
+@dataclass(frozen=True, kw_only=True)
+class KeyDefects:
+    """What keeps columns from identifying rows, counted exactly."""
+
+    repeated: int  # distinct complete values found on more than one row
+    nulls: int  # rows with a NULL in any of the columns
+
+    def __bool__(self) -> bool:
+        return bool(self.repeated or self.nulls)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.repeated:
+            parts.append(f"{self.repeated} value{' repeats' if self.repeated == 1 else 's repeat'}")
+        if self.nulls:
+            parts.append(f"{self.nulls} {'is' if self.nulls == 1 else 'are'} NULL")
+        return " and ".join(parts) or "unique, no NULLs"
+
+
+def key_defects(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]) -> KeyDefects:
+    """Exact check that ``columns`` identify rows: values that repeat, rows with NULLs (one GROUP BY)."""
     refs = [column_ref(c) for c in columns]
-    key = refs[0] if len(refs) == 1 else exp.Tuple(expressions=refs)
-    condition = exp.and_(*(not_null(r) for r in refs))
+    complete = exp.and_(*(not_null(r) for r in refs))
+    groups = (exp.select(exp.alias_(exp.func("count", exp.Star()), "n"), exp.alias_(complete, "complete"))
+              .from_(table_ref(table)).group_by(*refs).subquery("g"))
+    n, is_complete = exp.column("n"), exp.column("complete")
     query = exp.select(
-        exp.func("count", exp.Star()),
-        exp.Filter(this=exp.func("count", exp.Star()), expression=exp.Where(this=condition)),
-        exp.Count(this=exp.Distinct(expressions=[key])),
-    ).from_(table_ref(table))
-    total, complete, distinct = run(con, query, f"check the key of {table}")[0]
-    return total > 0 and total == complete == distinct
+        exp.Filter(this=exp.func("count", exp.Star()), expression=exp.Where(this=exp.and_(is_complete, n > 1))),
+        exp.Filter(this=exp.func("sum", n), expression=exp.Where(this=exp.not_(is_complete))),
+    ).from_(groups)
+    repeated, nulls = run(con, query, f"check the key of {table}")[0]
+    return KeyDefects(repeated=int(repeated or 0), nulls=int(nulls or 0))
