@@ -168,7 +168,12 @@ def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
         if tok.type in ("$END", "_SEMI"):
             return err("the statement ends before its FOR clause", hint=hint)
         return err(f"missing FOR: expected {plain_expected(expected)}, got {got}", hint=hint)
-    return err(f"unexpected {got}; expected {plain_expected(expected)}")
+    hint = None
+    if tok.type in _CLAUSE_WORDS and re.search(r"\bINTO\b", text[:tok.start_pos], re.IGNORECASE):
+        hint = "INTO comes last: PREDICT … FOR … [WHERE …] [USING …] [WITH …] INTO table"
+    elif value.upper() in ("=", "IN") and re.search(r"\bFOR\s+EACH\s+\S+\s*\Z", text[:tok.start_pos], re.IGNORECASE):
+        hint = "FOR EACH names every entity; for some of them write FOR table.key = v or FOR table.key IN (…)"
+    return err(f"unexpected {got}; expected {plain_expected(expected)}", hint=hint)
 
 
 def _reserved_name(word: str, span: Span, text: str) -> PQLSyntaxError:

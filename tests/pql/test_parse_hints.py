@@ -27,3 +27,13 @@ def test_explain_without_a_database_still_checks_options():
 
     with pytest.raises(PQLErrorGroup, match="unknown option 'modle'; did you mean 'model'"):
         explain("PREDICT churn_90d FOR customer WITH modle = x, seed = -1")
+
+
+@pytest.mark.parametrize("text,hint", [
+    ("PREDICT churn_90d FOR customer INTO t WITH seed = 1", "INTO comes last"),
+    ("PREDICT churn_90d FOR EACH customer.id = 5", "FOR EACH names every entity"),
+])
+def test_clause_order_hints(text, hint):
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse(text)
+    assert info.value.hint.startswith(hint)
