@@ -25,7 +25,7 @@ EXAMPLES = Path(__file__).resolve().parent
 def parse_only() -> int:
     """Parse every ``examples/*.pql`` script and print what pql understood; non-zero if one fails."""
     from pql.errors import PQLError
-    from pql.explain import explain_statement
+    from pql.explainer import explain_statement
     from pql.parser import parse
 
     failures = 0

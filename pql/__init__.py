@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it (imported on first use)
 _LAZY = {
     "parse": "pql.parser",
-    "explain": "pql.explain",
+    "explain": "pql.explainer",
     "schema": "pql.schema_api",
     "connect": "pql.session",
     "Session": "pql.session",

@@ -104,7 +104,7 @@ def parse_command(source) -> None:
 @friendly
 def explain_command(query: str, db: str | None) -> None:
     """Explain what pql understands from QUERY (with --db: names, task, SQL and plan)."""
-    from pql.explain import explain
+    from pql.explainer import explain
 
     _statements(query)
     click.echo(explain(query, db=db))

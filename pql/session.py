@@ -107,7 +107,7 @@ class Session:
 
     def explain(self, query: str) -> str:
         """What pql understands from the query: PQL, the bound query, the training SQL and the plan."""
-        from pql.explain import explain_bound
+        from pql.explainer import explain_bound
 
         return explain_bound(self._parse(query), self)
 
@@ -167,7 +167,7 @@ class Session:
             self.defines.add(statement)
             return StatementResult(statement=statement, text=f"defined {statement.name} AS {statement.target}")
         if statement.mode == "explain":
-            from pql.explain import explain_bound
+            from pql.explainer import explain_bound
 
             return StatementResult(statement=statement, text=explain_bound((statement,), self))
         bq = self._bind(statement)

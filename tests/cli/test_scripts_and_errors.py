@@ -12,7 +12,7 @@ from pql.cli import main
 from pql.session import Session
 from tests.api.shop import BUYS
 
-EXPLAIN_MODULE = importlib.import_module("pql.explain")  # `pql.explain` is also a function
+EXPLAIN_MODULE = importlib.import_module("pql.explainer")
 DEFINE = "DEFINE buys AS COUNT(purchases.*, 0, 30, days) > 0;"
 SCRIPT = f"""-- three results, then a failure (see `failing_sum`)
 {DEFINE}

@@ -23,7 +23,7 @@ def test_caret_under_wide_characters_and_tabs():
 
 def test_explain_without_a_database_still_checks_options():
     from pql.errors import PQLErrorGroup
-    from pql.explain import explain
+    from pql.explainer import explain
 
     with pytest.raises(PQLErrorGroup, match="unknown option 'modle'; did you mean 'model'"):
         explain("PREDICT churn_90d FOR customer WITH modle = x, seed = -1")
@@ -37,3 +37,10 @@ def test_clause_order_hints(text, hint):
     with pytest.raises(PQLSyntaxError) as info:
         pql.parse(text)
     assert info.value.hint.startswith(hint)
+
+
+def test_pql_explain_stays_a_function_after_the_cli_imported_its_module():
+    import importlib
+
+    importlib.import_module("pql.explainer")
+    assert "PQL:" in pql.explain("PREDICT churn_90d FOR customer")
