@@ -100,3 +100,14 @@ def unlisted_entities(bq: BoundQuery, prediction: pa.Table, *, shown: int = 5) -
     more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
     return [f"{len(missing)} of the {len(wanted)} listed {bq.entity.table} keys {'has' if len(missing) == 1 else 'have'} no row to predict "
             f"({names}{more}): not in the table, not yet created at the prediction time, or excluded by WHERE"]
+
+
+def null_keys(con, bq: BoundQuery) -> list[str]:
+    """Entity rows whose key is NULL are left out (nothing to predict for): say how many."""
+    nulls = exp.or_(*(exp.Is(this=exp.Column(this=ident(k)), expression=exp.Null()) for k in bq.entity.key))
+    query = exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=ident(bq.entity.table))).where(nulls)
+    (count,) = con.sql(query.sql("duckdb")).fetchall()[0]
+    if not count:
+        return []
+    return [f"{count} {bq.entity.table} row{'s' if count != 1 else ''} with a NULL {'+'.join(bq.entity.key)} "
+            f"{'are' if count != 1 else 'is'} left out: no key to predict for"]

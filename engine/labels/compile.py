@@ -103,7 +103,7 @@ class TrainingSQL:
             if treatment is not None:
                 treatment = exp.Case().when(is_predict.copy(), exp.Null()).else_(treatment)
 
-        conditions = []
+        conditions = [not_null(self.scope.column((), k)) for k in bq.entity.key]  # no key, nothing to predict for
         born = self.scope.time()
         if born is not None:  # entities exist from their own (or inherited) time on
             conditions.append(exp.or_(exp.LTE(this=born, expression=col("a", "anchor_time")),

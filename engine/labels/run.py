@@ -118,7 +118,7 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             rows = con.sql(_sql(query)).to_arrow_table()
             target = next(iter_aggregations(bq.target), None)
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
-            appearing = checks.never_appearing(con, db, bq, events)
+            appearing = checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
     except duckdb.Error as e:
         raise EngineError(f"building the training table failed in DuckDB: {e}") from e
     keys = [*bq.entity.key, "anchor_time"]
