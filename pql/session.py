@@ -196,7 +196,19 @@ class Session:
 
     def _bind(self, statement: ast.PredictStatement, defines: Defines | None = None) -> BoundQuery:
         defines = self.defines if defines is None else defines
-        return bind(statement, self.db_for(statement.option("schema")), defines=defines)
+        return bind(statement, self._statement_db(statement), defines=defines)
+
+    def _statement_db(self, statement: ast.PredictStatement):
+        """`db_for` the statement's ``WITH schema``; an error in that text points at the option."""
+        from pql.errors import PQLBindError, PQLError, QueryTextError
+
+        try:
+            return self.db_for(statement.option("schema"))
+        except PQLError as e:
+            option = next((o for o in reversed(statement.options) if o.name.lower() == "schema"), None)
+            if option is None or isinstance(e, QueryTextError):
+                raise
+            raise PQLBindError(str(e), text=statement.source, span=option.span) from e
 
     def _check_script(self, statements: tuple[ast.Statement, ...]) -> None:
         """Bind a script's statements without running them (DEFINEs go to a scratch copy)."""
