@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from engine.schema.dtypes import Family
 from engine.schema.keys import PrimaryKey, primary_keys
 from engine.schema.links import declared_links, infer_links
-from engine.schema.model import Column, Database, ForeignKey, Table
+from engine.schema.model import Column, Database, ForeignKey, SemanticType, Table
 from engine.schema.derived import derive_entities
 from engine.schema.overrides import SchemaOverrides, resolve
 from engine.schema.profile import TableProfile, profile_table
@@ -129,7 +129,8 @@ def _time_columns(profiles: Mapping[str, TableProfile], ov: SchemaOverrides,
                 continue
             if profile.column(column).family is not Family.TEMPORAL:
                 raise SchemaError(f"{ov.where(f'time {name}')}time column override {name} = {column}: {column} is "
-                                  f"{profile.column(column).dtype}, not a DATE or TIMESTAMP")
+                                  f"{profile.column(column).dtype}, not a DATE or TIMESTAMP"
+                                  + _convert_hint(profile.column(column).family))
             own[name] = column
         else:
             chosen = choose_time_column(profile, notes)
@@ -149,6 +150,10 @@ def _table(profile: TableProfile, key: PrimaryKey | None, links: list[ForeignKey
     columns = []
     for c in profile.columns:
         override = ov.semantic_types.get(f"{profile.name}.{c.name}")
+        if override == SemanticType.TIMESTAMP and c.family is not Family.TEMPORAL:
+            raise SchemaError(f"{ov.where(f'type {profile.name}.{c.name}')}type override {profile.name}.{c.name} = "
+                              f"timestamp: the column is {c.dtype}; a type override changes how a column is "
+                              f"encoded, not what it holds{_convert_hint(c.family)}")
         stype = override or semantic_type(c, is_key=c.name in key_columns)
         columns.append(Column(
             name=c.name, dtype=c.dtype, stype=stype, nullable=c.declared_nullable,  # as the catalog says
@@ -161,3 +166,12 @@ def _table(profile: TableProfile, key: PrimaryKey | None, links: list[ForeignKey
         time_column=time_column, time_column_inferred=time_column is not None and not time_overridden,
         inherited_time=inherited, num_rows=profile.num_rows,
     )
+
+
+def _convert_hint(family: Family) -> str:
+    if family in (Family.INTEGER, Family.FLOAT):
+        return ("; for epoch seconds, read the table through a view with to_timestamp(<column>) "
+                "(DuckDB) and query the view")
+    if family is Family.STRING:
+        return "; text is read as TIMESTAMP only when every value parses as one (see `pql schema`'s notes)"
+    return ""
