@@ -10,7 +10,7 @@ from pql.errors import SchemaError
 @pytest.fixture
 def con():
     c = duckdb.connect()
-    c.execute("create table ev(id int primary key, epoch bigint, at timestamp)")
+    c.execute("create table ev(id int primary key, epoch bigint, happened timestamp)")
     yield c
     c.close()
 
@@ -25,4 +25,4 @@ def test_numbers_are_not_times(con, override, message):
 
 
 def test_a_real_time_column_still_overrides(con):
-    assert introspect(con, overrides=SchemaOverrides.parse("time ev = at")).table("ev").time_column == "at"
+    assert introspect(con, overrides=SchemaOverrides.parse("time ev = happened")).table("ev").time_column == "happened"
