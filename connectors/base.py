@@ -100,7 +100,7 @@ class Connector(ABC):
         return self._notes
 
     def table_names(self) -> tuple[str, ...]:
-        """User tables in the default schema, sorted; hidden ``_pql*`` tables are left out."""
+        """User tables in the default schema and temporary ones, sorted; hidden ``_pql*`` tables are left out."""
         return catalog.user_table_names(self.connection)
 
     def declared_keys(self) -> DeclaredKeys:

@@ -17,19 +17,29 @@ HIDDEN_PREFIX = "_pql"
 OUTPUT_MARKER = "pql predictions"
 
 
+def _visible() -> exp.Expression:
+    """Objects a bare name finds: the current database's ``main`` schema, and the connection's temporary
+    objects (``CREATE TEMP TABLE``, frames made visible with ``con.register``)."""
+    return exp.or_(
+        exp.and_(exp.column("database_name").eq(exp.func("current_database")),
+                 exp.column("schema_name").eq(exp.Literal.string("main"))),
+        exp.column("database_name").eq(exp.Literal.string("temp")),
+    )
+
+
 def _in_default_schema(catalog_function: str, name_column: str) -> exp.Select:
-    """``SELECT <name_column> FROM <catalog_function>() WHERE`` in the current database's ``main``."""
+    """``SELECT <name_column> FROM <catalog_function>() WHERE`` visible by a bare name (`_visible`)."""
     return (
         exp.select(exp.column(name_column))
         .from_(exp.func(catalog_function))
-        .where(exp.column("database_name").eq(exp.func("current_database")))
-        .where(exp.column("schema_name").eq(exp.Literal.string("main")))
+        .where(_visible())
         .where(exp.not_(exp.column("internal")))
     )
 
 
 def user_table_names(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
-    """Tables and views of the default schema, sorted, without hidden ``_pql*`` ones or INTO outputs."""
+    """Tables and views of the default schema and temporary ones, sorted, without hidden ``_pql*`` ones or
+    INTO outputs."""
     from pql.errors import ConnectorError
 
     import duckdb
@@ -49,8 +59,9 @@ def user_table_names(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not n.lower().startswith(HIDDEN_PREFIX)))
 
 
-def declared_keys(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> DeclaredKeys:
-    """Declared PRIMARY KEY and FOREIGN KEY constraints among ``tables`` (from duckdb_constraints)."""
+def declared_keys(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], *, schema: str = "main") -> DeclaredKeys:
+    """Declared PRIMARY KEY and FOREIGN KEY constraints among ``tables`` (from duckdb_constraints), of the
+    visible tables (`_visible`) or those of the current database's ``schema``."""
     import duckdb
 
     from pql.errors import ConnectorError
@@ -59,8 +70,9 @@ def declared_keys(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> De
         exp.select("table_name", "constraint_type", "constraint_column_names", "referenced_table",
                    "referenced_column_names")
         .from_(exp.func("duckdb_constraints"))
-        .where(exp.column("database_name").eq(exp.func("current_database")))
-        .where(exp.column("schema_name").eq(exp.Literal.string("main")))
+        .where(_visible() if schema == "main" else exp.and_(
+            exp.column("database_name").eq(exp.func("current_database")),
+            exp.column("schema_name").eq(exp.Literal.string(schema))))
         .where(exp.column("constraint_type").isin(exp.Literal.string("PRIMARY KEY"),
                                                   exp.Literal.string("FOREIGN KEY")))
         .order_by("table_name", "constraint_index")
@@ -89,3 +101,28 @@ def keys_from_rows(rows, tables) -> DeclaredKeys:
             foreign_keys.append(DeclaredForeignKey(table=table, columns=tuple(columns), ref_table=ref_table,
                                                    ref_columns=tuple(ref_columns)))
     return DeclaredKeys(primary_keys=primary_keys, foreign_keys=tuple(foreign_keys))
+
+
+def other_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """``{schema: its tables and views}`` of the current database's schemas other than ``main`` that hold any."""
+    import duckdb
+
+    from pql.errors import ConnectorError
+
+    def in_schemas(catalog_function: str, name_column: str) -> exp.Select:
+        return (exp.select(exp.column("schema_name"), exp.column(name_column).as_("name"))
+                .from_(exp.func(catalog_function))
+                .where(exp.column("database_name").eq(exp.func("current_database")))
+                .where(exp.column("schema_name").neq(exp.Literal.string("main")))
+                .where(exp.not_(exp.column("internal"))))
+
+    query = exp.union(in_schemas("duckdb_tables", "table_name"), in_schemas("duckdb_views", "view_name"), distinct=True)
+    try:
+        rows = con.sql(query.sql("duckdb")).fetchall()
+    except duckdb.Error as e:
+        raise ConnectorError(f"could not list schemas: {e}") from e
+    found: dict[str, list[str]] = {}
+    for schema, name in rows:
+        if not name.lower().startswith(HIDDEN_PREFIX):
+            found.setdefault(schema, []).append(name)
+    return {schema: tuple(sorted(names)) for schema, names in sorted(found.items())}

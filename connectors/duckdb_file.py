@@ -1,10 +1,22 @@
-"""A DuckDB database file: the embedded default. Read-only unless the caller will write (INTO)."""
+"""A DuckDB database file: the embedded default. Read-only unless the caller will write (INTO).
+
+pql reads the tables and views of the file's ``main`` schema. When ``main`` holds none and exactly one
+other schema does, that schema's are read instead (as temporary views named like them, which is all a
+read-only file allows), keys included; tables in other schemas are otherwise left out, with a note
+that names them.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from connectors.base import SCHEMA_FILE_NAME, Connector
+from sqlglot import exp
+
+from connectors import catalog
+from connectors._duckdb import connect
+from connectors._sql import select_all_from, table_ref
+from connectors.base import SCHEMA_FILE_NAME, Connector, DeclaredKeys
 from connectors.registry import register
 
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
@@ -13,6 +25,10 @@ DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
 @register
 class DuckDBFileConnector(Connector):
     kind = "duckdb"
+
+    def __init__(self, *, schema: str = "main", **kwargs: Any):
+        super().__init__(**kwargs)
+        self._schema = schema
 
     @classmethod
     def accepts(cls, source: object) -> bool:
@@ -28,10 +44,49 @@ class DuckDBFileConnector(Connector):
         if not path.is_file():
             raise ConnectorError(f"database file not found: {path}")
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = connect(str(path), read_only=read_only)
         except duckdb.Error as e:
             raise ConnectorError(f"cannot open DuckDB file {path}: {e}") from e
+        try:
+            schema, notes = _schema_to_read(con)
+        except BaseException:
+            con.close()
+            raise
         schema_file = path.parent / SCHEMA_FILE_NAME
-        return cls(name=str(path), connection=con, read_only=read_only,
+        return cls(name=str(path), connection=con, read_only=read_only, schema=schema, notes=notes,
                    schema_file=schema_file if schema_file.is_file() else None)
 
+    def declared_keys(self) -> DeclaredKeys:
+        if self._schema == "main":
+            return super().declared_keys()
+        return catalog.declared_keys(self.connection, self.table_names(), schema=self._schema)
+
+
+def _schema_to_read(con) -> tuple[str, tuple[str, ...]]:
+    """``main``, or the one other schema that holds tables when ``main`` holds none (made visible as temporary
+    views); and notes on the schemas left out."""
+    import duckdb
+
+    from pql.errors import ConnectorError
+
+    others = catalog.other_schemas(con)
+    if not others:
+        return "main", ()
+    if not catalog.user_table_names(con) and len(others) == 1:
+        ((schema, tables),) = others.items()
+        try:
+            (database,) = con.sql(exp.select(exp.func("current_database")).sql("duckdb")).fetchone()
+            for table in tables:  # fully qualified: a schema may share the file's (the database's) name
+                source = exp.Table(this=exp.to_identifier(table, quoted=True), db=exp.to_identifier(schema, quoted=True),
+                                   catalog=exp.to_identifier(database, quoted=True))
+                con.execute(exp.Create(this=table_ref(table), kind="VIEW", expression=select_all_from(source),
+                                       properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        except duckdb.Error as e:
+            raise ConnectorError(f"cannot read schema {schema!r}: {e}") from e
+        shown = f"{', '.join(tables[:5])}{', …' if len(tables) > 5 else ''}"
+        return schema, (f"schema main holds no tables: those of schema {schema} are read instead ({shown})",)
+    listed = "; ".join(f"{schema}: {', '.join(tables[:5])}{', …' if len(tables) > 5 else ''}"
+                       for schema, tables in others.items())
+    return "main", (f"tables outside schema main are not read ({listed}); pql reads schema main, or the only schema "
+                    "with tables when main has none: copy them into main, or pass a duckdb connection that has a "
+                    "TEMP VIEW of each",)

@@ -1,11 +1,19 @@
 """A folder of CSV/Parquet/JSON files (one table per file, named by the file's stem), or one such file.
 
+A subfolder of files of one format (``orders/part-0.parquet``, ``orders/part-1.parquet``, as Spark and
+pandas write them) is one table named after the subfolder; any other subfolder is skipped with a note,
+and so is a file of zero bytes.
+
 CSV files are loaded into an in-memory DuckDB table once (so a bad file fails at open time, with the
-file named); ``\\N`` and empty fields are NULL, as in MySQL dumps such as the Ergast F1 data.
+file named); ``\\N`` and empty fields are NULL, as in MySQL dumps such as the Ergast F1 data. DuckDB's
+sniffer types the columns, except that a date or timestamp layout it guesses with the day or month first
+(``06/01/2021``: June or January?) is read as text and left to pql's own check below, which keeps an
+ambiguous column as text, with a note.
 Parquet files become views (DuckDB scans them fast). JSON files (one array of objects, or one object
 per line) are loaded like CSV; nested values (objects, lists) are kept as JSON text. In all three, text columns that hold nothing but
-timestamps — ISO text in exported Parquet, `12/1/2010 8:26` in a CSV the sniffer left as text — are read
-as TIMESTAMP (`connectors.text_timestamps`), and the connector notes that it did so.
+timestamps — ISO text in exported Parquet, `12/1/2010 8:26` in a CSV — are read as TIMESTAMP
+(`connectors.text_timestamps`), and the connector notes that it did so; timestamps with a UTC offset and
+TIMESTAMPTZ columns are read as TIMESTAMP in UTC.
 """
 from __future__ import annotations
 
@@ -14,11 +22,12 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from connectors._duckdb import connect
 from connectors._sql import create_as, named_arg, select_all_from, table_ref
 from connectors.base import SCHEMA_FILE_NAME, Connector
 from connectors.catalog import HIDDEN_PREFIX, OUTPUT_MARKER
 from connectors.registry import register
-from connectors.text_timestamps import find_text_timestamps
+from connectors.text_timestamps import ZONED, find_text_timestamps
 
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -39,12 +48,18 @@ def _table_name(path: Path, suffix: str) -> str:
     return path.name[: -len(suffix)]
 
 
+def _kind(suffix: str) -> str:
+    return "CSV" if suffix in CSV_SUFFIXES else "JSON" if suffix in JSON_SUFFIXES else "Parquet"
+
+
 def table_name_of(path: Path) -> str | None:
-    """The table a file in a folder source becomes (None for files the connector ignores)."""
-    suffix = _data_suffix(path)
-    if suffix is None or path.name.startswith("."):
+    """The table a file (or a subfolder of parts) in a folder source becomes (None for what is ignored)."""
+    if path.name.startswith("."):
         return None
-    return _table_name(path, suffix)
+    if path.is_dir():
+        return path.name if isinstance(_parts(path), tuple) else None
+    suffix = _data_suffix(path)
+    return None if suffix is None else _table_name(path, suffix)
 
 
 @register
@@ -60,24 +75,21 @@ class FilesConnector(Connector):
 
     @classmethod
     def from_source(cls, source: object, *, read_only: bool = True) -> FilesConnector:
-        import duckdb
-
         from pql.errors import ConnectorError
 
         root = Path(source).expanduser()
         if not root.exists():
             raise ConnectorError(f"no such file or folder: {root}")
-        files = _data_files(root)
-        con = duckdb.connect()
-        notes: list[str] = []
+        files, notes = _data_files(root)
+        con = connect()
         try:
-            for table, path, suffix in files:
+            for table, paths, suffix in files:
                 if suffix in CSV_SUFFIXES:
-                    notes.extend(_load_csv(con, table, path))
+                    notes.extend(_load_csv(con, table, paths))
                 elif suffix in JSON_SUFFIXES:
-                    notes.extend(_load_json(con, table, path))
+                    notes.extend(_load_json(con, table, paths))
                 else:
-                    notes.extend(_load_parquet(con, table, path))
+                    notes.extend(_load_parquet(con, table, paths))
         except BaseException:
             con.close()
             raise
@@ -98,72 +110,169 @@ def is_pql_output(path: Path) -> bool:
     return OUTPUT_MARKER.encode() in metadata
 
 
-def _data_files(root: Path) -> list[tuple[str, Path, str]]:
-    """(table name, path, suffix) per data file; errors for an empty folder or clashing names."""
+def _parts(folder: Path) -> tuple[list[Path], str] | str:
+    """The data files directly inside a subfolder, read as one table, and their suffix; or why it is not one.
+    Names starting with `.` or `_` (Spark's ``_SUCCESS``) are not parts; neither are empty files."""
+    parts, suffixes, subfolders = [], set(), []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith((".", "_")):
+            continue
+        if path.is_dir():
+            subfolders.append(path.name)
+            continue
+        suffix = _data_suffix(path)
+        if suffix is not None and path.is_file() and path.stat().st_size > 0:
+            parts.append(path)
+            suffixes.add(suffix)
+    if subfolders:
+        return f"holds folders ({', '.join(subfolders[:3])}{', …' if len(subfolders) > 3 else ''}), which pql does not read"
+    if not parts:
+        return "holds no data files"
+    kinds = sorted({_kind(s) for s in suffixes})
+    if len(kinds) > 1:
+        return f"mixes {' and '.join(kinds)} files; one table's parts must share a format"
+    if kinds == ["Parquet"] and all(is_pql_output(p) for p in parts):
+        return "holds only pql's own predictions"
+    return parts, min(suffixes, key=len)
+
+
+def _data_files(root: Path) -> tuple[list[tuple[str, list[Path], str]], list[str]]:
+    """(table name, paths, suffix) per data file or subfolder of parts, and notes on what was skipped;
+    errors for an empty folder or clashing names."""
     from pql.errors import ConnectorError
 
     candidates = sorted(root.iterdir()) if root.is_dir() else [root]
-    found: dict[str, tuple[str, Path, str]] = {}
+    found: dict[str, tuple[str, list[Path], str]] = {}
+    shown: dict[str, str] = {}  # how each table's file or subfolder is named in messages
+    notes: list[str] = []
     for path in candidates:
-        suffix = _data_suffix(path)
-        if suffix is None or not path.is_file() or path.name.startswith("."):
+        if path.name.startswith(".") or path.name.lower().startswith(HIDDEN_PREFIX):
             continue
-        table = _table_name(path, suffix)
-        if table.lower().startswith(HIDDEN_PREFIX) or (suffix in PARQUET_SUFFIXES and is_pql_output(path)):
+        if path.is_dir() and root.is_dir():
+            if path.name.startswith("_"):  # Spark's _temporary and the like
+                continue
+            parts = _parts(path)
+            if isinstance(parts, str):
+                notes.append(f"{path.name}/: skipped: the folder {parts}")
+                continue
+            table, (paths, suffix) = path.name, parts
+        else:
+            suffix = _data_suffix(path)
+            if suffix is None or not path.is_file():
+                continue
+            table, paths = _table_name(path, suffix), [path]
+            if suffix in PARQUET_SUFFIXES and is_pql_output(path):
+                continue
+            if path.stat().st_size == 0:
+                notes.append(f"{path.name}: skipped: the file is empty (0 bytes)")
+                continue
+        if table.lower().startswith(HIDDEN_PREFIX):
             continue
-        clash = found.get(table.lower())
-        if clash is not None:
-            raise ConnectorError(f"two files would both be table {table!r}: {clash[1].name} and {path.name}")
-        found[table.lower()] = (table, path, suffix)
+        name = f"{path.name}/" if path.is_dir() else path.name
+        if table.lower() in found:
+            raise ConnectorError(f"two files would both be table {table!r}: {shown[table.lower()]} and {name}")
+        found[table.lower()], shown[table.lower()] = (table, paths, suffix), name
     if not found:
         kinds = ", ".join(DATA_SUFFIXES)
         if root.is_dir():
-            raise ConnectorError(f"no data files ({kinds}) in folder {root}")
+            skipped = f" ({'; '.join(notes)})" if notes else ""
+            raise ConnectorError(f"no data files ({kinds}) in folder {root}{skipped}")
+        if notes:
+            raise ConnectorError(f"cannot read {root}: the file is empty (0 bytes)")
         raise ConnectorError(f"unsupported file type: {root.name} (expected one of {kinds})")
-    return list(found.values())
+    return list(found.values()), notes
 
 
-def _read_csv(path: Path, *, whole_file_sniff: bool) -> exp.Expression:
+def _files_arg(paths: list[Path]) -> exp.Expression:
+    """One path, or a list of them (a subfolder of parts) for DuckDB's readers."""
+    if len(paths) == 1:
+        return exp.Literal.string(str(paths[0]))
+    return exp.Array(expressions=[exp.Literal.string(str(p)) for p in paths])
+
+
+def _read_csv(paths: list[Path], *, whole_file_sniff: bool, as_text: tuple[str, ...] = (),
+              function: str = "read_csv") -> exp.Expression:
+    """``read_csv(…)`` as DuckDB's sniffer types the file(s), but with the ``as_text`` columns typed VARCHAR
+    (or ``sniff_csv(…)``, what the sniffer makes of one file with the same options)."""
     args: list[exp.Expression] = [
-        exp.Literal.string(str(path)),
+        _files_arg(paths),
         named_arg("nullstr", exp.Array(expressions=[exp.Literal.string(s) for s in NULL_STRINGS])),
     ]
     if whole_file_sniff:
         args.append(named_arg("sample_size", exp.Literal.number(-1)))
-    return exp.func("read_csv", *args)
+    if as_text:
+        args.append(named_arg("types", exp.Struct(expressions=[
+            exp.PropertyEQ(this=exp.Literal.string(c), expression=exp.Literal.string("VARCHAR")) for c in as_text])))
+    if len(paths) > 1:
+        args.append(named_arg("union_by_name", exp.true()))
+    return exp.func(function, *args)
 
 
-def _load_csv(con, table: str, path: Path) -> list[str]:
-    """Load one CSV as a table; if the sniffer guessed a type from too few rows, sniff the whole file.
-    Returns notes on text columns read as timestamps."""
+def _guessed_dates(con, table: str, paths: list[Path], *, whole_file_sniff: bool) -> tuple[str, ...]:
+    """The DATE and TIMESTAMP columns of CSV ``table`` that DuckDB's sniffer read in a layout that does not
+    start with a four-digit year (`%d/%m/%Y`, `%m-%d-%Y`, `%y.%m.%d`): it may have taken the day for the
+    month, or guessed a century. None read in ISO, and a table without such columns is not sniffed again."""
+    relation = con.table(table)
+    dated = {c: str(t) for c, t in zip(relation.columns, relation.types) if str(t) in ("DATE", "TIMESTAMP")}
+    if not dated:
+        return ()
+    sniff = exp.select("DateFormat", "TimestampFormat").from_(
+        _read_csv(paths[:1], whole_file_sniff=whole_file_sniff, function="sniff_csv"))
+    date_format, timestamp_format = con.sql(sniff.sql("duckdb")).fetchall()[0]
+    guessed = {"DATE": _guessed(date_format), "TIMESTAMP": _guessed(timestamp_format)}
+    return tuple(c for c, t in dated.items() if guessed[t])
+
+
+def _guessed(strptime_format: str | None) -> bool:
+    return bool(strptime_format) and not strptime_format.startswith("%Y")
+
+
+def _load_csv(con, table: str, paths: list[Path]) -> list[str]:
+    """Load one CSV (or a subfolder of them) as a table; if the sniffer guessed a type from too few rows,
+    sniff the whole file. Dates it read day or month first (`_guessed_dates`) are read again as text, for
+    `find_text_timestamps` to decide. Returns notes on text columns read as timestamps."""
     import duckdb
 
     from pql.errors import ConnectorError
 
+    def load(whole_file_sniff: bool) -> None:
+        con.execute(create_as(table, select_all_from(_read_csv(paths, whole_file_sniff=whole_file_sniff)), kind="TABLE"))
+        as_text = _guessed_dates(con, table, paths, whole_file_sniff=whole_file_sniff)
+        if as_text:
+            con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True, expression=select_all_from(
+                _read_csv(paths, whole_file_sniff=whole_file_sniff, as_text=as_text))).sql("duckdb"))
+
     try:
-        con.execute(create_as(table, select_all_from(_read_csv(path, whole_file_sniff=False)), kind="TABLE"))
+        load(whole_file_sniff=False)
     except duckdb.Error:
         try:
-            con.execute(create_as(table, select_all_from(_read_csv(path, whole_file_sniff=True)), kind="TABLE"))
+            load(whole_file_sniff=True)
         except duckdb.Error as e:
-            raise ConnectorError(f"cannot read CSV file {path}: {_short(e)}") from e
+            raise ConnectorError(f"cannot read CSV file {_where(paths)}: {_short(e)}") from e
     try:
-        times = find_text_timestamps(con, table, table_ref(table), _text_columns(con, table_ref(table)))
-        if times.parsed:
-            con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True,
-                                   expression=times.select(table_ref(table))).sql("duckdb"))
+        times = _read_times(con, table)
     except duckdb.Error as e:
-        raise ConnectorError(f"cannot read CSV file {path}: {_short(e)}") from e
+        raise ConnectorError(f"cannot read CSV file {_where(paths)}: {_short(e)}") from e
     return list(times.notes)
 
 
-def _load_json(con, table: str, path: Path) -> list[str]:
-    """Load one JSON file as a table: top-level keys are columns, nested values JSON text."""
+def _read_times(con, table: str):
+    """Replace ``table`` by itself with its text timestamps and TIMESTAMPTZ columns read as TIMESTAMP (UTC)."""
+    text, zoned = _time_candidates(con, table_ref(table))
+    times = find_text_timestamps(con, table, table_ref(table), text, zoned=zoned)
+    if times.changes:
+        con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True,
+                               expression=times.select(table_ref(table))).sql("duckdb"))
+    return times
+
+
+def _load_json(con, table: str, paths: list[Path]) -> list[str]:
+    """Load one JSON file (or a subfolder of them) as a table: top-level keys are columns, nested values JSON text."""
     import duckdb
 
     from pql.errors import ConnectorError
 
-    scan = exp.func("read_json", exp.Literal.string(str(path)))
+    scan = exp.func("read_json", _files_arg(paths))
     try:
         relation = con.sql(select_all_from(scan).sql("duckdb"))
         nested = [c for c, t in zip(relation.columns, relation.types) if _is_nested(str(t))]
@@ -172,12 +281,9 @@ def _load_json(con, table: str, path: Path) -> list[str]:
             star = exp.Star(replace=[exp.alias_(exp.cast(exp.func("to_json", exp.column(c, quoted=True)), "VARCHAR"),
                                                 exp.to_identifier(c, quoted=True)) for c in nested])
         con.execute(create_as(table, exp.select(star).from_(scan), kind="TABLE"))
-        times = find_text_timestamps(con, table, table_ref(table), _text_columns(con, table_ref(table)))
-        if times.parsed:
-            con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True,
-                                   expression=times.select(table_ref(table))).sql("duckdb"))
+        times = _read_times(con, table)
     except duckdb.Error as e:
-        raise ConnectorError(f"cannot read JSON file {path}: {_short(e)}") from e
+        raise ConnectorError(f"cannot read JSON file {_where(paths)}: {_short(e)}") from e
     notes = [f"{table}.{c}: nested values, kept as JSON text" for c in nested]
     return notes + list(times.notes)
 
@@ -186,24 +292,33 @@ def _is_nested(duckdb_type: str) -> bool:
     return duckdb_type.startswith(("STRUCT", "MAP", "UNION", "JSON")) or duckdb_type.endswith("]")
 
 
-def _load_parquet(con, table: str, path: Path) -> list[str]:
-    """Create a view over one Parquet file; text columns holding only timestamps become TIMESTAMP."""
+def _load_parquet(con, table: str, paths: list[Path]) -> list[str]:
+    """Create a view over one Parquet file (or a subfolder of them); text columns holding only timestamps
+    become TIMESTAMP, TIMESTAMPTZ columns TIMESTAMP in UTC."""
     import duckdb
 
     from pql.errors import ConnectorError
 
-    scan = exp.func("read_parquet", exp.Literal.string(str(path)))
+    options = [named_arg("union_by_name", exp.true())] if len(paths) > 1 else []
+    scan = exp.func("read_parquet", _files_arg(paths), *options)
     try:
-        times = find_text_timestamps(con, table, scan, _text_columns(con, scan))
+        text, zoned = _time_candidates(con, scan)
+        times = find_text_timestamps(con, table, scan, text, zoned=zoned)
         con.execute(create_as(table, times.select(scan), kind="VIEW"))
     except duckdb.Error as e:
-        raise ConnectorError(f"cannot read Parquet file {path}: {_short(e)}") from e
+        raise ConnectorError(f"cannot read Parquet file {_where(paths)}: {_short(e)}") from e
     return list(times.notes)
 
 
-def _text_columns(con, source: exp.Expression) -> list[str]:
+def _time_candidates(con, source: exp.Expression) -> tuple[list[str], list[str]]:
+    """The text columns of ``source`` (may hold timestamps) and its TIMESTAMPTZ columns."""
     relation = con.sql(select_all_from(source).sql("duckdb"))
-    return [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
+    types = [(c, str(t)) for c, t in zip(relation.columns, relation.types)]
+    return [c for c, t in types if t == "VARCHAR"], [c for c, t in types if t == ZONED]
+
+
+def _where(paths: list[Path]) -> str:
+    return str(paths[0]) if len(paths) == 1 else f"{paths[0].parent}/ ({len(paths)} files)"
 
 
 def _short(error: Exception, lines: int = 3) -> str:

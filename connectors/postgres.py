@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pyarrow as pa
 from sqlglot import exp
 
+from connectors._duckdb import connect as connect_duckdb
 from connectors._sql import comment_on_table, create_as, select_all_from, table_ref
 from connectors._staging import staged
 from connectors.base import Connector, DeclaredKeys
@@ -107,14 +108,13 @@ class PostgresConnector(Connector):
 
     @classmethod
     def from_source(cls, source: object, *, read_only: bool = True) -> PostgresConnector:
-        import duckdb
         from adbc_driver_manager.dbapi import Error as DatabaseError
 
         from pql.errors import ConnectorError
 
         uri = str(source)
         src = connect(uri)
-        con = duckdb.connect()
+        con = connect_duckdb()
         try:
             cur = src.cursor()
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -19,7 +19,8 @@ SQLite types are per value; each column gets one type from its declared type and
 
 Keys come from the file's own catalog: ``PRAGMA table_info`` (primary keys, composite in order) and
 ``PRAGMA foreign_key_list`` (a foreign key without target columns points at the parent's primary key).
-Tables pql wrote with ``INTO`` are listed in ``_pql_outputs`` and stay out of later graphs.
+Views are read like tables (their rows at the time of reading; no keys). Tables pql wrote with ``INTO``
+are listed in ``_pql_outputs`` and stay out of later graphs.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
+from connectors._duckdb import connect
 from connectors._sql import comment_on_table, create_as, select_all_from, table_ref
 from connectors._staging import staged
 from connectors.base import SCHEMA_FILE_NAME, Connector, DeclaredForeignKey, DeclaredKeys
@@ -64,8 +66,6 @@ class SQLiteFileConnector(Connector):
 
     @classmethod
     def from_source(cls, source: object, *, read_only: bool = True) -> SQLiteFileConnector:
-        import duckdb
-
         from pql.errors import ConnectorError
 
         path = Path(source).expanduser()
@@ -73,7 +73,7 @@ class SQLiteFileConnector(Connector):
             src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         except sqlite3.Error as e:
             raise ConnectorError(f"cannot open SQLite file {path}: {e}") from e
-        con = duckdb.connect()
+        con = connect()
         try:
             src.execute("BEGIN")  # one read transaction: every table from the same snapshot
             tables = _table_names(src)
@@ -81,6 +81,8 @@ class SQLiteFileConnector(Connector):
             notes: list[str] = []
             for table in tables:
                 notes += _copy_table(src, con, table, output_query=outputs.get(table))
+            for view in _view_names(src):
+                notes += _copy_view(src, con, view)
             keys = _declared_keys(src, [t for t in tables if t not in outputs])
         except sqlite3.Error as e:
             con.close()
@@ -111,6 +113,19 @@ def _table_info(src: sqlite3.Connection, table: str) -> list[tuple]:
 def _table_names(src: sqlite3.Connection) -> list[str]:
     rows = src.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
     return [name for (name,) in rows if not name.lower().startswith("sqlite_")]
+
+
+def _view_names(src: sqlite3.Connection) -> list[str]:
+    rows = src.execute("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").fetchall()
+    return [name for (name,) in rows if not name.lower().startswith(("sqlite_", "_pql"))]
+
+
+def _copy_view(src: sqlite3.Connection, con, view: str) -> list[str]:
+    """A view is read like a table (its rows as they are now); one SQLite cannot evaluate is skipped, noted."""
+    try:
+        return _copy_table(src, con, view, output_query=None)
+    except sqlite3.Error as e:
+        return [f"{view}: a view SQLite cannot read ({e}); skipped"]
 
 
 def _output_tables(src: sqlite3.Connection, tables: Sequence[str]) -> dict[str, str]:

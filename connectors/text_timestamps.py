@@ -4,7 +4,10 @@ Exports often write times as text: ISO 8601, which DuckDB casts as it is, or a l
 as Online Retail's original `12/1/2010 8:26` (month first) or a European `01.12.2010 08:26`. Left as text,
 such a column is no time column, and the table cannot be aggregated over time windows. A column is read
 as TIMESTAMP when every non-null value parses in one layout; one that parses both month-first and
-day-first (no day above 12) is ambiguous and stays text, with a note that says so.
+day-first (no day above 12) is ambiguous and stays text, with a note that says so. ISO text with UTC
+offsets (`2021-01-01T10:00:00+02:00`, `…Z`) is converted to UTC; so is a TIMESTAMPTZ column (``zoned``).
+Both read as plain TIMESTAMP in UTC, which needs the connection's session time zone to be UTC
+(`connectors._duckdb.connect`): text without an offset is then taken as UTC too.
 
 Two queries at most per table: one over a probe of each column's first values, then one over every row
 for the columns whose probe parsed completely.
@@ -18,6 +21,8 @@ from sqlglot import exp
 
 PROBE_ROWS = 200
 ISO = "ISO 8601"
+ISO_OFFSET = "ISO 8601 with UTC offsets, converted to UTC"
+ZONED = "TIMESTAMP WITH TIME ZONE"
 
 _CLOCK = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
 
@@ -49,18 +54,27 @@ class Layout:
 @dataclass(frozen=True)
 class TextTimestamps:
     """What to do with a source's text columns: ``parsed`` maps a column to its layout; ``notes`` say
-    what was read as TIMESTAMP and what was left as text and why."""
+    what was read as TIMESTAMP and what was left as text and why. ``zoned`` are TIMESTAMPTZ columns, read
+    as UTC TIMESTAMP."""
 
     parsed: dict[str, Layout]
     notes: tuple[str, ...]
+    zoned: tuple[str, ...] = ()
 
     def select(self, source: exp.Expression) -> exp.Select:
-        """``SELECT * REPLACE (<parse> AS c, …) FROM source``, or ``SELECT *`` when nothing parses."""
-        star = exp.Star()
-        if self.parsed:
-            star = exp.Star(replace=[exp.alias_(parse(c, layout), exp.to_identifier(c, quoted=True))
-                                     for c, layout in self.parsed.items()])
-        return exp.select(star).from_(source)
+        """``SELECT * REPLACE (<parse> AS c, …) FROM source``, or ``SELECT *`` when nothing changes."""
+        replace = [exp.alias_(parse(c, layout), exp.to_identifier(c, quoted=True)) for c, layout in self.parsed.items()]
+        replace += [exp.alias_(in_utc(exp.column(c, quoted=True)), exp.to_identifier(c, quoted=True)) for c in self.zoned]
+        return exp.select(exp.Star(replace=replace) if replace else exp.Star()).from_(source)
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.parsed or self.zoned)
+
+
+def in_utc(value: exp.Expression) -> exp.Expression:
+    """A TIMESTAMPTZ as a plain TIMESTAMP in UTC (whatever the session time zone)."""
+    return exp.AtTimeZone(this=value, zone=exp.Literal.string("UTC"))
 
 
 def parse(column: str, layout: Layout) -> exp.Expression:
@@ -68,6 +82,8 @@ def parse(column: str, layout: Layout) -> exp.Expression:
     col = exp.column(column, quoted=True)
     if layout.name == ISO:
         return exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMP"))
+    if layout.name == ISO_OFFSET:
+        return in_utc(exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMPTZ")))
     formats = exp.Array(expressions=[exp.Literal.string(f) for f in layout.formats])
     return exp.Anonymous(this="try_strptime", expressions=[col, formats])
 
@@ -84,8 +100,10 @@ def _all_layouts() -> list[Layout]:
     return [Layout(ISO), *(Layout(name, formats) for name, formats in LAYOUTS.items())]
 
 
-def find_text_timestamps(con, table: str, source: exp.Expression, columns: Sequence[str]) -> TextTimestamps:
-    """Which of the text ``columns`` of ``source`` (a table or scan expression) hold only timestamps.
+def find_text_timestamps(con, table: str, source: exp.Expression, columns: Sequence[str], *,
+                         zoned: Sequence[str] = ()) -> TextTimestamps:
+    """Which of the text ``columns`` of ``source`` (a table or scan expression) hold only timestamps;
+    ``zoned`` (its TIMESTAMPTZ columns) are passed through to be read as UTC.
 
     The probe (the first `PROBE_ROWS` rows) keeps the layouts that read all its values, each narrowed to
     the formats some value uses (a failed value costs every format tried); then one query per kept
@@ -101,7 +119,7 @@ def find_text_timestamps(con, table: str, source: exp.Expression, columns: Seque
             continue
         names = [layout.name for layout in fits]
         if ISO in names:
-            parsed[column] = fits[names.index(ISO)]
+            parsed[column] = Layout(ISO_OFFSET) if _has_offsets(con, source, column) else fits[names.index(ISO)]
         elif all(name in names for name in _AMBIGUOUS):
             notes.append(f"{table}.{column}: text that reads as dates both month-first and day-first (no day "
                          "above 12); left as text: write it as YYYY-MM-DD to use it as a time")
@@ -110,7 +128,8 @@ def find_text_timestamps(con, table: str, source: exp.Expression, columns: Seque
     for column, layout in parsed.items():
         how = "" if layout.name == ISO else f" ({layout.name})"
         notes.append(f"{table}.{column}: text column holding timestamps, read as TIMESTAMP{how}")
-    return TextTimestamps(parsed, tuple(notes))
+    notes += [f"{table}.{column}: TIMESTAMP WITH TIME ZONE, read as TIMESTAMP in UTC" for column in zoned]
+    return TextTimestamps(parsed, tuple(notes), tuple(zoned))
 
 
 def _counts(con, source: exp.Expression, expressions: list[exp.Expression]) -> list[int]:
@@ -146,6 +165,17 @@ def _probe(con, probe: exp.Expression, columns: Sequence[str]) -> dict[str, list
 def _has_values(con, source: exp.Expression, column: str) -> bool:
     col = exp.column(column, quoted=True)
     query = exp.select(exp.Literal.number(1)).from_(source).where(col.is_(exp.null()).not_()).limit(1)
+    return bool(con.sql(query.sql("duckdb")).fetchall())
+
+
+def _has_offsets(con, source: exp.Expression, column: str) -> bool:
+    """Whether some ISO value of ``column`` carries a UTC offset other than zero (stops at the first); the
+    cheap test on `+`, `Z` or a `-` after the date skips the TIMESTAMPTZ parse for most values."""
+    col = exp.column(column, quoted=True)
+    maybe = exp.or_(exp.func("contains", col, exp.Literal.string("+")), exp.func("contains", col, exp.Literal.string("Z")),
+                    exp.func("contains", exp.func("substr", col.copy(), exp.Literal.number(11)), exp.Literal.string("-")))
+    shifted = exp.NullSafeNEQ(this=parse(column, Layout(ISO)), expression=parse(column, Layout(ISO_OFFSET)))
+    query = exp.select(exp.Literal.number(1)).from_(source).where(exp.and_(maybe, shifted)).limit(1)
     return bool(con.sql(query.sql("duckdb")).fetchall())
 
 

@@ -115,7 +115,7 @@ def test_closed_connector_refuses_use():
     (lambda p: _write(p / "bad" / "t.csv", b"a,b\n1,\xff\xfe\n2,x\n"), "cannot read CSV file .*t.csv: .*unicode"),
     (lambda p: _write(p / "bad" / "t.json", b'[{"a": 1}, {"a": '), "cannot read JSON file .*t.json"),
     (lambda p: _write(p / "empty" / "notes.md", b"x").parent, "no data files"),
-    (lambda p: _write_all(p / "clash", {"a.csv": b"x\n1\n", "a.parquet": b""}), "two files would both be table 'a'"),
+    (lambda p: _write_all(p / "clash", {"a.csv": b"x\n1\n", "a.parquet": b"PAR1"}), "two files would both be table 'a'"),
 ])
 def test_clear_errors(tmp_path, make, message):
     source = make(tmp_path)
