@@ -12,14 +12,12 @@ Every result starts with the entity key column(s) under their own names and ``an
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import sqlglot.expressions as exp
 
+from engine.into_folder import check_folder_target, check_writable, into_folder, write_into_folder  # noqa: F401  (re-exported for pql.session)
 from engine.train.base import Predictions
 from pql.bound import BoundQuery, TaskType
 from pql.errors import EngineError
@@ -99,12 +97,6 @@ def _exists(con, name: str) -> bool:
     return bool(con.sql(query.sql(dialect="duckdb")).fetchall())
 
 
-def into_folder(connector) -> Path:
-    """Where ``INTO`` writes for a folder (or single-file) source: beside the data."""
-    root = Path(connector.name)
-    return root if root.is_dir() else root.parent
-
-
 def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = ()) -> None:
     """Refuse, before any training, an ``INTO`` that would fail or destroy data at the end.
 
@@ -113,24 +105,11 @@ def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = 
     if replace and name.lower() in {t.lower() for t in reads}:
         raise EngineError(f"INTO OR REPLACE {name} would overwrite '{name}', a table this query reads; "
                           "choose another name")
+    check_writable(connector, name)
     if connector.kind == "files":
-        _check_folder_target(into_folder(connector), name, replace=replace)
+        check_folder_target(into_folder(connector), name, replace=replace)
     elif not replace and _exists(connector.connection, name):
         raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
-
-
-def _check_folder_target(folder: Path, name: str, *, replace: bool) -> Path:
-    from connectors.files import table_name_of
-
-    path = folder / f"{name}.parquet"
-    for other in folder.iterdir():
-        table = table_name_of(other)
-        if table is not None and table.lower() == name.lower() and other != path:
-            # the folder would then hold two files for one table and no longer open
-            raise EngineError(f"{other} already holds table '{table}'; write INTO another name")
-    if path.exists() and not replace:
-        raise EngineError(f"{path} already exists; write INTO OR REPLACE {name} to overwrite it")
-    return path
 
 
 def write_into_connection(con, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:
@@ -167,27 +146,3 @@ def write_into_connection(con, name: str, table: pa.Table, *, replace: bool, que
         raise EngineError(f"cannot write predictions into '{name}': {e}") from e
     finally:
         con.unregister(view)
-
-
-def write_into_folder(folder: Path, name: str, table: pa.Table, *, replace: bool, query: str = "") -> Path:
-    """For a folder of files: ``<name>.parquet`` beside the data, written atomically and marked as pql's
-    output in its metadata (the folder connector then leaves it out of later graphs)."""
-    import pyarrow.parquet as pq
-
-    from connectors.catalog import OUTPUT_MARKER
-
-    path = _check_folder_target(folder, name, replace=replace)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".parquet", dir=folder)
-    except OSError as e:
-        raise EngineError(f"cannot write {path}: {e}") from e
-    os.close(fd)
-    try:
-        marked = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                                OUTPUT_MARKER.encode(): query.encode()})
-        pq.write_table(marked, tmp)
-        os.replace(tmp, path)
-    except (OSError, pa.ArrowException) as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise EngineError(f"cannot write {path}: {e}") from e
-    return path

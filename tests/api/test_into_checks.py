@@ -1,0 +1,46 @@
+"""INTO checks that run before any training, through the Session API (heuristic model)."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+import pql
+from pql.errors import PQLError
+from tests.api.shop import BUYS, tables, write_folder
+
+
+def _trained(messages: list[str]) -> bool:
+    return any(m.startswith("training ") for m in messages)
+
+
+def test_or_replace_in_another_case_replaces_the_folders_table_with_normal_permissions(tmp_path):
+    folder = write_folder(tmp_path / "shop")
+    old = os.umask(0o022)
+    try:
+        with pql.connect(str(folder)) as s:
+            s.run(f"{BUYS} INTO preds")
+            s.run(f"{BUYS} INTO OR REPLACE Preds")
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in folder.iterdir()) == ["customers.parquet", "preds.parquet", "purchases.parquet"]
+    assert stat.S_IMODE((folder / "preds.parquet").stat().st_mode) == 0o644
+
+
+def test_a_path_as_a_folder_table_name_is_refused_before_training(tmp_path):
+    folder = write_folder(tmp_path / "shop")
+    messages: list[str] = []
+    with pql.connect(str(folder), log=messages.append) as s:
+        with pytest.raises(PQLError, match="no plain file name"):
+            s.run(f'{BUYS} INTO "{tmp_path / "outside"}"')
+    assert not _trained(messages)
+    assert not (tmp_path / "outside.parquet").exists()
+
+
+def test_into_a_dict_of_frames_is_refused_before_training():
+    messages: list[str] = []
+    with pql.connect(dict(tables()), log=messages.append) as s:
+        with pytest.raises(PQLError, match="cannot be written.*returned table"):
+            s.run(f"{BUYS} INTO preds")
+    assert not _trained(messages)
