@@ -40,6 +40,8 @@ class MemoryConnector(Connector):
             if not isinstance(name, str) or not name:
                 con.close()
                 raise ConnectorError(f"in-memory table names must be non-empty strings, got {name!r}")
+            if type(frame).__name__ == "RecordBatchReader":  # a one-shot stream (DuckDB's .arrow()): read it once
+                frame = frame.read_all()
             frame, index_note = _with_named_index(name, frame)
             notes += index_note
             try:
