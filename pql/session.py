@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from pql import ast
 from pql.binder import Defines, bind
+from pql.binder.statement import check_define
 from pql.bound import BoundQuery
 from pql.errors import PQLInputError
 
@@ -164,8 +165,10 @@ class Session:
 
     def execute(self, statement: ast.Statement) -> StatementResult:
         if isinstance(statement, ast.DefineStatement):
+            notes = check_define(statement, self.db, self.defines)
             self.defines.add(statement)
-            return StatementResult(statement=statement, text=f"defined {statement.name} AS {statement.target}")
+            text = "\n".join([f"defined {statement.name} AS {statement.target}", *(f"note: {n}" for n in notes)])
+            return StatementResult(statement=statement, text=text)
         if statement.mode == "explain":
             from pql.explainer import explain_bound
 
@@ -217,6 +220,7 @@ class Session:
         defines = Defines(targets=dict(self.defines.targets))
         for statement in statements:
             if isinstance(statement, ast.DefineStatement):
+                check_define(statement, self.db, defines)
                 defines.add(statement)
                 continue
             self._bind(statement, defines)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from engine.schema.model import Database
 from pql import ast
-from pql.binder.statement import Defines, bind_statement
+from pql.binder.statement import Defines, bind_statement, check_define
 from pql.bound import BoundQuery
 
 
@@ -25,10 +25,11 @@ def bind_script(statements: Iterable[ast.Statement], db: Database,
     out = []
     for stmt in statements:
         if isinstance(stmt, ast.DefineStatement):
+            check_define(stmt, db, defines)
             defines.add(stmt)
         else:
             out.append(bind_statement(stmt, db, defines=defines))
     return out
 
 
-__all__ = ["Defines", "bind", "bind_script"]
+__all__ = ["Defines", "bind", "bind_script", "check_define"]

@@ -11,7 +11,7 @@ from pql.binder.context import BindContext, Unresolved
 from pql.binder.expressions import ExpressionBinder, is_numeric_column
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS, infer_task
-from pql.binder.templates import Expansion, TemplateError, expand, template_names
+from pql.binder.templates import Expansion, TemplateError, expand, looks_like_template, template_names
 from pql.bound import (BAggregation, BColumn, BIn, BoundAllocate, BoundEntity, BoundExpr, BoundQuery, TaskType,
                        iter_aggregations, iter_nodes)
 from pql.errors import did_you_mean
@@ -30,6 +30,25 @@ class Defines:
 
     def get(self, name: str) -> ast.DefineStatement | None:
         return self.targets.get(name.lower())
+
+
+def check_define(stmt: ast.DefineStatement, db: Database, defines: Defines) -> tuple[str, ...]:
+    """Check a DEFINE's table and column names now rather than at first use; notes for a name that
+    replaces an earlier DEFINE or hides a built-in template."""
+    ctx = BindContext(db=db, text=stmt.source)
+    for node in ast.walk(stmt.target):
+        if isinstance(node, (ast.ColumnRef, ast.Aggregation)):
+            table = _try(lambda: resolve_table(ctx, node.table, node.span))
+            if table is not None and getattr(node, "column", None):
+                _try(lambda: resolve_column(ctx, table, node.column, node.span))
+    ctx.raise_if_errors()
+    notes = []
+    earlier = defines.get(stmt.name)
+    if earlier is not None and str(earlier.target) != str(stmt.target):
+        notes.append(f"'{stmt.name}' was defined as {earlier.target}; this definition replaces it")
+    if looks_like_template(stmt.name):
+        notes.append(f"'{stmt.name}' hides the built-in template of that name")
+    return tuple(notes)
 
 
 def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines | None = None) -> BoundQuery:

@@ -83,6 +83,14 @@ def _list(tables) -> str:
     return ", ".join(f"'{t}'" for t in tables)
 
 
+TEMPLATE_PATTERNS = (r"total_[a-z0-9_]+?_\d+[dwmyh]", r"next_[a-z0-9_]+", r"churn_\d+_?[a-z]+", r"incremental_[a-z0-9_]+")
+
+
+def looks_like_template(name: str) -> bool:
+    """A name of the built-in templates' shape (``churn_90d``), whatever the schema."""
+    return any(re.fullmatch(p, name.lower()) for p in TEMPLATE_PATTERNS)
+
+
 def expand(name: str, db: Database, entity: Table, using: set[str] | None) -> Expansion | None:
     """The expansion of a built-in template name, None if the name is not a template."""
     low = name.lower()

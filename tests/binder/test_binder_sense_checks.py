@@ -84,3 +84,18 @@ def test_table_id_suggests_the_key(retail_db):
 def test_template_table_typos_get_a_suggestion(retail_db):
     with pytest.raises(PQLBindError, match=r"next_prodct: no table 'prodct'; did you mean 'product'\?"):
         bind(pql.parse("PREDICT next_prodct FOR customers")[0], retail_db)
+
+
+def test_a_define_is_checked_when_written(retail_db):
+    with pytest.raises(PQLBindError, match="unknown table 'ordrs'; did you mean 'orders'"):
+        bind_script(pql.parse("DEFINE a AS COUNT(ordrs.*, 0, 30) > 0"), retail_db)
+
+
+def test_redefining_and_shadowing_a_template_are_noted(retail_db):
+    from pql.binder import Defines, check_define
+
+    defines = Defines()
+    first, second = pql.parse("DEFINE churn_30d AS COUNT(orders.*, 0, 30) = 0; DEFINE churn_30d AS COUNT(orders.*, 0, 9) = 0")
+    assert check_define(first, retail_db, defines) == ("'churn_30d' hides the built-in template of that name",)
+    defines.add(first)
+    assert check_define(second, retail_db, defines)[0].startswith("'churn_30d' was defined as COUNT(orders.*, 0, 30")
