@@ -35,7 +35,8 @@ from pql.binder.expressions import ExpressionBinder
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS
 from pql.bound import BoundExpr
-from pql.errors import EngineError, PQLInputError
+from pql.errors import EngineError, PQLErrorGroup, PQLInputError, QueryTextError
+from pql.span import Span
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,19 +118,40 @@ def _bind(db: Database, unit: Table, text: str, *, role: str, what: str) -> Boun
     from pql.parser import parse
 
     statement = f"PREDICT {text} FOR EACH {unit.name}"
-    (parsed,) = parse(statement)
-    assert isinstance(parsed, ast.PredictStatement)
-    if isinstance(parsed.target, ast.NamedTarget):
-        raise PQLInputError(f"the {what} must be a PQL expression such as COUNT(visit.*, 0, 14, days) > 0, "
-                            f"not the name '{parsed.target.name}'")
-    ctx = BindContext(db=db, text=statement)
     try:
-        bound = ExpressionBinder(ctx, unit).bind(parsed.target, role=role)
-    except Unresolved:
-        bound = None
-    ctx.raise_if_errors()
+        (parsed,) = parse(statement)
+        assert isinstance(parsed, ast.PredictStatement)
+        if isinstance(parsed.target, ast.NamedTarget):
+            raise PQLInputError(f"the {what} must be a PQL expression such as COUNT(visit.*, 0, 14, days) > 0, "
+                                f"not the name '{parsed.target.name}'")
+        ctx = BindContext(db=db, text=statement)
+        try:
+            bound = ExpressionBinder(ctx, unit).bind(parsed.target, role=role)
+        except Unresolved:
+            bound = None
+        ctx.raise_if_errors()
+    except (QueryTextError, PQLErrorGroup) as e:
+        raise _in_own_text(e, text, offset=len("PREDICT "), what=what) from e
     assert bound is not None
     return bound
+
+
+def _in_own_text(error, text: str, *, offset: int, what: str):
+    """Errors about ``PREDICT <text> FOR EACH …`` pointed back into ``text`` as the user wrote it."""
+    errors = error.errors if isinstance(error, PQLErrorGroup) else (error,)
+    moved = []
+    for e in errors:
+        span = getattr(e, "span", None)
+        if span is not None and offset <= span.start < offset + len(text):
+            start, end = span.start - offset, min(span.end - offset, len(text))
+            at = Span.point(text, start)
+            span = Span(start=start, end=end, line=at.line, column=at.column, end_line=at.line,
+                        end_column=at.column + max(end - start, 1))
+        else:
+            span = None
+        moved.append(type(e)(f"in the {what}: {getattr(e, 'message', str(e))}", text=text, span=span,
+                             hint=getattr(e, "hint", None)))
+    return moved[0] if len(moved) == 1 else PQLErrorGroup(moved)
 
 
 def _run(con, query: exp.Expression, what: str) -> pa.Table:
@@ -175,6 +197,11 @@ def analyze_experiment_db(con, db: Database, *, assignments: str, arm: str, outc
         raise PQLInputError(f"cannot tell which arm is the control among {sorted(arms_present)}; name it "
                             "(control=…, --control), or name a new arm for the units with no row in "
                             f"'{design.assignments.name}'")
+    same_but_case = [a for a in arms_present if control is not None and a.lower() == str(control).lower()]
+    if control is not None and str(control) not in arms_present and same_but_case:
+        raise PQLInputError(f"no arm is called '{control}'; did you mean '{same_but_case[0]}'? (arms: "
+                            f"{', '.join(sorted(arms_present))}; an arm no row names stands for the units with no "
+                            f"row in '{design.assignments.name}')")
     if control is not None and str(control) not in arms_present and design.unit.name != design.assignments.name:
         when = _control_time(con, db, design, control_at)
         design = dataclasses.replace(design, control=str(control), control_at=when)

@@ -130,6 +130,17 @@ def test_errors_name_the_problem(tiny):
         analyse(tiny, "test_assignment", "variant", VISITED, control="control", covariate="SUM(purchase.amount, 0, 5)")
     with pytest.raises(PQLError, match="a target window looks forward"):
         analyse(tiny, "test_assignment", "variant", "COUNT(visit.*, -7, 0, days) > 0", control="control")
+    with pytest.raises(PQLError, match="no arm is called 'Control'; did you mean 'control'"):
+        analyse(tiny, "test_assignment", "variant", VISITED, control="Control")
+
+
+def test_outcome_errors_point_into_the_outcome_text(tiny):
+    outcome = "COUNT(vist.*, 0, 14, days) > 0"
+    with pytest.raises(PQLError) as info:
+        analyse(tiny, "test_assignment", "variant", outcome, control="control")
+    assert info.value.message.startswith("in the outcome: unknown table 'vist'")
+    assert outcome[info.value.span.start:info.value.span.end] == "vist"
+    assert info.value.text == outcome
 
 
 def test_cli(tiny, tmp_path):
