@@ -260,7 +260,7 @@ def _parse_expansion(ctx: BindContext, stmt: ast.PredictStatement, expansion: Ex
     if expansion.assuming and stmt.assuming is None:
         text += f" ASSUMING {expansion.assuming}"
     (parsed,) = parse(text)
-    shown = str(ast.PredictStatement(**{**_fields(stmt), "target": parsed.target, "rank_top": parsed.rank_top
+    shown = str(ast.PredictStatement(**{**_fields(stmt), "mode": "predict", "target": parsed.target, "rank_top": parsed.rank_top
                                         or stmt.rank_top, "where": stmt.where or parsed.where,
                                         "assuming": stmt.assuming or parsed.assuming}))
     extra = {"where": parsed.where, "assuming": parsed.assuming, "rank_top": parsed.rank_top, "text": text}
