@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pql.errors import EngineError
+from pql.render import quote_name
 
 
 def into_folder(connector) -> Path:
@@ -56,7 +57,7 @@ def check_folder_target(folder: Path, name: str, *, replace: bool) -> Path:
         raise EngineError(f"{other} already holds table '{table}', and INTO would write {path.name} beside it "
                           "(one table, two files): write INTO another name")
     if existing is not None and not replace:
-        raise EngineError(f"{existing} already exists; write INTO OR REPLACE {name} to overwrite it")
+        raise EngineError(f"{existing} already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
     return existing if existing is not None else path
 
 

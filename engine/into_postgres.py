@@ -14,6 +14,7 @@ from sqlglot import exp
 from connectors._sql import table_ref
 from connectors.postgres import connect, redacted
 from pql.errors import EngineError
+from pql.render import quote_name
 
 _EXISTS = """
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -34,7 +35,7 @@ def write_into_postgres(uri: str, name: str, table: pa.Table, *, replace: bool, 
             cur.execute(_EXISTS, (name,))
             existing = cur.fetchone()
             if existing and not replace:
-                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
+                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
             if existing:
                 cur.execute(exp.Drop(tables=[table_ref(existing[0])], kind="TABLE").sql("postgres"))
             cur.adbc_ingest(name, table, mode="create")

@@ -22,6 +22,7 @@ from sqlglot import exp
 from connectors._sql import table_ref
 from connectors.sqlite_file import OUTPUTS_TABLE
 from pql.errors import EngineError
+from pql.render import quote_name
 
 
 def _sqlite_type(arrow_type: pa.DataType) -> str:
@@ -69,7 +70,7 @@ def write_into_sqlite(path: Path, name: str, table: pa.Table, *, replace: bool, 
             existing = con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND lower(name) = lower(?)",
                                    (name,)).fetchone()
             if existing and not replace:
-                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
+                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
             if existing:
                 con.execute(exp.Drop(tables=[table_ref(existing[0])], kind="TABLE").sql("sqlite"))
             con.execute(create)

@@ -21,6 +21,7 @@ from engine.into_folder import check_folder_target, check_writable, into_folder,
 from engine.train.base import Predictions
 from pql.bound import BoundQuery, TaskType
 from pql.errors import EngineError
+from pql.render import quote_name
 
 
 def _keys(rows: pa.Table, bq: BoundQuery) -> dict[str, pa.Array]:
@@ -109,7 +110,7 @@ def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = 
     if connector.kind == "files":
         check_folder_target(into_folder(connector), name, replace=replace)
     elif not replace and _exists(connector.connection, name):
-        raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
+        raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
 
 
 def write_into_connection(con, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:
@@ -130,7 +131,7 @@ def write_into_connection(con, name: str, table: pa.Table, *, replace: bool, que
         con.execute("BEGIN TRANSACTION")  # outside the rollback: a failed BEGIN has nothing to undo
         try:
             if not replace and _exists(con, name):
-                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {name} to overwrite it")
+                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
             con.execute(create.sql(dialect="duckdb"))
             comment = exp.Comment(this=target, kind="TABLE",
                                   expression=exp.Literal.string(f"{OUTPUT_MARKER}: {query}".strip()))
