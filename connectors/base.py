@@ -107,6 +107,10 @@ class Connector(ABC):
         """Primary and foreign keys the catalog declares (empty for files and data frames)."""
         return catalog.declared_keys(self.connection, self.table_names())
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         if not self._closed and self._owns_connection:
             self._connection.close()

@@ -169,7 +169,7 @@ class BoundAllocate:
 
 @dataclass(frozen=True, kw_only=True)
 class BoundQuery:
-    """A fully resolved PREDICT statement. ``str()`` of the pieces is produced by `pql.explain`."""
+    """A fully resolved PREDICT statement; ``str()`` is what EXPLAIN shows of it (`pql.bound_render`)."""
 
     text: str  # the statement's source text
     mode: str  # 'predict' | 'evaluate' | 'explain'
@@ -192,6 +192,11 @@ class BoundQuery:
     expansion: str | None = None  # plain PQL of a named target, for EXPLAIN
     notes: tuple[str, ...] = ()  # what the binder decided on the user's behalf (plural match, key, …)
     span: Span | None = _span()
+
+    def __str__(self) -> str:
+        from pql.bound_render import render_bound
+
+        return render_bound(self)
 
     def option(self, name: str, default: Any = None) -> Any:
         for k, v in self.options:

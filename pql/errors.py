@@ -15,7 +15,33 @@ from pql.span import Span, caret_block
 
 
 class PQLError(Exception):
-    """Root of every error pql raises on purpose."""
+    """Root of every error pql raises on purpose.
+
+    Every one has ``message`` (the text without position), ``hint`` and ``span`` (None where the error is
+    not about query text), so code can handle any of them alike."""
+
+    hint: str | None = None
+    span: Span | None = None
+    text: str | None = None
+
+    @property
+    def message(self) -> str:
+        return self.__dict__.get("_message", str(self))
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self.__dict__["_message"] = value
+
+
+def is_interrupt(error: BaseException) -> bool:
+    """True when ``error`` wraps a Ctrl-C that DuckDB turned into its own exception (its cause chain
+    holds an ``InterruptException``)."""
+    seen = error
+    while seen is not None:
+        if type(seen).__name__ == "InterruptException" or isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class PQLInputError(PQLError, ValueError):

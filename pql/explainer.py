@@ -23,8 +23,10 @@ def explain(text: str, db: Any = None) -> str:
     from pql.parser import parse
 
     if db is not None:
-        from pql.session import connect
+        from pql.session import Session, connect
 
+        if isinstance(db, Session):  # an open session: its DEFINEs and overrides apply
+            return explain_bound(parse(text), db)
         with connect(db) as session:
             return explain_bound(parse(text), session)
     statements = parse(text)
@@ -71,8 +73,11 @@ def explain_bound(statements, session) -> str:
         lines = [f"-- statement {i} of {len(statements)}"] if len(statements) > 1 else []
         lines += ["PQL:", f"  {statement}"]
         if isinstance(statement, ast.DefineStatement):
+            from pql.binder import check_define
+
+            notes = check_define(statement, session.db, session.defines)
             session.defines.add(statement)
-            blocks.append("\n".join(lines + [f"  (defines '{statement.name}')"]))
+            blocks.append("\n".join(lines + [f"  (defines '{statement.name}')", *(f"  note: {n}" for n in notes)]))
             continue
         bq = session._bind(statement)
         lines += ["Bound query:", _indent(render_bound(bq), "  ")]

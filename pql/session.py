@@ -23,7 +23,7 @@ from pql import ast
 from pql.binder import Defines, bind
 from pql.binder.statement import check_define
 from pql.bound import BoundQuery
-from pql.errors import PQLInputError
+from pql.errors import EngineError, PQLError, PQLInputError, is_interrupt
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,19 +39,25 @@ class StatementResult:
 
 
 class Session:
-    """A connection to one data source plus the schema pql inferred for it."""
+    """A connection to one data source plus the schema pql inferred for it.
+
+    ``overrides``: schema corrections (`SchemaOverrides`, the one-line text, or a TOML-shaped mapping),
+    checked here. ``log``: called with each progress line, note and warning (``"warning: …"``); by
+    default they go to the ``pql`` logger, so warnings reach stderr unless logging is configured.
+    ``show_progress``: progress bars on stderr for long steps."""
 
     def __init__(self, source: Any, *, overrides: Any = None, log: Callable[[str], None] | None = None,
                  show_progress: bool = False):
         import connectors
+        from engine.schema.overrides import SchemaOverrides
 
         self._source = source
-        self._overrides = overrides
+        self._overrides = SchemaOverrides.coerce(overrides)  # a mistake is reported now, not at first query
         self.connector = connectors.open(source)
         self._db = None
         self._db_with: dict[str, Any] = {}  # per WITH schema = '…' text
         self.defines = Defines()
-        self.log = log or (lambda msg: None)
+        self.log = log or _to_logger
         self.show_progress = show_progress
 
     # ---- schema -------------------------------------------------------------------------------------
@@ -93,6 +99,7 @@ class Session:
         predicts = [s for s in statements if isinstance(s, ast.PredictStatement)]
         for s in statements:
             if isinstance(s, ast.DefineStatement):
+                check_define(s, self.db, self.defines)
                 self.defines.add(s)
         if len(predicts) != 1:
             raise PQLInputError(f"expected one PREDICT statement, got {len(predicts)}; use run() for scripts")
@@ -182,7 +189,13 @@ class Session:
             check_into(self.connector, bq.into, replace=bq.into_replace, reads=bq.using)
         from engine.run import run
 
-        result = run(bq, self.db_for(bq.option("schema")), self.con, log=self.log, show_progress=self.show_progress)
+        try:
+            result = run(bq, self.db_for(bq.option("schema")), self.con, log=self.log,
+                         show_progress=self.show_progress)
+        except PQLError as e:
+            if is_interrupt(e):  # DuckDB turns Ctrl-C into its own error: let it stay a Ctrl-C
+                raise KeyboardInterrupt from e
+            raise
         if bq.into and result.predictions is not None:  # ALLOCATE writes its assignment
             self._write_into(bq, result.table if result.allocation is not None else result.predictions)
         return StatementResult(statement=statement, bound=bq, table=result.table, summary=result.summary,
@@ -223,12 +236,16 @@ class Session:
                 check_define(statement, self.db, defines)
                 defines.add(statement)
                 continue
-            self._bind(statement, defines)
-            if statement.into:
-                return  # later statements may read the table this one writes
+            self._bind(statement, defines)  # INTO tables are left out of graphs: nothing later reads them
 
     def _run_one(self, query: str, *, mode: str) -> StatementResult:
         statements = self._parse(query)
+        predicts = [s for s in statements if isinstance(s, ast.PredictStatement)]
+        if any(s.mode == "explain" for s in predicts):
+            raise PQLInputError(f"{mode}() runs a PREDICT statement; use explain() for EXPLAIN")
+        if len(predicts) != 1:
+            raise PQLInputError(f"{mode}() runs one PREDICT statement, got {len(predicts)}; use run() for scripts")
+        self._check_script(statements)
         result = None
         for s in statements:
             if isinstance(s, ast.PredictStatement) and s.mode != mode and s.mode != "explain":
@@ -241,6 +258,27 @@ class Session:
         return result
 
     def _write_into(self, bq: BoundQuery, table: pa.Table) -> None:
+        """Write the result INTO the source; if that fails, the rows are kept in a file the error names
+        (minutes of training are not lost to a locked file) and the session stays usable."""
+        import duckdb
+
+        try:
+            self._write_into_source(bq, table)
+        except (PQLError, duckdb.Error, OSError) as e:
+            self._reopen_read_only()
+            kept = _keep_unwritten(bq.into, table)
+            raise EngineError(f"INTO {bq.into} failed: {getattr(e, 'message', e)}\nthe {table.num_rows:,} "
+                              f"result rows are kept in {kept}") from e
+
+    def _reopen_read_only(self) -> None:
+        import connectors
+
+        if self.connector.kind == "duckdb" and self.connector.closed:  # closed to reopen writable, not reopened
+            self.connector = connectors.open(self.connector.name)
+            self._db = None
+            self._db_with.clear()
+
+    def _write_into_source(self, bq: BoundQuery, table: pa.Table) -> None:
         import connectors
         from engine.results import into_folder, write_into_connection, write_into_folder
 
@@ -278,10 +316,41 @@ class Session:
         self.close()
 
 
+def _keep_unwritten(name: str, table: pa.Table) -> Path:
+    """Save a result INTO could not write under ``$PQL_HOME/unwritten`` and return the path."""
+    import time
+
+    import pyarrow.parquet as pq
+
+    from engine.registry import home
+
+    folder = home() / "unwritten"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{''.join(c if c.isalnum() or c in '-_' else '_' for c in name)}-{time.strftime('%Y%m%d-%H%M%S')}.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def _to_logger(message: str) -> None:
+    import logging
+
+    logger = logging.getLogger("pql")
+    if message.startswith("warning:"):
+        logger.warning(message.removeprefix("warning:").strip())
+    else:
+        logger.info(message)
+
+
 def _shorten(text: str, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def connect(source: Any, **kwargs: Any) -> Session:
-    """Open ``source`` for PQL queries; see `Session`."""
-    return Session(source, **kwargs)
+def connect(source: Any, *, overrides: Any = None, log: Callable[[str], None] | None = None,
+            show_progress: bool = False) -> Session:
+    """Open ``source`` for PQL queries: a DuckDB or SQLite file, a ``postgresql://`` URI, a folder or file of
+    CSV/Parquet/JSON, a mapping of table name to pandas/Arrow tables, or an open DuckDB connection.
+
+    ``overrides`` corrects the inferred schema; ``log`` receives progress, notes and warnings (default: the
+    ``pql`` logger); ``show_progress`` draws progress bars. Use it as a context manager, or call
+    ``close()``. See `Session` for the methods (predict, evaluate, explain, train_table, run, …)."""
+    return Session(source, overrides=overrides, log=log, show_progress=show_progress)

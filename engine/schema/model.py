@@ -99,6 +99,12 @@ class Database:
     notes: tuple[str, ...] = field(default=())  # what inference decided and why, for `pql schema`
     source: str = ""  # where the data came from (a path, "memory"), for display only
 
+    def __str__(self) -> str:
+        """The tree `pql schema` prints."""
+        from engine.schema.render import format_tree
+
+        return format_tree(self)
+
     def table(self, name: str) -> Table | None:
         """Exact, then case-insensitive lookup (no singular/plural; the binder does that with a note)."""
         for t in self.tables:

@@ -13,8 +13,27 @@ from pql.binder.statement import Defines, bind_statement, check_define
 from pql.bound import BoundQuery
 
 
-def bind(statement: ast.PredictStatement, db: Database, *, defines: Defines | None = None) -> BoundQuery:
-    """Resolve one parsed statement against ``db``."""
+def bind(statement: ast.PredictStatement | str, db: Database, *, defines: Defines | None = None) -> BoundQuery:
+    """Resolve one statement (parsed, or PQL text holding one PREDICT) against ``db``, a `Database`
+    (`pql.schema(source)`, or a session's ``.db``); ``print()`` of the result is what EXPLAIN shows."""
+    from pql.errors import PQLInputError
+
+    if not isinstance(db, Database):
+        raise PQLInputError(f"bind() needs a Database, not {type(db).__name__}: pass pql.schema(source) or a "
+                            "session's .db (or use pql.connect(source).bind(text))")
+    if isinstance(statement, str):
+        from pql.parser import parse
+
+        statements = parse(statement)
+        predicts = [s for s in statements if isinstance(s, ast.PredictStatement)]
+        if len(predicts) != 1:
+            raise PQLInputError(f"bind() takes one PREDICT statement, got {len(predicts)}")
+        defines = defines if defines is not None else Defines()
+        for s in statements:
+            if isinstance(s, ast.DefineStatement):
+                check_define(s, db, defines)
+                defines.add(s)
+        statement = predicts[0]
     return bind_statement(statement, db, defines=defines)
 
 
