@@ -28,14 +28,28 @@ Batches (``temporal_loader(...)``, i.e. PyG ``NodeLoader`` + ``TemporalSampler``
   hop) for ``trim_to_layer``;
 - every non-seed node satisfies ``time <= seed_time[batch]``.
 """
-from engine.graph.build import GraphData, build_graph
-from engine.graph.encode import EncoderConfig, TableEncoder
-from engine.graph.loader import temporal_loader
-from engine.graph.meta import EdgeType, GraphMeta, NodeTypeMeta
-from engine.graph.sampler import TemporalSampler
-from engine.graph.timecode import ALWAYS_VISIBLE, NEVER_VISIBLE
+from __future__ import annotations
 
-__all__ = [
-    "ALWAYS_VISIBLE", "NEVER_VISIBLE", "EdgeType", "EncoderConfig", "GraphData", "GraphMeta", "NodeTypeMeta",
-    "TableEncoder", "TemporalSampler", "build_graph", "temporal_loader",
-]
+import importlib
+
+# public name -> module; imported on first use, so torch-free modules of this package (keymatch, which
+# LightGBM's features use) do not pay for importing torch and PyG
+_LAZY = {
+    "GraphData": "engine.graph.build", "build_graph": "engine.graph.build",
+    "EncoderConfig": "engine.graph.encode", "TableEncoder": "engine.graph.encode",
+    "temporal_loader": "engine.graph.loader",
+    "EdgeType": "engine.graph.meta", "GraphMeta": "engine.graph.meta", "NodeTypeMeta": "engine.graph.meta",
+    "TemporalSampler": "engine.graph.sampler",
+    "ALWAYS_VISIBLE": "engine.graph.timecode", "NEVER_VISIBLE": "engine.graph.timecode",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine.graph' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
