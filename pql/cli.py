@@ -87,27 +87,73 @@ def main() -> None:
 
 
 @main.command("parse")
-@click.argument("source", type=click.File("rb"), metavar="FILE|-")
+@click.argument("source", metavar="FILE|-|TEXT")
 @friendly
-def parse_command(source) -> None:
-    """Print the syntax tree of each statement in a PQL script (- reads stdin)."""
+def parse_command(source: str) -> None:
+    """Print the syntax tree of each statement in a PQL script: FILE, - (stdin), or, when no file has
+    that name, the argument itself as PQL text (`pql parse "PREDICT … FOR customer"`)."""
     from pql.ast import dump
     from pql.parser import parse
 
-    statements = parse(_read_script(source))
+    statements = parse(_script_or_text(source))
     click.echo("\n\n".join(dump(s) for s in statements) if statements else "(no statements)")
+
+
+def _script_or_text(source: str) -> str:
+    """``pql parse``'s argument: - (stdin), an existing file, or else PQL text. A single word (no PQL
+    statement is one: PREDICT … FOR …) names a file that is not there: a usage error, as before."""
+    if source == "-":
+        with click.open_file("-", "rb") as stdin:
+            return _read_script(stdin)
+    if os.path.isfile(source):
+        with open(source, "rb") as f:
+            return _read_script(f)
+    if os.path.isdir(source):
+        raise click.BadParameter(f"'{source}' is a folder, not a script", param_hint="FILE|-|TEXT")
+    if source.strip() and not any(c.isspace() for c in source.strip()):
+        raise click.BadParameter(f"no file '{source}' (and one word is no PQL statement)", param_hint="FILE|-|TEXT")
+    return source
+
+
+def _one_db(positional: str | None, option: str | None) -> str | None:
+    """DB given as the argument or, as the other commands take it, as ``--db`` (not both, unless equal)."""
+    if positional is not None and option is not None and positional != option:
+        raise click.UsageError(f"two databases given: '{positional}' and --db '{option}'; give one")
+    return option if option is not None else positional
+
+
+def _required_db(positional: str | None, option: str | None, after: str) -> str:
+    db = _one_db(positional, option)
+    if db is None:
+        raise click.UsageError(f"no database given: name it after {after} or with --db DB")
+    return db
+
+
+DB_ALIAS = click.option("--db", "db_option", default=None, metavar="DB", help="The same as the DB argument.")
+QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
 
 
 @main.command("explain")
 @click.argument("query")
-@click.option("--db", default=None, help="Bind against this database (DuckDB or SQLite file, postgresql:// URI, or CSV/Parquet/JSON folder).")
+@click.argument("db", required=False, default=None, metavar="[DB]")
+@click.option("--db", "db_option", default=None, metavar="DB",
+              help="The same as the DB argument: bind against this database (DuckDB or SQLite file, "
+                   "postgresql:// URI, or CSV/Parquet/JSON folder).")
+@QUIET_OPTION
 @friendly
-def explain_command(query: str, db: str | None) -> None:
-    """Explain what pql understands from QUERY (with --db: names, task, SQL and plan)."""
+def explain_command(query: str, db: str | None, db_option: str | None, quiet: bool) -> None:
+    """Explain what pql understands from QUERY (with DB: names, task, SQL and plan)."""
     from pql.explainer import explain
 
     _statements(query)
-    click.echo(explain(query, db=db))
+    db = _one_db(db, db_option)
+    if db is None:
+        click.echo(explain(query))
+        return
+    from pql.session import connect
+
+    with connect(db, log=_progress_log(quiet)) as session:
+        click.echo(explain(query, db=session))
 
 
 DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, a postgresql:// URI, or a folder of CSV/Parquet/JSON files.")
@@ -122,15 +168,17 @@ RESULTS_OPTION = click.option(
 
 @main.command("query")
 @click.argument("query")
-@DB_OPTION
+@click.argument("db", required=False, default=None, metavar="DB")
+@DB_ALIAS
 @RESULTS_OPTION
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
+@QUIET_OPTION
 @friendly
-def query_command(query: str, db: str, output: str | None, quiet: bool) -> None:
-    """Run QUERY against DB and show the result: a PREDICT, EVALUATE or EXPLAIN statement (several,
-    separated by ';', run in order as with `pql run`)."""
+def query_command(query: str, db: str | None, db_option: str | None, output: str | None, quiet: bool) -> None:
+    """Run QUERY against DB (the argument, or --db DB) and show the result: a PREDICT, EVALUATE or
+    EXPLAIN statement (several, separated by ';', run in order as with `pql run`)."""
     from pql.session import connect
 
+    db = _required_db(db, db_option, "QUERY")
     statements = _statements(query)
     _check_output(output, statements)
     with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
@@ -139,16 +187,19 @@ def query_command(query: str, db: str, output: str | None, quiet: bool) -> None:
 
 @main.command("run")
 @click.argument("script", type=click.File("rb"), metavar="SCRIPT|-")
-@DB_OPTION
+@click.argument("db", required=False, default=None, metavar="DB")
+@DB_ALIAS
 @RESULTS_OPTION
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
+@QUIET_OPTION
 @friendly
-def run_command(script, db: str, output: str | None, quiet: bool) -> None:
-    """Run every statement of a .pql script (DEFINEs included) against DB, showing each result as soon as
-    its statement finishes. Every statement is checked against DB before the first one runs."""
+def run_command(script, db: str | None, db_option: str | None, output: str | None, quiet: bool) -> None:
+    """Run every statement of a .pql script (DEFINEs included) against DB (the argument, or --db DB),
+    showing each result as soon as its statement finishes. Every statement is checked against DB before
+    the first one runs."""
     from pql.parser import parse
     from pql.session import connect
 
+    db = _required_db(db, db_option, "SCRIPT")
     statements = parse(_read_script(script))
     _check_output(output, statements)
     with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
@@ -227,20 +278,10 @@ def _statement_failed(statements, done: int, error: str) -> str:
     return f"statement {done + 1} of {n}{where} failed:\n{error}{tail}"
 
 
-def _one_db(positional: str | None, option: str | None) -> str | None:
-    """DB given as the argument or, as the other commands take it, as ``--db`` (not both, unless equal)."""
-    if positional is not None and option is not None and positional != option:
-        raise click.UsageError(f"two databases given: '{positional}' and --db '{option}'; give one")
-    return option if option is not None else positional
-
-
-DB_ALIAS = click.option("--db", "db_option", default=None, metavar="DB", help="The same as the DB argument.")
-
-
 @main.command("repl")
 @click.argument("db", required=False, default=None, metavar="[DB]")
 @DB_ALIAS
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
+@QUIET_OPTION
 @friendly
 def repl_command(db: str | None, db_option: str | None, quiet: bool) -> None:
     """Interactive PQL prompt over DB: statements end with ';', .help lists the commands. Reads stdin
@@ -252,27 +293,34 @@ def repl_command(db: str | None, db_option: str | None, quiet: bool) -> None:
 
 @main.command("train-table")
 @click.argument("query")
-@DB_OPTION
-@click.option("--output", "-o", required=True, metavar="FILE.parquet", help="Where to write the table.")
+@click.argument("db", required=False, default=None, metavar="DB")
+@DB_ALIAS
+@click.option("--output", "-o", required=True, metavar="FILE",
+              help="Where to write the table: .parquet (with the anchor schedule and warnings in its metadata), "
+                   ".csv or .json.")
+@QUIET_OPTION
 @friendly
-def train_table_command(query: str, db: str, output: str) -> None:
-    """Export the labelled training rows (entity, anchor_time, label, split) of QUERY."""
+def train_table_command(query: str, db: str | None, db_option: str | None, output: str, quiet: bool) -> None:
+    """Export the labelled training rows (entity, anchor_time, label, split) of QUERY over DB (the
+    argument, or --db DB)."""
     from engine.labels import write_parquet
     from pql import ast
-    from pql.display import check_output
+    from pql.display import check_output, write_table
     from pql.session import connect
 
+    db = _required_db(db, db_option, "QUERY")
     predicts = sum(isinstance(s, ast.PredictStatement) for s in _statements(query))
     if predicts != 1:  # Session.bind says so too, in the Python API's words
         hint = ("; export one at a time (`pql run` is for scripts)" if predicts
                 else " (DEFINEs may come before it)")
         raise PQLInputError(f"train-table exports the training rows of one PREDICT statement, got {predicts}{hint}")
-    if not output.lower().endswith(".parquet"):
-        raise PQLInputError(f"cannot write '{output}': the training table is written as .parquet")
     check_output(output)
-    with connect(db) as session:
+    log = _progress_log(quiet)
+    with connect(db, log=log) as session:
+        for note in session.bind(query).notes:  # what the binder decided for the user, as query shows it
+            log(f"note: {note}")
         tt = session.training_table(query)
-        path = write_parquet(tt, output)
+        path = write_parquet(tt, output) if output.lower().endswith(".parquet") else write_table(tt.table, output)
     counts = ", ".join(f"{k} {v:,}" for k, v in tt.counts().items())
     click.echo(f"wrote {tt.table.num_rows:,} rows ({counts}) to {path}")
     for warning in tt.warnings:
@@ -316,10 +364,11 @@ def experiment_command(db: str, assignments: str, arm: str, outcome: str, covari
 
 
 @main.command("models")
-@click.option("--remove", default=None, metavar="FINGERPRINT", help="Delete one saved model.")
+@click.option("--remove", default=None, metavar="ID",
+              help="Delete one saved model: its id as listed, or any longer start of its fingerprint.")
 @friendly
 def models_command(remove: str | None) -> None:
-    """List the saved models (or remove one)."""
+    """List the saved models, newest first (or remove one)."""
     from pql.display import show_models
 
     show_models(remove)
@@ -330,34 +379,53 @@ def _log(message: str) -> None:
 
 
 def _progress_log(quiet: bool):
-    """Progress goes to stderr (stdout holds the result); --quiet keeps only the warnings."""
+    """Progress goes to stderr (stdout holds the result); --quiet keeps only the warnings, and the one
+    line that says INTO wrote a table."""
     if not quiet:
         return _log
-    return lambda message: _log(message) if message.startswith("warning:") else None
+    return lambda message: _log(message) if message.startswith(("warning:", "wrote ")) else None
 
 
 @main.command("schema")
 @click.argument("db", required=False, default=None, metavar="[DB]")
 @DB_ALIAS
 @click.option("--json", "as_json", is_flag=True, help="Print the pql.schema/v1 JSON document instead of a tree.")
-@click.option("--override", "-o", "override", metavar="TEXT",
+@click.option("--override", "override", metavar="TEXT",
               help="Schema overrides, e.g. 'pk qualifying = qualifyId; drop fk results.statusId'.")
+@click.option("--output", "-o", default=None, metavar="FILE",
+              help="Write the tree (with --json: the JSON document) to FILE instead of printing it.")
 @friendly
-def schema_command(db: str | None, db_option: str | None, as_json: bool, override: str | None) -> None:
+def schema_command(db: str | None, db_option: str | None, as_json: bool, override: str | None,
+                   output: str | None) -> None:
     """Show the tables, keys, links, time columns and semantic types pql sees in DB
     (a .duckdb or SQLite file, or a folder of CSV/Parquet/JSON files; default: the current folder)."""
     import json
+    from pathlib import Path
 
-    from engine.schema.render import render_tree, to_dict
+    from engine.schema.render import to_dict
+    from pql.display import format_schema, schema_tree
     from pql.schema_api import schema
 
+    target = Path(output) if output is not None else None
+    if target is not None and not target.parent.is_dir():  # before the introspection, not after
+        raise PQLInputError(f"cannot write {target}: folder {target.parent} does not exist")
     database = schema(_one_db(db, db_option) or ".", overrides=override)
-    if as_json:
-        click.echo(json.dumps(to_dict(database), indent=2))
-    else:
-        from rich.console import Console
+    if target is None:
+        if as_json:
+            click.echo(json.dumps(to_dict(database), indent=2))
+        else:
+            from rich.console import Console
 
-        Console().print(render_tree(database))
+            Console().print(schema_tree(database))
+        return
+    text = json.dumps(to_dict(database), indent=2) + "\n" if as_json else format_schema(database, width=120)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise PQLInputError(f"cannot write {target}: {e.strerror or e}") from e
+    n = len(database.tables)
+    what = "the pql.schema/v1 JSON document" if as_json else "the schema tree"
+    click.echo(f"wrote {what} ({n} table{'s' if n != 1 else ''}) to {target}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -79,28 +79,117 @@ def output_paths(output: str | Path, count: int) -> list[Path]:
     return [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(1, count + 1)]
 
 
-def show_models(remove: str | None) -> None:
+#: fingerprints are shown by their first characters (git-style): at least this many, more where two share them
+SHORT_ID = 8
+
+
+def short_ids(fingerprints) -> int:
+    """The fewest characters (at least `SHORT_ID`) that tell every fingerprint in ``fingerprints`` apart."""
+    names = sorted(set(fingerprints))
+    width = SHORT_ID
+    for a, b in zip(names, names[1:]):
+        common = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        width = max(width, common + 1)
+    return width
+
+
+def _registry_names() -> list[str]:
+    """Every entry folder's name (readable or not: `--remove` matches them all)."""
+    from engine import registry
+
+    root = registry.models_dir()
+    if not root.is_dir():
+        return []
+    return [p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+
+
+def remove_model(prefix: str) -> str:
+    """Delete the saved model whose fingerprint is or starts with ``prefix``; its full fingerprint."""
+    from engine import registry
+
+    prefix = prefix.strip().lower()
+    names = _registry_names()
+    matches = [prefix] if prefix in names else [n for n in names if n.startswith(prefix)]
+    if len(matches) == 1 and registry.remove(matches[0]):
+        return matches[0]
+    if not registry.remove(prefix):  # raises, naming them, when the start fits several
+        raise PQLInputError(f"no saved model '{prefix}' (see `pql models`)")
+    return prefix
+
+
+def show_models(remove: str | None = None, *, here=None, console=None) -> None:
+    """List the saved models, or remove one (``remove``: its fingerprint or a unique start of it).
+
+    Each model takes two lines or more, so the listing fits an 80-column terminal: its short id (enough
+    of the fingerprint for ``--remove``), when it was saved, the model, the task and whether it was
+    refit, and under them its query, wrapped. ``here(entry)``: list only the entries it accepts (the
+    REPL's current database) and count the others."""
+    import textwrap
+
     from rich.console import Console
-    from rich.table import Table
 
     from engine import registry
 
-    console = Console()
+    console = console or Console()
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
     if remove:
-        if not registry.remove(remove):
-            raise PQLInputError(f"no saved model '{remove}' (see `pql models`)")
-        console.print(f"removed {remove}", markup=False, highlight=False)
+        prefix = remove.strip().lower()
+        before = {e.fingerprint: e for e in registry.list_entries() if e.fingerprint.startswith(prefix)}
+        fingerprint = remove_model(remove)
+        entry = before.get(fingerprint)
+        what = f" ({entry.meta.get('chosen', '?')}, {entry.meta.get('task', '?')})" if entry is not None else ""
+        say(f"removed {fingerprint}{what}")
         return
-    entries = registry.list_entries()
+    everything = registry.list_entries()
+    entries = [e for e in everything if here(e)] if here is not None else everything
+    others = len(everything) - len(entries)
     if not entries:
-        console.print(f"no saved models under {registry.models_dir()}", markup=False, highlight=False, soft_wrap=True)
+        where = "for this database" if here is not None else f"under {registry.models_dir()}"
+        say(f"no saved models {where}" + (f" ({others} for other databases: .models all)" if others else ""))
         return
-    out = Table(title=f"saved models ({registry.models_dir()})")
-    for col in ("fingerprint", "saved", "model", "task", "refit"):
-        out.add_column(col, no_wrap=True)  # a fingerprint is copied into `--remove`: never split it
-    out.add_column("query", overflow="fold")
-    for e in entries:
-        refit = "yes" if e.meta.get("refit") else "no"  # trained again on train + validation (WITH refit)
-        out.add_row(e.fingerprint, e.meta.get("saved_at", ""), e.meta.get("chosen", ""), e.meta.get("task", ""),
-                    refit, e.meta.get("query", ""))
-    console.print(out)
+    width = short_ids([*_registry_names(), *(e.fingerprint for e in everything)])
+    rows = [("id", "saved", "model", "task", "refit")]
+    rows += [(e.fingerprint[:width], e.meta.get("saved_at", ""), e.meta.get("chosen", ""), e.meta.get("task", ""),
+              "yes" if e.meta.get("refit") else "no") for e in entries]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+    title = "saved models for this database" if here is not None else f"saved models ({registry.models_dir()})"
+    say(f"{title}: {len(entries)}")
+    say(line(rows[0]))
+    indent = " " * (width + 2)
+    wrap = max(console.width, 40)
+    for entry, row in zip(entries, rows[1:]):
+        say(line(row))
+        for text in (entry.meta.get("query") or "").strip().splitlines() or [""]:
+            say(textwrap.fill(text.strip(), wrap, initial_indent=indent, subsequent_indent=indent + "  ",
+                              break_long_words=False, break_on_hyphens=False) or indent.rstrip())
+    if others:
+        say(f"({others} saved model{'s' if others != 1 else ''} for other databases or data: .models all lists them)")
+    say("`pql models --remove ID` deletes one")
+
+
+def schema_tree(db):
+    """`engine.schema.render.render_tree` with its header's counts in the singular where they are 1
+    (``1 table, 1 link``)."""
+    import re
+
+    from engine.schema.render import render_tree
+
+    tree = render_tree(db)
+    if isinstance(tree.label, str):
+        tree.label = re.sub(r"\b1 (table|link)s\b", r"1 \1", tree.label)
+    return tree
+
+
+def format_schema(db, *, width: int = 100) -> str:
+    """`schema_tree` as plain text (no colour), as written by ``pql schema -o FILE``."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(schema_tree(db))
+    return buffer.getvalue()

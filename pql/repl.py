@@ -1,12 +1,15 @@
 """`pql repl [DB]`: an interactive PQL prompt over one database.
 
-Statements end with ``;`` (or a blank line) and may span lines; DEFINEs last for the session, and a
-trained model is reused by a repeated query as everywhere else. Lines starting with ``.`` are prompt
-commands (``.help``). A mistake prints the same error as ``pql query`` (line, column, caret, did you
+Statements end with ``;`` (at a terminal also with a blank line) and may span lines; DEFINEs last for
+the session, and a trained model is reused by a repeated query as everywhere else. Lines starting with
+``.`` are prompt commands (``.help``); one typed while a statement is unfinished drops that statement,
+with a note, and runs. A mistake prints the same error as ``pql query`` (line, column, caret, did you
 mean) and the session goes on; Ctrl-C drops the statement being typed or stops the one running;
 Ctrl-D or ``.quit`` leaves; Tab completes commands, keywords, tables, ``table.column``, DEFINEd
-names and WITH options. With stdin not a terminal the prompt reads it as a UTF-8 script, without
-prompts, its errors naming lines of the input, and exits 1 if any statement failed.
+names, WITH options and their values, and file names after ``.open`` / ``.save``. With stdin not a
+terminal the prompt reads it as a UTF-8 script, as ``pql run`` does (statements end only at ``;`` or
+the end of input, a blank line inside one is part of it), without prompts, its errors naming lines of
+the input, and exits 1 if any statement failed. A warning shows once per session; repeats are counted.
 
 `Repl` holds the state and takes one line at a time (`feed`), so it is driven the same way by the
 terminal loop (`run_repl`, with readline history in ``$PQL_HOME/repl_history``) and by tests.
@@ -26,18 +29,18 @@ from pql.errors import PQLError, PQLErrorGroup, PQLInputError, QueryTextError, d
 
 PROMPT, MORE = "pql> ", "...> "
 HISTORY_FILE = "repl_history"
-HELP = """Statements (end with ';' or a blank line; they may span lines):
+HELP = """Statements (end with ';', at a terminal also with a blank line; they may span lines):
   PREDICT … / EVALUATE PREDICT … / EXPLAIN PREDICT … / DEFINE name AS target
 Commands:
   .tables            the tables, their rows, keys and time columns
   .schema [TABLE]    what pql sees: keys, links, time columns, column types
   .defines           the names DEFINEd in this session
   .save FILE         write the last result table (.parquet, .csv or .json)
-  .models            the saved models
+  .models [all]      the saved models of this database (all: of every database)
   .open DB           work on another database (DEFINEs are kept)
   .help              this text
   .quit / .exit      leave (or Ctrl-D)"""
-_COMMENT = re.compile(r"--[^\n]*")
+_COMMAND_LINE = re.compile(r"\.[A-Za-z]")  # no PQL line starts so (a number may: .5)
 
 
 class Repl:
@@ -46,15 +49,17 @@ class Repl:
     def __init__(self, source: str | None = None, *, log: Callable[[str], None] | None = None,
                  show_progress: bool = False, echo: Callable[[str], None] | None = None,
                  echo_error: Callable[[str], None] | None = None, input_lines: bool = False):
-        self.log = log
-        self.show_progress = show_progress
         self.echo = echo or click.echo
         self.echo_error = echo_error or (lambda text: click.echo(text, err=True))
+        self.log = _once_per_warning(log) if log is not None else None
+        self.show_progress = show_progress
         self.session = None
         self.buffer: list[str] = []
         self.last_table = None
         self.failures = 0
-        self.input_lines = input_lines  # errors name the line of the input (a script on stdin), not of the statement
+        # stdin is a script, not a person: errors name the line of the input (not of the statement), and
+        # statements end only at ';' or the end of input, as `pql run` reads a file (no blank-line rule)
+        self.input_lines = input_lines
         self.line = 0  # lines fed so far
         self.first_line = 1  # the input line the statement being typed starts at
         if source is not None:
@@ -63,6 +68,11 @@ class Repl:
     @property
     def prompt(self) -> str:
         return MORE if self.buffer else PROMPT
+
+    @property
+    def repeated_warnings(self) -> int:
+        """How many warnings were not shown again because the session had shown the same text before."""
+        return getattr(self.log, "repeats", 0)
 
     # ---- input ----------------------------------------------------------------------------------
 
@@ -76,14 +86,32 @@ class Repl:
                 return True
             if stripped.startswith("."):
                 return self.command(stripped)
-        if stripped:
-            self.buffer.append(line.rstrip("\n"))
-        if self.buffer and (not stripped or _ends_statement(self.buffer[-1])):
-            self.submit()
+        elif _COMMAND_LINE.match(stripped) and _scan("\n".join(self.buffer)).quote is None:
+            self.drop_unfinished(stripped.split()[0])
+            return self.command(stripped)
+        if stripped or self.input_lines or _scan("\n".join(self.buffer)).quote is not None:
+            self.buffer.append(line.rstrip("\n"))  # in a script a blank line is kept: lines stay counted
+        state = _scan("\n".join(self.buffer))
+        if state.ends or (not stripped and not self.input_lines and state.quote is None):
+            self.submit()  # at a terminal a blank line ends the statement too
         return True
 
+    def drop_unfinished(self, command: str) -> None:
+        """A prompt command typed while a statement is unfinished: the statement is dropped, with a note
+        (in a script an error: a statement that never ran)."""
+        lines = f"line {self.first_line}" if self.line - 1 == self.first_line else \
+            f"lines {self.first_line}-{self.line - 1}"
+        message = (f"dropped the unfinished statement ({lines} of the input: no ';' before {command}, "
+                   "a prompt command)" if self.input_lines else
+                   f"dropped the unfinished statement ({command} is a prompt command; end a statement with ';')")
+        self.buffer = []
+        if self.input_lines:
+            self.fail(message)
+        else:
+            self.echo_error(f"note: {message}")
+
     def submit(self) -> None:
-        """Run what has been typed (at a blank line, a ';' or the end of input)."""
+        """Run what has been typed (at a ';', a blank line at a terminal, or the end of input)."""
         text, self.buffer = "\n".join(self.buffer), []
         if text.strip():
             self.execute(text, line=self.first_line if self.input_lines else 1)
@@ -166,7 +194,8 @@ class Repl:
 
         session = self.session
         return completions(text, line, commands=COMMANDS, db=session.db if session is not None else None,
-                           defines=[d.name for d in session.defines.targets.values()] if session is not None else ())
+                           defines=[d.name for d in session.defines.targets.values()] if session is not None else (),
+                           before="\n".join(self.buffer))
 
     def close(self) -> None:
         if self.session is not None:
@@ -197,16 +226,26 @@ class Repl:
     def _schema(self, arg: str) -> None:
         from rich.console import Console
 
-        from engine.schema.render import render_tree
+        from pql.binder.names import find_table
+        from pql.display import schema_tree
 
         db = self._database()
         if arg:
-            table = db.table(arg)
+            table, candidates = find_table(db, arg)  # as a query names it: any case, singular or plural
             if table is None:
-                raise PQLInputError(f"no table '{arg}'{did_you_mean(arg, db.table_names)}")
+                raise PQLInputError(self._no_table(arg, db, candidates))
             links = tuple(fk for fk in db.foreign_keys if table.name in (fk.table, fk.ref_table))
             db = dataclasses.replace(db, tables=(table,), foreign_keys=links, notes=())
-        Console().print(render_tree(db))
+        Console().print(schema_tree(db))
+
+    def _no_table(self, name: str, db, candidates) -> str:
+        if candidates:
+            return f"table name '{name}' is ambiguous: it could be {', '.join(repr(t.name) for t in candidates)}"
+        output = _into_output(self.session, name)
+        if output is not None:
+            return (f"'{output}' is a table of predictions written by INTO: pql leaves such tables out of its "
+                    "graphs (a model must not learn from earlier predictions), so .schema does not show it")
+        return f"no table '{name}'{did_you_mean(name, db.table_names)}"
 
     def _defines(self, arg: str) -> None:
         targets = self.session.defines.targets if self.session is not None else {}
@@ -228,7 +267,28 @@ class Repl:
     def _models(self, arg: str) -> None:
         from pql.display import show_models
 
-        show_models(None)
+        if arg.lower() not in ("", "all"):
+            raise PQLInputError(f".models takes no argument but 'all' (got '{arg}')")
+        if arg or self.session is None:
+            show_models()
+        else:
+            show_models(here=self._model_fits)
+
+    def _model_fits(self, entry) -> bool:
+        """Whether a query here would reuse the saved model: its query binds against this database and
+        gives the same fingerprint (same schema, data and options)."""
+        from engine import registry
+        from pql import ast
+        from pql.binder import bind
+        from pql.parser import parse
+
+        try:
+            (statement, *_) = [s for s in parse(entry.meta.get("query") or "") if isinstance(s, ast.PredictStatement)]
+            db = self.session.db_for(statement.option("schema"))
+            bq = bind(statement, db, defines=self.session.defines)
+            return registry.fingerprint(bq, db, self.session.con, model=bq.option("model", "auto")) == entry.fingerprint
+        except Exception:  # a query of another database, or a DEFINE this session lacks
+            return False
 
 
 COMMANDS: dict[str, Callable[[Repl, str], None]] = {
@@ -268,14 +328,91 @@ def _stdin_lines(stream) -> Iterable[str]:
         offset += len(raw)
 
 
-def _ends_statement(line: str) -> bool:
-    return _COMMENT.sub("", line).rstrip().endswith(";")
+@dataclasses.dataclass(frozen=True)
+class _TextState:
+    quote: str | None  # the quote of a string or name still open at the end of the text
+    ends: bool  # the last thing outside quotes and comments is ';'
+
+
+def _scan(text: str) -> _TextState:
+    """Read ``text`` as the PQL lexer does: '…' and "…" strings and `…` names (a quote written twice
+    inside one is that quote), ``--`` comments to the end of the line, but only outside quotes."""
+    quote, last, i, n = None, "", 0, len(text)
+    while i < n:
+        c = text[i]
+        if quote is not None:
+            if c == quote:
+                if i + 1 < n and text[i + 1] == quote:
+                    i += 1  # a doubled quote: one quote character inside the literal
+                else:
+                    quote = None
+        elif c in "'\"`":
+            quote, last = c, c
+        elif c == "-" and text.startswith("--", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif not c.isspace():
+            last = c
+        i += 1
+    return _TextState(quote=quote, ends=quote is None and last == ";")
+
+
+def _ends_statement(text: str) -> bool:
+    """True when ``text`` (one line, or the lines typed so far) ends a statement: with a ';' outside
+    strings and comments (``x = 'a--b';`` ends; ``x = 'a;`` does not)."""
+    return _scan(text).ends
+
+
+def _into_output(session, name: str) -> str | None:
+    """The name of the table INTO wrote that ``name`` means (any case), or None: such tables carry pql's
+    output marker and are left out of every graph (``connectors.catalog.OUTPUT_MARKER``)."""
+    if session is None:
+        return None
+    try:
+        from connectors.catalog import OUTPUT_MARKER
+
+        connector = session.connector
+        if connector.kind == "files":
+            from connectors.files import is_pql_output
+            from engine.into_folder import into_folder
+
+            folder = into_folder(connector)
+            return next((p.name[: -len(".parquet")] for p in folder.iterdir()
+                         if p.name.lower() == f"{name.lower()}.parquet" and is_pql_output(p)), None)
+        import sqlglot.expressions as exp
+
+        comment = exp.column("comment")
+        query = (exp.select("table_name").from_(exp.func("duckdb_tables"))
+                 .where(exp.func("lower", exp.column("table_name")).eq(exp.Literal.string(name.lower())))
+                 .where(exp.func("starts_with", comment, exp.Literal.string(OUTPUT_MARKER))))
+        row = session.con.sql(query.sql(dialect="duckdb")).fetchone()
+        return row[0] if row else None
+    except Exception:  # only a better message is at stake: never let it hide the plain one
+        return None
+
+
+def _once_per_warning(log: Callable[[str], None]) -> Callable[[str], None]:
+    """``log`` that shows each distinct warning once and counts its repeats (``.repeats``): a session
+    runs many statements over one database, and the same data warning on each would bury the rest."""
+    seen: set[str] = set()
+
+    def once(message: str) -> None:
+        if message.startswith("warning:"):
+            if message in seen:
+                once.repeats += 1
+                return
+            seen.add(message)
+        log(message)
+
+    once.repeats = 0
+    return once
 
 
 def run_repl(source: str | None, *, quiet: bool = False, lines: Iterable[str] | None = None) -> int:
     """The prompt loop on a terminal, or a script read from stdin (``lines``) without prompts."""
-    def log(message: str) -> None:
-        if not quiet or message.startswith("warning:"):
+    def log(message: str) -> None:  # with --quiet the warnings stay, and so does INTO's one line
+        if not quiet or message.startswith(("warning:", "wrote ")):
             click.echo(message, err=True)
 
     interactive = lines is None and sys.stdin.isatty()
@@ -294,6 +431,9 @@ def run_repl(source: str | None, *, quiet: bool = False, lines: Iterable[str] | 
         return 1 if repl.failures else 0
     finally:
         repl.close()
+        if repl.repeated_warnings:
+            n = repl.repeated_warnings
+            click.echo(f"({n} repeated warning{'s' if n != 1 else ''} not shown again)", err=True)
 
 
 def _interact(repl: Repl, source: str | None) -> None:

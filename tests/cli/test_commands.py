@@ -133,9 +133,44 @@ def test_train_table_exports_rows_splits_and_metadata(shop_db, tmp_path):
     assert result.stderr.startswith("warning: 1 of 40 customers")
 
 
-def test_train_table_insists_on_parquet(shop_db, tmp_path):
-    result = fails("train-table", BUYS, "--db", str(shop_db), "-o", str(tmp_path / "train.csv"))
-    assert "Error: cannot write" in result.stderr and ".parquet" in result.stderr
+@pytest.mark.parametrize("suffix", ["csv", "json"])
+def test_train_table_writes_csv_and_json_as_query_does(shop_db, tmp_path, suffix):
+    out = tmp_path / f"train.{suffix}"
+    result = ok("train-table", BUYS, "--db", str(shop_db), "-o", str(out))
+    assert f"wrote 360 rows (train 280, val 40, test 40) to {out}" in result.stdout
+    if suffix == "csv":
+        assert pcsv.read_csv(out).column_names == ["customer_id", "anchor_time", "label", "split"]
+    else:
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        assert len(rows) == 360 and set(rows[0]) == {"customer_id", "anchor_time", "label", "split"}
+    assert "use a .parquet, .csv or .json file" in fails("train-table", BUYS, str(shop_db), "-o",
+                                                         str(tmp_path / "train.txt")).stderr
+
+
+def test_train_table_and_explain_take_quiet(shop_db, tmp_path):
+    query = BUYS.replace("FOR EACH customers.customer_id", "FOR customer")  # notes: 'customer' is 'customers'
+    loud = ok("train-table", query, str(shop_db), "-o", str(tmp_path / "a.parquet"))
+    quiet = ok("train-table", query, str(shop_db), "-o", str(tmp_path / "b.parquet"), "-q")
+    assert "note: " in loud.stderr and "note: " not in quiet.stderr
+    assert "warning: 1 of 40 customers" in quiet.stderr  # warnings stay, as with query -q
+    assert "wrote 360 rows" in quiet.stdout
+    assert ok("explain", query, str(shop_db), "-q").stdout == ok("explain", query, "--db", str(shop_db)).stdout
+
+
+def test_the_database_may_be_the_argument_after_the_query_or_script(shop_db, tmp_path):
+    assert "· trained ·" in ok("query", BUYS, "--db", str(shop_db), "-q").stdout
+    assert "· reused model ·" in ok("query", BUYS, str(shop_db), "-q").stdout  # the same database
+    assert "· reused model ·" in ok("query", BUYS, str(shop_db), "--db", str(shop_db), "-q").stdout  # one, twice
+    script = tmp_path / "script.pql"
+    script.write_text(BUYS + ";\n")
+    assert "heuristic · binary" in ok("run", str(script), str(shop_db), "-q").stdout
+    assert "Bound query:" in ok("explain", BUYS, str(shop_db)).stdout
+    ok("train-table", BUYS, str(shop_db), "-o", str(tmp_path / "t.parquet"), "-q")
+    both = fails("query", BUYS, str(shop_db), "--db", "/elsewhere.duckdb", exit_code=2)
+    assert f"two databases given: '{shop_db}' and --db '/elsewhere.duckdb'" in both.stderr
+    for args in (["query", BUYS], ["run", str(script)], ["train-table", BUYS, "-o", str(tmp_path / "x.parquet")]):
+        missing = fails(*args, exit_code=2)
+        assert "no database given: name it after" in missing.stderr and "or with --db DB" in missing.stderr
 
 
 def test_explain_with_a_database_shows_every_stage(shop_db):
@@ -151,11 +186,28 @@ def test_models_lists_and_removes_saved_models(shop_db, pql_home):
     ok("query", BUYS, "--db", str(shop_db), "-q")
     (fingerprint,) = [p.name for p in (pql_home / "models").iterdir()]
     listing = ok("models").stdout
-    assert fingerprint in listing and "heuristic" in listing
-    assert f"removed {fingerprint[:8]}" in ok("models", "--remove", fingerprint[:8]).stdout
+    assert fingerprint[:8] in listing and "heuristic" in listing
+    assert ok("models", "--remove", fingerprint[:8]).stdout == f"removed {fingerprint} (heuristic, binary)\n"
     assert not (pql_home / "models" / fingerprint).exists()
     result = fails("models", "--remove", fingerprint)
     assert f"Error: no saved model '{fingerprint}'" in result.stderr
+
+
+def test_models_fit_an_80_column_terminal_with_ids_that_remove_accepts(shop_db, pql_home):
+    ok("query", BUYS, "--db", str(shop_db), "-q")
+    ok("query", BUYS.replace("0, 30, days", "0, 60, days"), "--db", str(shop_db), "-q")
+    result = CliRunner().invoke(main, ["models"], env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= 80 for line in lines if str(pql_home) not in line), result.stdout  # a path stays whole
+    assert "…" not in result.stdout
+    assert lines[1].split() == ["id", "saved", "model", "task", "refit"]  # headers whole
+    ids = [line.split()[0] for line in lines[2:] if line[:1] not in (" ", "`", "")]
+    assert len(ids) == 2 and all(len(i) >= 8 for i in ids)
+    text = " ".join(line.strip() for line in lines)  # the queries are wrapped, not dropped
+    assert "0, 30, days) > 0 FOR EACH" in text and "0, 60, days) > 0 FOR EACH" in text
+    removed = ok("models", "--remove", ids[0].upper()).stdout
+    assert removed.startswith(f"removed {ids[0]}") and len(removed.split()[1]) == 24  # the full fingerprint
 
 
 def test_models_remove_never_leaves_the_registry(pql_home):
@@ -201,7 +253,7 @@ def test_commands_without_into_leave_the_database_folder_byte_for_byte_unchanged
 
 
 def test_query_into_writes_the_table_and_says_so(shop_db):
-    result = ok("query", BUYS + " INTO preds", "--db", str(shop_db))
-    assert "wrote 40 rows into preds" in result.stderr
+    result = ok("query", BUYS + " INTO preds", "--db", str(shop_db), "-q")
+    assert "wrote 40 rows into preds" in result.stderr  # one line, even with --quiet
     result = fails("query", BUYS + " INTO preds", "--db", str(shop_db))
     assert result.stderr.startswith("Error: table 'preds' already exists; write INTO OR REPLACE preds")

@@ -47,11 +47,75 @@ def test_mistakes_print_the_error_with_its_caret_and_the_session_goes_on(shop_db
     assert "probability" in result.stdout  # the last statement still ran
 
 
-def test_a_blank_line_ends_a_statement_and_the_end_of_input_runs_the_last(shop_db):
-    result = repl_run(shop_db, "\n".join([DEFINE, "PREDICT buys FOR EACH customers", "WITH model = 'heuristic'", "",
-                                          "EVALUATE PREDICT buys FOR EACH customers WITH model = 'heuristic'"]))
+def test_at_a_terminal_a_blank_line_ends_a_statement(shop_db):
+    ran = []
+    repl = Repl(echo=lambda _: None, echo_error=lambda _: None)
+    repl.execute = lambda text, line=1: ran.append(text)
+    for line in ["PREDICT buys FOR EACH customers", "WITH model = 'heuristic'", "", "", "EVALUATE PREDICT buys"]:
+        repl.feed(line)
+    assert ran == ["PREDICT buys FOR EACH customers\nWITH model = 'heuristic'"] and repl.prompt == MORE
+    repl.submit()  # Ctrl-D: the end of input runs the last
+    assert ran[-1] == "EVALUATE PREDICT buys"
+
+
+def test_piped_input_is_read_as_pql_run_reads_a_script(shop_db):
+    """On stdin statements end only at ';' (or the end of input): a blank line inside one is part of it,
+    and an error still names the line of the input."""
+    result = repl_run(shop_db, "\n".join([DEFINE, "PREDICT buys", "", "  FOR EACH customers WITH model = 'heuristic';",
+                                          ".defines", "", "EVALUATE PREDICT buys FOR EACH customers",
+                                          "", "WITH model = 'heuristic'"]))
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("probability") == 1 and "auroc" in result.stdout
+    assert result.stdout.count("probability") == 1 and "auroc" in result.stdout and "buys AS" in result.stdout
+    result = repl_run(shop_db, "PREDICT SUM(purchases.amount, 0, 30)\n\n\nFOR EACH customers WITH modl = 'x';\n")
+    assert result.exit_code == 1 and "Error: line 4, column 25: unknown option 'modl'" in result.stderr
+
+
+def test_a_statement_ends_at_a_semicolon_outside_strings_and_comments():
+    from pql.repl import _ends_statement
+
+    assert _ends_statement("WHERE t.channel = 'a--b';")  # '--' in a string is no comment
+    assert _ends_statement('WHERE t.c = "x--y" AND `we--ird` = 1;  -- done; really')
+    assert _ends_statement("WHERE t.c = 'it''s -- fine';")  # a doubled quote stays inside
+    assert not _ends_statement("WHERE t.c = 'a;")  # the ';' is inside an open string
+    assert _ends_statement("WHERE t.c = 'a'; -- x")
+    assert not _ends_statement("PREDICT x -- ;")
+    assert not _ends_statement("WHERE t.c = 'it'';")
+    assert _ends_statement("WHERE t.c = 'two\nlines';")  # a string may span lines
+
+
+def test_a_semicolon_after_a_string_with_dashes_runs_the_statement(shop_db):
+    ran = []
+    for input_lines in (False, True):
+        repl = Repl(echo=lambda _: None, echo_error=lambda _: None, input_lines=input_lines)
+        repl.execute = lambda text, line=1: ran.append(text)
+        repl.feed("PREDICT buys FOR EACH customers WHERE customers.name = 'a--b' WITH model = 'heuristic';")
+        assert repl.prompt == PROMPT and repl.feed(".tables") is True
+    assert len(ran) == 2
+
+
+def test_a_prompt_command_at_the_continuation_prompt_drops_the_statement(shop_db):
+    notes, ran = [], []
+    repl = Repl(str(shop_db), echo=lambda _: None, echo_error=notes.append)
+    repl.execute = lambda text, line=1: ran.append(text)
+    repl.feed("PREDICT buys")
+    repl.feed("  FOR EACH customers")
+    assert repl.prompt == MORE
+    assert repl.feed(".quit") is False  # leaves, and the statement is not glued to '.quit'
+    assert notes == ["note: dropped the unfinished statement (.quit is a prompt command; end a statement with ';')"]
+    assert repl.prompt == PROMPT and ran == [] and repl.failures == 0
+    repl.feed("PREDICT x >")
+    repl.feed(".5;")  # a number, not a command
+    repl.feed("PREDICT x = 'a")
+    repl.feed(".tables inside the string';")
+    assert ran == ["PREDICT x >\n.5;", "PREDICT x = 'a\n.tables inside the string';"]
+    repl.close()
+
+
+def test_piped_a_command_inside_a_statement_is_an_error_naming_the_lines(shop_db):
+    result = repl_run(shop_db, "\n".join(["PREDICT buys", "FOR EACH customers", ".tables", ".quit", "PREDICT after;"]))
+    assert result.exit_code == 1
+    assert "Error: dropped the unfinished statement (lines 1-2 of the input: no ';' before .tables" in result.stderr
+    assert "purchases  " in result.stdout and "after" not in result.output
 
 
 def test_tables_and_schema_describe_the_database(shop_db):

@@ -42,6 +42,17 @@ def test_parse_error_is_friendly_with_caret_and_exit_code_1():
 def test_parse_missing_file_is_a_usage_error():
     result = run("parse", str(ROOT / "no-such-file.pql"))
     assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "no file" in result.output
+
+
+def test_parse_takes_query_text_when_no_file_has_that_name():
+    result = run("parse", "PREDICT users.age FOR users.user_id = 8")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("PredictStatement\n")
+    assert "target: ColumnRef(table='users', column='age')" in result.output
+    bad = run("parse", "PREDICT COUNT(orders.*, 0, 30, dayz) FOR EACH c.id")
+    assert bad.exit_code == 1 and "line 1, column 32: unknown time unit 'dayz'" in bad.output
+    assert "TEXT" in run("parse", "--help").output  # --help says so
 
 
 def test_explain_prints_canonical_pql_and_tree():

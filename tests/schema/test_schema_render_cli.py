@@ -67,23 +67,45 @@ def test_cli_json_and_tree(shop_folder, shop):
     result = runner.invoke(main, ["schema", str(shop_folder), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == to_dict(shop)
-    result = runner.invoke(main, ["schema", str(shop_folder), "-o", "fk stock.warehouse_id -> warehouse"])
+    result = runner.invoke(main, ["schema", str(shop_folder), "--override", "fk stock.warehouse_id -> warehouse"])
     assert result.exit_code == 0, result.output
     assert "warehouse_id → warehouse.warehouse_id  declared" in result.output
 
 
-def test_cli_takes_the_database_as_an_argument_or_as_db_like_the_other_commands(shop_folder):
+def test_cli_output_writes_the_tree_or_the_json_to_a_file(shop_folder, shop, tmp_path):
+    """-o is --output, as for every other command (--override is long only)."""
     runner = CliRunner()
-    positional = runner.invoke(main, ["schema", str(shop_folder), "--json"])
-    option = runner.invoke(main, ["schema", "--db", str(shop_folder), "--json"])
-    assert option.exit_code == 0 and option.output == positional.output
-    both = runner.invoke(main, ["schema", str(shop_folder), "--db", "/elsewhere"])
-    assert both.exit_code == 2 and f"two databases given: '{shop_folder}' and --db '/elsewhere'" in both.output
+    tree = tmp_path / "schema.txt"
+    result = runner.invoke(main, ["schema", str(shop_folder), "-o", str(tree)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and f"wrote the schema tree ({len(shop.tables)} tables) to {tree}" in result.stderr
+    text = tree.read_text(encoding="utf-8")
+    assert "├── order_lines  12 rows" in text and "\x1b[" not in text  # plain text, no colour codes
+    doc = tmp_path / "schema.json"
+    result = runner.invoke(main, ["schema", str(shop_folder), "--json", "--output", str(doc)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(doc.read_text()) == to_dict(shop)
+    missing = runner.invoke(main, ["schema", str(shop_folder), "-o", str(tmp_path / "no" / "x.json")])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert "-o, --output FILE" in runner.invoke(main, ["schema", "--help"]).output
+    assert "--override TEXT" in runner.invoke(main, ["schema", "--help"]).output
+
+
+def test_the_header_counts_in_the_singular(shop):
+    """`pql schema` and the REPL's `.schema TABLE`: "1 table, 1 link", not "1 tables"."""
+    import dataclasses
+
+    from pql.display import format_schema
+
+    single = dataclasses.replace(shop, tables=shop.tables[:1], foreign_keys=shop.foreign_keys[:1], notes=())
+    assert "  1 table, 1 link\n" in format_schema(single)
+    assert f"  {len(shop.tables)} tables, {len(shop.foreign_keys)} links\n" in format_schema(shop)
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["/definitely/not/here"], "Error: no such file or folder: /definitely/not/here"),
-    (["{shop}", "-o", "pk ordr = order_id"], "Error: primary key override ordr: unknown table 'ordr'; did you mean 'order'?"),
+    (["{shop}", "--override", "pk ordr = order_id"],
+     "Error: primary key override ordr: unknown table 'ordr'; did you mean 'order'?"),
 ])
 def test_cli_errors(shop_folder, args, message):
     result = CliRunner().invoke(main, ["schema", *(a.format(shop=shop_folder) for a in args)])
