@@ -148,7 +148,8 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
     others = len(everything) - len(entries)
     if not entries:
         where = "for this database" if here is not None else f"under {registry.models_dir()}"
-        say(f"no saved models {where}" + (f" ({others} for other databases: .models all)" if others else ""))
+        say(f"no saved models {where}" + (f" ({others} for other databases or data: .models all lists them)"
+                                          if others else ""))
         return
     width = short_ids([*_registry_names(), *(e.fingerprint for e in everything)])
     rows = [("id", "saved", "model", "task", "refit")]

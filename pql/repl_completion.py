@@ -168,15 +168,16 @@ def option_values(name: str) -> tuple[str, ...]:
 
 
 def _option_values(option: str, text: str, *, quoted: bool) -> list[str]:
-    """Option ``option``'s values starting with ``text``: closing the open quote (``model = 'gn`` →
-    ``gnn'``), or quoted whole after ``=`` (``'gnn'``; true and false need no quotes)."""
+    """Option ``option``'s values starting with ``text``: inside the open quote as they are (``model =
+    'gn`` → ``gnn``; readline closes the quote of a single match), or quoted whole after ``=``
+    (``'gnn'``; true and false need no quotes)."""
     values = option_values(option)
     strings = values != ("true", "false")
     out = []
     for value in values:
         if not value.lower().startswith(text.lower().lstrip("'")):
             continue
-        out.append(f"{value}'" if quoted else f"'{value}'" if strings else value)
+        out.append(value if quoted or not strings else f"'{value}'")
     return sorted(out)
 
 

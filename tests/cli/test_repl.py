@@ -170,3 +170,85 @@ def test_tab_completes_commands_keywords_tables_columns_defines_and_options(shop
     assert repl.complete("mod", "PREDICT buys FOR EACH customers WITH mod") == ["model"]
     assert repl.complete("nothing_like_it", "PREDICT nothing_like_it") == []
     repl.close()
+
+
+def test_tab_completes_tables_as_the_binder_finds_them(shop_db):
+    repl = Repl(str(shop_db), echo=lambda _: None, echo_error=lambda _: None)
+    assert repl.complete("purchase.am", "PREDICT SUM(purchase.am") == ["purchase.amount"]  # singular of purchases
+    assert repl.complete("Purchases.AM", "PREDICT SUM(Purchases.AM") == ["Purchases.amount"]  # any case, as typed
+    assert "customer.customer_id" in repl.complete("customer.", "FOR EACH customer.")
+    repl.close()
+
+
+def test_tab_completes_option_values_and_options_after_an_earlier_with(shop_db):
+    repl = Repl(str(shop_db), echo=lambda _: None, echo_error=lambda _: None)
+    line = "PREDICT buys FOR EACH customers WITH model = '"
+    assert repl.complete("", line) == ["auto", "gnn", "heuristic", "lightgbm"]
+    assert repl.complete("gn", line + "gn") == ["gnn"]  # readline closes the quote
+    assert repl.complete("", "PREDICT buys FOR EACH customers WITH device = ") == ["'auto'", "'cpu'", "'cuda'"]
+    assert repl.complete("", "PREDICT buys FOR EACH customers WITH model = 'gnn', retrain = ") == ["false", "true"]
+    assert repl.complete("", "PREDICT buys FOR EACH customers WHERE customers.name = '") == []  # no option
+    assert "model" not in repl.complete("mo", "PREDICT buys FOR EACH customers WHERE x STARTS WITH mo")
+    repl.feed("PREDICT buys FOR EACH customers")
+    repl.feed("WITH model = 'lightgbm',")
+    assert repl.complete("ep", "  ep") == ["epochs"]  # WITH was on an earlier line of this statement
+    repl.cancel()
+    assert repl.complete("ep", "ep") == []
+    repl.close()
+
+
+def test_tab_completes_file_names_after_open_and_save(tmp_path):
+    (tmp_path / "shop.duckdb").write_bytes(b"")
+    (tmp_path / "shop-2.duckdb").write_bytes(b"")
+    (tmp_path / "shops").mkdir()
+    repl = Repl(echo=lambda _: None, echo_error=lambda _: None)
+    base = f"{tmp_path}/sho"
+    assert repl.complete(base, f".open {base}") == [f"{base}p-2.duckdb", f"{base}p.duckdb", f"{base}ps/"]
+    # readline's word stops at '/' and '-': the completion replaces only that word
+    assert repl.complete("sho", f".save {base}") == ["shop-2.duckdb", "shop.duckdb", "shops/"]
+    assert repl.complete("2", f".open {tmp_path}/shop-2") == ["2.duckdb"]
+    assert repl.complete("", f".open {tmp_path}/nothere/") == []
+
+
+def test_quiet_into_confirms_and_schema_says_why_an_into_table_is_not_there(shop_db):
+    result = CliRunner().invoke(main, ["repl", "-q", str(shop_db)], catch_exceptions=False, input="\n".join([
+        DEFINE, PREDICT[0], PREDICT[1].replace(";", " INTO Preds;"), ".schema preds", ".schema customer", ".schema nope"]))
+    assert "wrote 40 rows into Preds" in result.stderr  # one line, even with -q
+    assert ("Error: 'Preds' is a table of predictions written by INTO: pql leaves such tables out of its graphs"
+            in result.stderr)
+    header = " ".join(result.stdout.split())  # a long path may wrap the header
+    assert "1 table, 1 link" in header and "1 tables" not in header  # .schema customer (singular: customers)
+    assert "Error: no table 'nope'" in result.stderr
+
+
+def test_a_warning_shows_once_per_session_and_repeats_are_counted(shop_db):
+    result = repl_run(shop_db, "\n".join([DEFINE, *PREDICT, *PREDICT, "EVALUATE " + " ".join(PREDICT)]))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("warning: 1 of 40 customers (2.5%) never appear in purchases") == 1
+    assert "(2 repeated warnings not shown again)" in result.stderr
+
+
+def test_models_lists_this_databases_models_and_counts_the_others(shop_db, tmp_path):
+    import shutil
+
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    shutil.copy(shop_db, other)
+    with duckdb.connect(str(other)) as con:
+        con.execute("DELETE FROM purchases WHERE purchase_id % 7 = 0")  # other data: another model
+    lines = []
+    for db in (other, shop_db):
+        repl = Repl(str(db), echo=lines.append, echo_error=lines.append)
+        repl.feed(DEFINE)
+        repl.feed(" ".join(PREDICT))
+        repl.close()
+    out = CliRunner().invoke(main, ["repl", str(shop_db)], input=".models\n" + DEFINE + "\n.models\n.models all\n"
+                                                                   ".models nonsense\n")
+    assert "no saved models for this database (2 for other databases or data: .models all lists them)" in out.stdout
+    # a model of a DEFINEd name is known once the name is DEFINEd again
+    here, everything = out.stdout.split("saved models (")
+    assert "saved models for this database: 1" in here and here.count("heuristic  binary") == 1
+    assert "(1 saved model for other databases or data: .models all lists them)" in here
+    assert everything.count("heuristic  binary") == 2
+    assert "Error: .models takes no argument but 'all'" in out.stderr
