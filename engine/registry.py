@@ -75,12 +75,30 @@ def fingerprint(bq: BoundQuery, db: Database, con, *, model: str) -> str:
         "target": expr_text(bq.target), "where": expr_text(bq.where) if bq.where else None,
         "assuming": expr_text(bq.assuming) if bq.assuming else None, "rank_top": bq.rank_top,
         "forecast": bq.forecast, "classify": bq.classify, "using": sorted(bq.using),
-        "options": sorted([k, str(v)] for k, v in bq.options if k not in _NOT_FINGERPRINTED),
+        "options": sorted([k, str(v)] for k, v in _learning_options(bq, model)),
     }
     payload = {"format": FORMAT_VERSION, "model": model, "query": query,
                "schema": _schema_facts(db, bq.using), "data": data_version(con, bq.using)}
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:24]
+
+
+def _learning_options(bq: BoundQuery, model: str) -> list[tuple[str, Any]]:
+    """The options that change what is learned: not those written at their default (``seed = 0`` is
+    the same model as no seed), nor GNN-only ones when no GNN trains."""
+    from pql.binder.statement import GNN_ONLY_OPTIONS
+    from pql.options import spec
+
+    out = []
+    for name, value in bq.options:
+        declared = spec(name)
+        if name in _NOT_FINGERPRINTED or (declared is not None and declared.default is not None
+                                          and value == declared.default):
+            continue
+        if model in ("lightgbm", "heuristic") and name in GNN_ONLY_OPTIONS:
+            continue
+        out.append((name, value))
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)

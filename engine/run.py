@@ -125,10 +125,33 @@ def _no_training_rows(bq: BoundQuery, tt: TrainingTable) -> str:
     return f"no training rows: {who} at any of the {len(schedule.train)} training anchors ({schedule.summary()})"
 
 
+MIN_TRAIN_ROWS = 10
+
+
+def _check_two_classes(bq: BoundQuery, tt: TrainingTable) -> None:
+    """A yes/no target needs both answers among the training rows, whichever model trains."""
+    if bq.task is not TaskType.BINARY:
+        return
+    train = tt.split("train").column("label")
+    values = {v for v in train.to_pylist() if v is not None}
+    if len(values) < 2:
+        raise EngineError(f"every training label is {next(iter(values), None)!r}: a classifier needs both "
+                          "answers; widen the target's window or loosen its condition")
+
+
+def _interactive() -> bool:
+    """Progress bars redraw a line with ``\r``: only for a person at a terminal, never in a log or CI."""
+    import os
+    import sys
+
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
 def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None = None,
         show_progress: bool = False) -> RunResult:
     """Train (or reuse) a model for ``bq`` and return predictions, or test metrics for EVALUATE."""
     log = log or (lambda msg: None)
+    show_progress = show_progress and _interactive()
     started = time.perf_counter()
     tt = training_table(con, db, bq)
     for warning in tt.warnings:
@@ -141,6 +164,11 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         log(f"warning: {value.message()}")
     if counts["train"] == 0:
         raise EngineError(_no_training_rows(bq, tt))
+    if counts["train"] < MIN_TRAIN_ROWS:
+        raise EngineError(f"only {counts['train']} training rows: too few for any model to learn from; loosen the "
+                          "WHERE, or let more history in (an earlier train_start or anchor_time, a shorter "
+                          "anchor_stride)")
+    _check_two_classes(bq, tt)
     family_option = bq.option("model", "auto")
     families = list(AUTO_FAMILIES) if family_option == "auto" else [family_option]
     inputs = TrainInputs(con=con, db=db, bq=bq, tt=tt, seed=int(bq.option("seed", 0)),

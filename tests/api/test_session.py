@@ -212,3 +212,10 @@ def test_an_empty_training_table_says_whether_the_windows_or_the_filter_left_no_
     with pytest.raises(PQLError, match=r"^no training rows: the target's windows do not fit in the data's history"):
         session.predict(BUYS.replace("0, 30, days", "0, 1000, days"))
     assert not _trained(session.messages)
+
+
+def test_defaults_and_options_the_model_ignores_do_not_change_the_fingerprint(session):
+    base = session.run(BUYS)[0].run.fingerprint
+    assert session.run(BUYS.replace("'heuristic'", "'heuristic', seed = 0"))[0].run.fingerprint == base
+    assert session.run(BUYS.replace("'heuristic'", "'heuristic', epochs = 3"))[0].run.fingerprint == base
+    assert session.run(BUYS.replace("'heuristic'", "'heuristic', seed = 1"))[0].run.fingerprint != base
