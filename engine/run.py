@@ -168,7 +168,8 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         raise EngineError(f"only {counts['train']} training rows: too few for any model to learn from; loosen the "
                           "WHERE, or let more history in (an earlier train_start or anchor_time, a shorter "
                           "anchor_stride)")
-    _check_two_classes(bq, tt)
+    if bq.option("model", "auto") != "heuristic":  # the persistence baseline learns nothing from labels
+        _check_two_classes(bq, tt)
     family_option = bq.option("model", "auto")
     families = list(AUTO_FAMILIES) if family_option == "auto" else [family_option]
     inputs = TrainInputs(con=con, db=db, bq=bq, tt=tt, seed=int(bq.option("seed", 0)),

@@ -173,16 +173,10 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
 
 
 def schema_tree(db):
-    """`engine.schema.render.render_tree` with its header's counts in the singular where they are 1
-    (``1 table, 1 link``)."""
-    import re
-
+    """`engine.schema.render.render_tree` (kept as a name the REPL and CLI share)."""
     from engine.schema.render import render_tree
 
-    tree = render_tree(db)
-    if isinstance(tree.label, str):
-        tree.label = re.sub(r"\b1 (table|link)s\b", r"1 \1", tree.label)
-    return tree
+    return render_tree(db)
 
 
 def format_schema(db, *, width: int = 100) -> str:

@@ -97,7 +97,7 @@ def render_tree(db: Database):
     from rich.tree import Tree
 
     root = Tree(f"[bold]{escape(db.source or 'database')}[/bold]  "
-                f"[dim]{len(db.tables)} tables, {len(db.foreign_keys)} links[/dim]")
+                f"[dim]{_count(len(db.tables), 'table')}, {_count(len(db.foreign_keys), 'link')}[/dim]")
     for t in db.tables:
         rows = f"{t.num_rows:,} rows" if t.num_rows is not None else "rows unknown"
         node = root.add(f"[bold]{escape(t.name)}[/bold]  [dim]{rows}[/dim]")
@@ -129,3 +129,7 @@ def format_tree(db: Database, *, width: int = 100) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=width, color_system=None, force_terminal=False).print(render_tree(db))
     return buffer.getvalue()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
