@@ -177,8 +177,10 @@ def analyze_experiment(
         ids = pd.Series(_column(data, unit))
         repeated = ids[ids.duplicated()]
         if len(repeated):
-            raise PQLInputError(f"{len(repeated)} units appear more than once in {unit!r} (e.g. "
-                                f"{repeated.iloc[0]!r}); each unit must be assigned to one arm once")
+            example = repeated.iloc[0]
+            raise PQLInputError(f"{repeated.nunique()} units appear more than once in {unit!r} (e.g. "
+                                f"{getattr(example, 'item', lambda: example)()!r}); each unit must be assigned "
+                                "to one arm once")
     is_binary = bool(np.all((y == 0) | (y == 1)))
     if outcome_type == "binary" and not is_binary:
         raise PQLInputError(f"outcome {outcome!r} was declared binary but has values other than 0 and 1")

@@ -216,6 +216,7 @@ def analyze_experiment_db(con, db: Database, *, assignments: str, arm: str, outc
         reason = {"anchor_time": "no assignment time", "outcome": "no outcome (an empty window for "
                   "AVG/MIN/MAX/FIRST/LAST)", "covariate": "no covariate value"}[column]
         warnings.append(f"{count} units dropped: {reason}")
+    _check_one_row_per_unit(units.column(0), design)
     units = units.rename_columns(["unit", "arm", "anchor_time", outcome, *([covariate] if covariate else [])])
     analysis = analyze_experiment(units, arm="arm", outcome=outcome, unit="unit", control=control,
                                   covariate=covariate, expected_split=expected_split, alpha=alpha,
@@ -246,3 +247,15 @@ def _drop_nulls(table: pa.Table, columns: list[str]) -> tuple[pa.Table, dict[str
 
 
 __all__ = ["ExperimentReport", "analyze_experiment_db", "design_of"]
+
+
+def _check_one_row_per_unit(ids: pa.ChunkedArray, design: UnitDesign) -> None:
+    """A randomized test assigns each unit once; several rows per unit is some other kind of table."""
+    counts = pc.value_counts(ids)
+    repeated = [c for c in counts.to_pylist() if c["counts"] > 1]
+    if repeated:
+        extra = sum(c["counts"] - 1 for c in repeated)
+        raise PQLInputError(f"{len(repeated):,} {design.unit.name} units have more than one row in "
+                            f"'{design.assignments.name}' ({extra:,} extra rows; e.g. {repeated[0]['values']!r} has "
+                            f"{repeated[0]['counts']}): an experiment assigns each unit to one arm once; for "
+                            "repeated treatments, predict with ASSUMING instead")

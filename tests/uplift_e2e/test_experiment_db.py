@@ -155,3 +155,16 @@ def test_cli(tiny, tmp_path):
     bad = CliRunner().invoke(main, ["experiment", "--db", str(tiny), "--assignments", "test_assignment",
                                     "--arm", "variant", "--outcome", "COUNT(vist.*, 0, 14) > 0"])
     assert bad.exit_code == 1 and "did you mean 'visit'" in bad.output and "Traceback" not in bad.output
+
+
+def test_a_unit_assigned_twice_is_named_with_its_table(tiny, tmp_path):
+    import shutil
+
+    copy = tmp_path / "twice.duckdb"
+    shutil.copy(tiny, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("insert into test_assignment values (9, 1, 'new', '2024-01-06')")
+    con.close()
+    with pytest.raises(PQLError, match=r"1 member units have more than one row in 'test_assignment' "
+                                        r"\(1 extra rows; e\.g\. 1 has 2\)"):
+        analyse(copy, "test_assignment", "variant", VISITED, control="control")
