@@ -35,7 +35,8 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
 
             pcsv.write_csv(table, path)
         elif suffix in (".json", ".jsonl"):
-            table.to_pandas().to_json(path, orient="records", lines=True, date_format="iso")
+            table.to_pandas().to_json(path, orient="records", lines=True, date_format="iso",
+                                      double_precision=15)  # pandas' default, 10 digits, does not round-trip
     except (OSError, pa.ArrowException) as e:
         raise PQLInputError(f"cannot write {path}: {e}") from e
     return path

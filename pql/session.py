@@ -243,6 +243,10 @@ class Session:
         predicts = [s for s in statements if isinstance(s, ast.PredictStatement)]
         if any(s.mode == "explain" for s in predicts):
             raise PQLInputError(f"{mode}() runs a PREDICT statement; use explain() for EXPLAIN")
+        if mode == "predict" and any(s.mode == "evaluate" for s in predicts):
+            raise PQLInputError("predict() returns predictions; use evaluate() for an EVALUATE statement")
+        if mode == "evaluate" and any(s.into for s in predicts):
+            raise PQLInputError("evaluate() reports metrics and writes nothing; drop INTO (predict() writes it)")
         if len(predicts) != 1:
             raise PQLInputError(f"{mode}() runs one PREDICT statement, got {len(predicts)}; use run() for scripts")
         self._check_script(statements)

@@ -51,6 +51,10 @@ def test_predict_takes_one_statement_and_says_so_before_running(shop_db):
             s.predict(BUYS + "; " + SPEND)
         with pytest.raises(PQLInputError, match="use explain"):
             s.predict("EXPLAIN " + BUYS)
+        with pytest.raises(PQLInputError, match="use evaluate"):
+            s.predict("EVALUATE " + BUYS)
+        with pytest.raises(PQLInputError, match="drop INTO"):
+            s.evaluate(BUYS + " INTO preds")
 
 
 def test_a_script_is_checked_past_its_into(shop_db):
@@ -81,3 +85,14 @@ def test_stage_outputs_print(shop_db):
 def test_bad_overrides_are_reported_on_connect(shop_db):
     with pytest.raises(PQLError, match="schema overrides must be"):
         pql.connect(str(shop_db), overrides=12)
+
+
+def test_json_output_keeps_the_digits(tmp_path):
+    import json
+
+    import pyarrow as pa
+
+    from pql.display import write_table
+
+    path = write_table(pa.table({"p": [0.14133751923456789]}), tmp_path / "out.json")
+    assert abs(json.loads(path.read_text())["p"] - 0.14133751923456789) < 1e-15
