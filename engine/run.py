@@ -231,7 +231,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     metric, _ = selection_metric(bq.task)
     val_value = metrics["val"].get(metric)
     summary = (f"{chosen} · {bq.task} · rows train {counts['train']:,} / val {counts['val']:,} / test "
-               f"{counts['test']:,} · predicted {tt.prediction.num_rows:,} · val {metric} "
+               f"{counts['test']:,}{'' if bq.mode == 'evaluate' else f' · predicted {tt.prediction.num_rows:,}'} · val {metric} "
                f"{'n/a' if val_value is None else format(val_value, '.4f')} · "
                f"{'reused model' if reused else 'trained'}{' (refit on train + val)' if refitted else ''} · "
                f"{seconds:.1f}s")
@@ -300,11 +300,15 @@ def metrics_table(chosen: str, metrics: dict[str, dict[str, float]],
                   candidates: dict[str, dict[str, Any]]) -> pa.Table:
     """EVALUATE's result: one row per (model, split, metric)."""
     rows: list[tuple[str, str, str, float]] = []
+    order: list[str] = []  # every split lists its metrics in one order, the test split's
     for split, values in metrics.items():
         if split == "val":
             continue
+        order += [k for k in values if k not in order]
         rows += [(chosen, split, k, float(v)) for k, v in values.items()]
+    rank = {k: i for i, k in enumerate(order)}
     for family, info in candidates.items():
-        rows += [(family, "val", k, float(v)) for k, v in info.get("val", {}).items()]
+        val = sorted(info.get("val", {}).items(), key=lambda kv: rank.get(kv[0], len(rank)))
+        rows += [(family, "val", k, float(v)) for k, v in val]
     return pa.table({"model": [r[0] for r in rows], "split": [r[1] for r in rows],
                      "metric": [r[2] for r in rows], "value": [r[3] for r in rows]})
