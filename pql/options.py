@@ -110,7 +110,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                     "back to 'random' when the data is a single cohort",
                check=_choice("auto", "time", "random")),
     OptionSpec(name="anchor_stride", default=None,
-               help="days between anchor times (default: the target window's length)",
+               help="days between anchor times (default: the target window's length, shorter with overlapping "
+                    "windows when the history holds few anchors)",
                check=_optional(_float(0.0001))),
     OptionSpec(name="retrain", default=False, help="train a new model even if a matching one is saved",
                check=_bool),
@@ -139,16 +140,17 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="GNN message-passing layers (default: 2; link ranking: enough to reach the items, at most 3)",
                check=_optional(_int(1, 6))),
     OptionSpec(name="neighbors", default=16, help="sampled neighbours per edge type per hop", check=_int(1, 1000)),
-    OptionSpec(name="tabular_features", default=True,
+    OptionSpec(name="tabular_features", default=None,
                help="GNN: also feed the entity's automatic history features (LightGBM's) into the head "
                     "(default: on, off for link ranking)",
-               check=_bool),
+               check=_optional(_bool)),
     OptionSpec(name="weight_average", default=None,
                help="GNN: validate, keep and predict with a moving average of the weights over about the last "
                     "epoch, instead of the last step's weights (default: on for link ranking and for more than 60,000 "
                     "training rows, off otherwise)",
                check=_optional(_bool)),
-    OptionSpec(name="time_budget", default=None, help="seconds 'auto' may spend training both models",
+    OptionSpec(name="time_budget", default=None, help="seconds all training may take, every model and the refit together (not a hard limit: features "
+                    "are built regardless, and each model trains at least one epoch)",
                check=_optional(_float(1.0))),
     OptionSpec(name="schema", default=None, help="schema overrides in the pql_schema.toml format", check=_optional(_str)),
 )
