@@ -33,13 +33,24 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
         elif suffix == ".csv":
             import pyarrow.csv as pcsv
 
-            pcsv.write_csv(table, path)
+            pcsv.write_csv(_flat_for_csv(table), path)
         elif suffix in (".json", ".jsonl"):
             table.to_pandas().to_json(path, orient="records", lines=True, date_format="iso",
                                       double_precision=15)  # pandas' default, 10 digits, does not round-trip
     except (OSError, pa.ArrowException) as e:
         raise PQLInputError(f"cannot write {path}: {e}") from e
     return path
+
+
+def _flat_for_csv(table: pa.Table) -> pa.Table:
+    """CSV has no lists: a list column (a ranking's or multilabel's label) is written as JSON text."""
+    import json
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            text = [None if v is None else json.dumps(v, default=str) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, field.name, pa.array(text, pa.string()))
+    return table
 
 
 def rich_table(table: pa.Table, title: str | None = None, *, save_hint: str = "--output FILE"):

@@ -96,3 +96,13 @@ def test_json_output_keeps_the_digits(tmp_path):
 
     path = write_table(pa.table({"p": [0.14133751923456789]}), tmp_path / "out.json")
     assert abs(json.loads(path.read_text())["p"] - 0.14133751923456789) < 1e-15
+
+
+def test_csv_output_writes_list_labels_as_json_text(tmp_path):
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from pql.display import write_table
+
+    path = write_table(pa.table({"id": [1, 2], "label": [[3, 4], []]}), tmp_path / "rows.csv")
+    assert pcsv.read_csv(path).column("label").to_pylist() == ["[3, 4]", "[]"]
