@@ -365,31 +365,8 @@ def _ends_statement(text: str) -> bool:
 
 
 def _into_output(session, name: str) -> str | None:
-    """The name of the table INTO wrote that ``name`` means (any case), or None: such tables carry pql's
-    output marker and are left out of every graph (``connectors.catalog.OUTPUT_MARKER``)."""
-    if session is None:
-        return None
-    try:
-        from connectors.catalog import OUTPUT_MARKER
-
-        connector = session.connector
-        if connector.kind == "files":
-            from connectors.files import is_pql_output
-            from engine.into_folder import into_folder
-
-            folder = into_folder(connector)
-            return next((p.name[: -len(".parquet")] for p in folder.iterdir()
-                         if p.name.lower() == f"{name.lower()}.parquet" and is_pql_output(p)), None)
-        import sqlglot.expressions as exp
-
-        comment = exp.column("comment")
-        query = (exp.select("table_name").from_(exp.func("duckdb_tables"))
-                 .where(exp.func("lower", exp.column("table_name")).eq(exp.Literal.string(name.lower())))
-                 .where(exp.func("starts_with", comment, exp.Literal.string(OUTPUT_MARKER))))
-        row = session.con.sql(query.sql(dialect="duckdb")).fetchone()
-        return row[0] if row else None
-    except Exception:  # only a better message is at stake: never let it hide the plain one
-        return None
+    """The name of the table INTO wrote that ``name`` means, or None (see `Session.into_output_table`)."""
+    return None if session is None else session.into_output_table(name)
 
 
 def _once_per_warning(log: Callable[[str], None]) -> Callable[[str], None]:

@@ -211,8 +211,60 @@ class Session:
         return parse(query)
 
     def _bind(self, statement: ast.PredictStatement, defines: Defines | None = None) -> BoundQuery:
+        from pql.errors import PQLBindError, PQLErrorGroup
+
         defines = self.defines if defines is None else defines
-        return bind(statement, self._statement_db(statement), defines=defines)
+        try:
+            return bind(statement, self._statement_db(statement), defines=defines)
+        except (PQLBindError, PQLErrorGroup) as e:
+            hinted = self._output_table_hints(e)
+            if hinted is e:
+                raise
+            raise hinted from e
+
+    def _output_table_hints(self, error):
+        """An unknown table that INTO wrote gets a hint saying why queries cannot read it."""
+        import re
+
+        from pql.errors import PQLErrorGroup
+
+        errors = list(error.errors) if isinstance(error, PQLErrorGroup) else [error]
+        changed = False
+        for i, e in enumerate(errors):
+            m = re.match(r"unknown table '([^']+)'", getattr(e, "message", ""))
+            written = self.into_output_table(m.group(1)) if m else None
+            if written is not None:
+                errors[i] = type(e)(e.message, text=e.text, span=e.span,
+                                    hint=f"'{written}' holds predictions written by INTO: pql leaves such tables "
+                                         "out of its graphs, so a model never learns from earlier predictions")
+                changed = True
+        if not changed:
+            return error
+        return PQLErrorGroup(errors) if isinstance(error, PQLErrorGroup) else errors[0]
+
+    def into_output_table(self, name: str) -> str | None:
+        """The table INTO wrote that ``name`` means (any case), or None: such tables carry pql's output
+        marker and are left out of every graph (``connectors.catalog.OUTPUT_MARKER``)."""
+        try:
+            from connectors.catalog import OUTPUT_MARKER
+
+            if self.connector.kind == "files":
+                from connectors.files import is_pql_output
+                from engine.into_folder import into_folder
+
+                folder = into_folder(self.connector)
+                return next((p.name[: -len(".parquet")] for p in folder.iterdir()
+                             if p.name.lower() == f"{name.lower()}.parquet" and is_pql_output(p)), None)
+            import sqlglot.expressions as exp
+
+            comment = exp.column("comment")
+            query = (exp.select("table_name").from_(exp.func("duckdb_tables"))
+                     .where(exp.func("lower", exp.column("table_name")).eq(exp.Literal.string(name.lower())))
+                     .where(exp.func("starts_with", comment, exp.Literal.string(OUTPUT_MARKER))))
+            rows = self.con.sql(query.sql(dialect="duckdb")).fetchall()
+            return rows[0][0] if rows else None
+        except Exception:  # only a better message is at stake: never let it hide the plain one
+            return None
 
     def _statement_db(self, statement: ast.PredictStatement):
         """`db_for` the statement's ``WITH schema``; an error in that text points at the option."""

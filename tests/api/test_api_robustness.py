@@ -106,3 +106,11 @@ def test_csv_output_writes_list_labels_as_json_text(tmp_path):
 
     path = write_table(pa.table({"id": [1, 2], "label": [[3, 4], []]}), tmp_path / "rows.csv")
     assert pcsv.read_csv(path).column("label").to_pylist() == ["[3, 4]", "[]"]
+
+
+def test_a_query_naming_an_into_table_is_told_why_it_cannot_read_it(shop_db):
+    with pql.connect(str(shop_db)) as s:
+        s.predict(BUYS + " INTO preds")
+        with pytest.raises(PQLError) as info:
+            s.bind("PREDICT COUNT(preds.*, 0, 30) > 0 FOR EACH customers")
+    assert "holds predictions written by INTO" in info.value.hint
