@@ -65,8 +65,9 @@ class LinkSpec:
         if m is None or (need_ref and not m.group("ref")):
             form = "table.column -> ref_table[.ref_column]" if need_ref else "table.column [-> ref_table]"
             raise SchemaError(f"cannot read foreign key {text!r}; expected {form}")
-        return cls(table=m.group("table"), columns=_split_columns(m.group("cols")),
-                   ref_table=m.group("ref"), ref_columns=_split_columns(m.group("refcols") or ""))
+        ref = m.group("ref")
+        return cls(table=unquote(m.group("table")), columns=_split_columns(m.group("cols")),
+                   ref_table=unquote(ref) if ref else ref, ref_columns=_split_columns(m.group("refcols") or ""))
 
     def __str__(self) -> str:
         text = f"{self.table}.{'+'.join(self.columns)}"
@@ -76,7 +77,16 @@ class LinkSpec:
 
 
 def _split_columns(text: str) -> tuple[str, ...]:
-    return tuple(c.strip() for c in text.split("+") if c.strip())
+    return tuple(unquote(c) for c in text.split("+") if c.strip())
+
+
+def unquote(name: str) -> str:
+    """``"order"`` or `` `order` `` -> ``order`` (a doubled quote inside stands for one), as in PQL;
+    a bare name is only stripped."""
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"`":
+        return name[1:-1].replace(name[0] * 2, name[0])
+    return name
 
 
 def _as_columns(value) -> tuple[str, ...]:
@@ -116,7 +126,8 @@ class SchemaOverrides:
         set_(self, "primary_keys", {t: _as_columns(c) for t, c in dict(self.primary_keys).items()})
         set_(self, "foreign_keys", tuple(_as_link(v, need_ref=True) for v in self.foreign_keys))
         set_(self, "drop_foreign_keys", tuple(_as_link(v, need_ref=False) for v in self.drop_foreign_keys))
-        set_(self, "time_columns", {t: (c or None) for t, c in dict(self.time_columns).items()})
+        set_(self, "time_columns", {t: None if not c or str(c).lower() in ("none", "null") else c
+                                    for t, c in dict(self.time_columns).items()})  # "" as TOML has it, or none
         set_(self, "semantic_types", {k: _as_stype(v, k) for k, v in dict(self.semantic_types).items()})
         set_(self, "entities", {str(t).strip(): str(v).strip() for t, v in dict(self.entities).items()})
         set_(self, "origins", dict(self.origins))
@@ -185,13 +196,13 @@ class SchemaOverrides:
                 if not eq or not target:
                     raise SchemaError(f"cannot read schema override {clause!r}; expected '{kind} name = value'")
                 if kind == "pk":
-                    pks[target] = _split_columns(value)
+                    pks[unquote(target)] = _split_columns(value)
                 elif kind == "time":
-                    times[target] = None if value.lower() in ("", "none", "null") else value
+                    times[unquote(target)] = None if value.lower() in ("", "none", "null") else unquote(value)
                 elif kind == "entity":
-                    entities[target] = value
+                    entities[unquote(target)] = ".".join(unquote(p) for p in value.split(".", 1))
                 else:
-                    types[target] = value
+                    types[".".join(unquote(p) for p in target.split(".", 1))] = value
             else:
                 known = ["pk", "fk", "drop", "time", "type", "entity"]
                 raise SchemaError(f"unknown schema override {kind!r} in {clause!r}{did_you_mean(kind, known)}")
