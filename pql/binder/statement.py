@@ -100,6 +100,10 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
     outcome_task = None
     if task == TaskType.UPLIFT:
         outcome_task = TaskType.BINARY if _is_condition(target) else TaskType.REGRESSION
+        shared = {a.table for a in iter_aggregations(target)} & {a.table for a in iter_aggregations(assuming)}
+        if shared:
+            ctx.note(f"the treatment (ASSUMING) and the outcome both count rows of {', '.join(sorted(shared))}: a row "
+                     "that makes an entity treated may also be its outcome, and the uplift then measures that")
     using = _graph_tables(ctx, db, table, using_names, (target, where, assuming))
     allocate = _bind_allocate(ctx, stmt.allocate, table, task=task, arms=_treatment_arms(assuming))
     ctx.raise_if_errors()

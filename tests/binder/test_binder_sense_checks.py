@@ -99,3 +99,9 @@ def test_redefining_and_shadowing_a_template_are_noted(retail_db):
     assert check_define(first, retail_db, defines) == ("'churn_30d' hides the built-in template of that name",)
     defines.add(first)
     assert check_define(second, retail_db, defines)[0].startswith("'churn_30d' was defined as COUNT(orders.*, 0, 30")
+
+
+def test_a_treatment_counted_from_the_outcome_table_is_noted(retail_db):
+    bq = bind(pql.parse("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers "
+                        "ASSUMING COUNT(orders.*, 0, 7) > 0")[0], retail_db)
+    assert any("both count rows of orders" in n for n in bq.notes)
