@@ -49,6 +49,8 @@ class DuckDBFileConnector(Connector):
             raise ConnectorError(f"cannot open DuckDB file {path}: {e}") from e
         try:
             schema, notes = _schema_to_read(con)
+            if schema == "main":
+                notes = (*notes, *_read_text_times(con))
         except BaseException:
             con.close()
             raise
@@ -90,3 +92,26 @@ def _schema_to_read(con) -> tuple[str, tuple[str, ...]]:
     return "main", (f"tables outside schema main are not read ({listed}); pql reads schema main, or the only schema "
                     "with tables when main has none: copy them into main, or pass a duckdb connection that has a "
                     "TEMP VIEW of each",)
+
+
+def _read_text_times(con) -> tuple[str, ...]:
+    """Text columns holding only timestamps (a CSV imported as text) read as TIMESTAMP, and TIMESTAMPTZ
+    as TIMESTAMP in UTC, as in every other source: a temporary view over the table under its own name
+    (the file is never changed). Notes say which."""
+    from connectors.files import _time_candidates
+    from connectors.text_timestamps import find_text_timestamps
+
+    (database,) = con.sql(exp.select(exp.func("current_database")).sql("duckdb")).fetchall()[0]
+    notes: list[str] = []
+    for table in catalog.user_table_names(con):
+        stored = exp.Table(this=exp.to_identifier(table, quoted=True), db=exp.to_identifier("main", quoted=True),
+                           catalog=exp.to_identifier(database, quoted=True))
+        text, zoned = _time_candidates(con, stored)
+        if not text and not zoned:
+            continue
+        times = find_text_timestamps(con, table, stored, text, zoned=zoned)
+        if times.changes:
+            con.execute(exp.Create(this=table_ref(table), kind="VIEW", expression=times.select(stored),
+                                   properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        notes += times.notes
+    return tuple(notes)

@@ -168,11 +168,12 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         log(f"warning: {value.message()}")
     if counts["train"] == 0:
         raise EngineError(_no_training_rows(bq, tt))
-    if counts["train"] < MIN_TRAIN_ROWS:
+    learns = bq.option("model", "auto") != "heuristic"  # the persistence baseline learns nothing from labels
+    if learns and counts["train"] < MIN_TRAIN_ROWS:
         raise EngineError(f"only {counts['train']} training rows: too few for any model to learn from; loosen the "
                           "WHERE, or let more history in (an earlier train_start or anchor_time, a shorter "
                           "anchor_stride)")
-    if bq.option("model", "auto") != "heuristic":  # the persistence baseline learns nothing from labels
+    if learns:
         _check_two_classes(bq, tt)
     family_option = bq.option("model", "auto")
     families = list(AUTO_FAMILIES) if family_option == "auto" else [family_option]

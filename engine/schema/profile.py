@@ -48,9 +48,10 @@ class TableProfile:
 
 
 def catalog_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, bool]]:
-    """(name, DuckDB type, declared nullable) for each column of ``table`` in order: a table of the
-    database, else a temporary view (a derived entity table, `engine.schema.derived`)."""
-    for database in (exp.func("current_database"), exp.Literal.string("temp")):
+    """(name, DuckDB type, declared nullable) for each column of ``table`` in order, as queries see it: a
+    temporary view of that name (a derived entity table, `engine.schema.derived`, or a table whose text
+    timestamps a connector reads as TIMESTAMP) shadows the database's table."""
+    for database in (exp.Literal.string("temp"), exp.func("current_database")):
         query = (
             exp.select("column_name", "data_type", "is_nullable")
             .from_(exp.func("duckdb_columns"))
