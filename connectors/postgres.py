@@ -64,12 +64,26 @@ ORDER BY c.relname, con.conname
 
 
 def redacted(uri: str) -> str:
-    """The URI without its password (for messages and the connector's name)."""
-    parts = urlsplit(uri)
-    if parts.password is None:
-        return uri
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URI without its password, in the user:password@ part or a ``password=`` parameter (for messages
+    and the connector's name); never raises, whatever the URI."""
+    text = re.sub(r"(://[^/@?#]*?:)[^@/?#]*@", r"\1***@", uri)
+    return re.sub(r"([?&]password=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+
+
+def _passwords(uri: str) -> list[str]:
+    """The password as written and as decoded, wherever the URI holds it."""
+    from urllib.parse import unquote
+
+    found = re.findall(r"://[^/@?#]*?:([^@/?#]*)@", uri) + re.findall(r"[?&]password=([^&#]*)", uri, re.IGNORECASE)
+    return sorted({p for raw in found if raw for p in (raw, unquote(raw))}, key=len, reverse=True)
+
+
+def scrubbed(message: str, uri: str) -> str:
+    """A driver's message with the URI and its password masked (libpq repeats what it could not parse)."""
+    message = message.replace(uri, redacted(uri))
+    for password in _passwords(uri):
+        message = message.replace(password, "***")
+    return message
 
 
 def connect(uri: str):
@@ -79,10 +93,11 @@ def connect(uri: str):
 
     from pql.errors import ConnectorError
 
+    uri = URI_PATTERN.sub("postgresql://", uri, count=1)  # libpq reads the scheme in lower case only
     try:
         return pg.connect(uri)
-    except DatabaseError as e:
-        raise ConnectorError(f"cannot connect to {redacted(uri)}: {_short(e)}") from e
+    except (DatabaseError, ValueError) as e:
+        raise ConnectorError(f"cannot connect to {redacted(uri)}: {scrubbed(_short(e), uri)}") from e
 
 
 def _short(error: Exception) -> str:
@@ -128,7 +143,7 @@ class PostgresConnector(Connector):
             cur.close()
         except DatabaseError as e:
             con.close()
-            raise ConnectorError(f"cannot read {redacted(uri)}: {_short(e)}") from e
+            raise ConnectorError(f"cannot read {redacted(uri)}: {scrubbed(_short(e), uri)}") from e
         except BaseException:
             con.close()
             raise
@@ -153,12 +168,17 @@ def _rows(cur, query: str) -> list[tuple]:
     return [tuple(row) for row in cur.fetchall()]
 
 
+TIME_TYPES = ("timestamp", "timestamptz", "date")
+
+
 def _source_column(name: str, type_name: str) -> exp.Expression:
     column = exp.column(name, quoted=True)
+    if type_name in TIME_TYPES:  # 'infinity' / '-infinity' mean "no time": NULL, not the year 290279 BC
+        value = exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC")) if type_name == "timestamptz" else column
+        finite = exp.Case().when(exp.func("isfinite", column.copy()), value)
+        return exp.alias_(finite, name, quoted=True)
     if type_name in KEPT_TYPES:
         return column
-    if type_name == "timestamptz":  # as UTC wall-clock time: the engine compares plain timestamps
-        return exp.alias_(exp.AtTimeZone(this=column, zone=exp.Literal.string("UTC")), name, quoted=True)
     if type_name == "numeric":
         return exp.alias_(exp.cast(column, "DOUBLE PRECISION"), name, quoted=True)
     return exp.alias_(exp.cast(column, "TEXT"), name, quoted=True)

@@ -12,7 +12,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from connectors._sql import table_ref
-from connectors.postgres import connect, redacted
+from connectors.postgres import connect, redacted, scrubbed
 from pql.errors import EngineError
 from pql.render import quote_name
 
@@ -48,6 +48,7 @@ def write_into_postgres(uri: str, name: str, table: pa.Table, *, replace: bool, 
         finally:
             cur.close()
     except DatabaseError as e:
-        raise EngineError(f"cannot write predictions into '{name}' in {redacted(uri)}: {' '.join(str(e).split())[:300]}") from e
+        detail = scrubbed(" ".join(str(e).split())[:300], uri)
+        raise EngineError(f"cannot write predictions into '{name}' in {redacted(uri)}: {detail}") from e
     finally:
         con.close()

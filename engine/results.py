@@ -98,6 +98,9 @@ def _exists(con, name: str) -> bool:
     return bool(con.sql(query.sql(dialect="duckdb")).fetchall())
 
 
+POSTGRES_NAME_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL truncates longer identifiers silently
+
+
 def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = ()) -> None:
     """Refuse, before any training, an ``INTO`` that would fail or destroy data at the end.
 
@@ -107,6 +110,9 @@ def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = 
         raise EngineError(f"INTO OR REPLACE {name} would overwrite '{name}', a table this query reads; "
                           "choose another name")
     check_writable(connector, name)
+    if connector.kind == "postgres" and len(name.encode()) > POSTGRES_NAME_BYTES:
+        raise EngineError(f"INTO {quote_name(name)}: PostgreSQL cuts names at {POSTGRES_NAME_BYTES} bytes, so "
+                          f"this one ({len(name.encode())} bytes) could never be replaced; choose a shorter name")
     if connector.kind == "files":
         check_folder_target(into_folder(connector), name, replace=replace)
     elif not replace and _exists(connector.connection, name):

@@ -9,7 +9,7 @@ import pytest
 
 import connectors
 import pql
-from pql.errors import ConnectorError, EngineError
+from pql.errors import ConnectorError, EngineError, PQLError
 from tests.api.shop import BUYS, tables
 from tests.fixtures.postgres_server import start_server
 
@@ -132,3 +132,30 @@ def test_an_unreachable_server_is_a_clear_error(server):
     with pytest.raises(ConnectorError, match="cannot connect to postgresql://pql:\\*\\*\\*@") as info:
         connectors.open(bad)
     assert "s3cret" not in str(info.value)
+
+
+def test_infinite_times_read_as_null(database):
+    _execute(database, "CREATE TABLE ev (id int PRIMARY KEY, at timestamp, tz timestamptz, d date)",
+             "INSERT INTO ev VALUES (1, 'infinity', '-infinity', 'infinity'), "
+             "(2, '2024-01-02 03:04:05', '2024-01-02 03:04:05+00', '2024-01-02')")
+    with connectors.open(database) as source:
+        rows = source.connection.sql('SELECT * FROM "ev" ORDER BY "id"').fetchall()
+    assert rows[0] == (1, None, None, None) and rows[1][1] == datetime(2024, 1, 2, 3, 4, 5)
+
+
+def test_an_into_name_postgres_would_cut_is_refused_before_training(database):
+    uri = _shop(database)
+    with pql.connect(uri) as session, pytest.raises(PQLError, match="PostgreSQL cuts names at 63 bytes"):
+        session.predict(BUYS + " INTO " + "p" * 64)
+
+
+@pytest.mark.parametrize("uri,password", [
+    ("postgresql://pql@h/shop?password=s3cr%23t%40pw&sslmode=disable", "s3cr#t@pw"),
+    ("POSTGRESQL://pql:s3cret@h/shop", "s3cret"),
+    ("postgresql://pql:s3cret@[::1/shop", "s3cret"),
+])
+def test_passwords_never_reach_a_message(uri, password):
+    from connectors.postgres import redacted, scrubbed
+
+    shown = redacted(uri) + " " + scrubbed(f'missing "=" after "{uri}"; {password}', uri)
+    assert password not in shown and "s3cr" not in shown and "***" in shown
