@@ -36,16 +36,18 @@ URI_PATTERN = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 # pg_type.typname of the types read as they are
 KEPT_TYPES = {"int2", "int4", "int8", "float4", "float8", "bool", "text", "varchar", "bpchar", "date", "timestamp"}
 
+# partitions are read through their parent; a domain is read as its base type
 _TABLES = """
-SELECT c.relname, obj_description(c.oid, 'pg_class')
+SELECT c.relname, obj_description(c.oid, 'pg_class'), c.relkind, c.relispopulated,
+       has_table_privilege(c.oid, 'SELECT')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
 ORDER BY c.relname
 """
 _COLUMNS = """
-SELECT c.relname, a.attname, t.typname
+SELECT c.relname, a.attname, CASE WHEN t.typtype = 'd' THEN b.typname ELSE t.typname END
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type b ON b.oid = t.typbasetype
 WHERE n.nspname = current_schema() AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum
 """
@@ -59,6 +61,7 @@ SELECT con.contype, c.relname,
 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class f ON f.oid = con.confrelid
 WHERE n.nspname = current_schema() AND con.contype IN ('p', 'f')
+  AND (f.oid IS NULL OR f.relnamespace = n.oid)  -- a link into another schema has no table here
 ORDER BY c.relname, con.conname
 """
 
@@ -133,13 +136,19 @@ class PostgresConnector(Connector):
         try:
             cur = src.cursor()
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            tables = dict(_rows(cur, _TABLES))
+            listed = _rows(cur, _TABLES)
             columns: dict[str, list[tuple[str, str]]] = {}
             for table, name, type_name in _rows(cur, _COLUMNS):
                 columns.setdefault(table, []).append((name, type_name))
+            tables, notes = {}, []
+            for table, comment, kind, populated, readable in listed:
+                problem = _unreadable(cur, con, table, kind, columns.get(table, []), comment, tables,
+                                      populated=populated, readable=readable)
+                if problem is None:
+                    tables[table] = comment
+                else:
+                    notes.append(f"{table}: left out ({problem})")
             keys = _declared_keys(_rows(cur, _KEYS), set(tables))
-            for table, comment in tables.items():
-                _copy_table(cur, con, table, columns.get(table, []), comment)
             cur.close()
         except DatabaseError as e:
             con.close()
@@ -157,7 +166,7 @@ class PostgresConnector(Connector):
         outputs = {t for t, comment in tables.items() if (comment or "").startswith(OUTPUT_MARKER)}
         keys = DeclaredKeys(primary_keys={t: k for t, k in keys.primary_keys.items() if t not in outputs},
                             foreign_keys=tuple(fk for fk in keys.foreign_keys if fk.table not in outputs))
-        return cls(name=redacted(uri), connection=con, read_only=read_only, uri=uri, keys=keys)
+        return cls(name=redacted(uri), connection=con, read_only=read_only, uri=uri, keys=keys, notes=tuple(notes))
 
     def declared_keys(self) -> DeclaredKeys:
         return self._keys
@@ -184,13 +193,34 @@ def _source_column(name: str, type_name: str) -> exp.Expression:
     return exp.alias_(exp.cast(column, "TEXT"), name, quoted=True)
 
 
-def _copy_table(cur, con, table: str, columns: list[tuple[str, str]], comment: str | None) -> None:
+def _unreadable(cur, con, table: str, kind: str, columns, comment, copied: dict, *, populated: bool,
+                readable: bool) -> str | None:
+    """Copy one table, or say why it cannot be, so one odd object leaves the others readable (checked
+    before reading: a failed read would abort the whole read-only transaction)."""
+    if not readable:
+        return "this role may not SELECT from it"
+    if not populated:
+        return "a materialized view never refreshed"
+    if not columns:
+        return "it has no columns"
+    clash = next((t for t in copied if t.lower() == table.lower()), None)
+    if clash is not None:
+        return f"its name differs only in case from {clash!r}, which is read"
+    _copy_table(cur, con, table, columns, comment, only=kind == "r")
+    return None
+
+
+def _copy_table(cur, con, table: str, columns: list[tuple[str, str]], comment: str | None, *,
+                only: bool = False) -> None:
     import duckdb
 
     from connectors.catalog import OUTPUT_MARKER
     from pql.errors import ConnectorError
 
-    select = exp.select(*(_source_column(*c) for c in columns) or [exp.Star()]).from_(table_ref(table))
+    source = table_ref(table)
+    if only:  # a table others may inherit from: its own rows, not its children's too (they are read on their own)
+        source.set("only", True)
+    select = exp.select(*(_source_column(*c) for c in columns) or [exp.Star()]).from_(source)
     cur.execute(select.sql("postgres"))
     arrow: pa.Table = cur.fetch_arrow_table()
     arrow = arrow.replace_schema_metadata(None)

@@ -159,3 +159,28 @@ def test_passwords_never_reach_a_message(uri, password):
 
     shown = redacted(uri) + " " + scrubbed(f'missing "=" after "{uri}"; {password}', uri)
     assert password not in shown and "s3cr" not in shown and "***" in shown
+
+
+def test_domains_partitions_inheritance_and_odd_objects(database):
+    _execute(database,
+             "CREATE DOMAIN posint AS int", "CREATE DOMAIN money2 AS numeric(10, 2)",
+             "CREATE TABLE d (id posint PRIMARY KEY, amt money2)", "INSERT INTO d VALUES (1, 2.5)",
+             "CREATE TABLE events (id int, at timestamp NOT NULL) PARTITION BY RANGE (at)",
+             "CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')",
+             "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+             "INSERT INTO events VALUES (1, '2023-05-01'), (2, '2024-05-01')",
+             "CREATE TABLE base (id int PRIMARY KEY)", "CREATE TABLE child (extra int) INHERITS (base)",
+             "INSERT INTO base VALUES (1)", "INSERT INTO child VALUES (2, 7)",
+             "CREATE TABLE z ()",
+             "CREATE MATERIALIZED VIEW mv_empty AS SELECT 1 AS x WITH NO DATA",
+             "CREATE SCHEMA other", "CREATE TABLE other.parents (id int PRIMARY KEY)",
+             "CREATE TABLE kids (id int PRIMARY KEY, parent int REFERENCES other.parents)")
+    with connectors.open(database) as source:
+        assert source.table_names() == ("base", "child", "d", "events", "kids")
+        con = source.connection
+        assert dict(con.sql('DESCRIBE "d"').fetchall()[i][:2] for i in range(2)) == {"id": "INTEGER", "amt": "DOUBLE"}
+        assert con.sql('SELECT count(*) FROM "events"').fetchall() == [(2,)]
+        assert con.sql('SELECT count(*) FROM "base"').fetchall() == [(1,)]  # the child's row is the child's
+        assert source.declared_keys().foreign_keys == ()  # kids.parent points into another schema
+        notes = " ".join(source.notes)
+        assert "z: left out (it has no columns)" in notes and "mv_empty: left out (a materialized view never" in notes
