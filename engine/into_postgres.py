@@ -17,9 +17,44 @@ from pql.errors import EngineError
 from pql.render import quote_name
 
 _EXISTS = """
-SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND lower(c.relname) = lower($1)
 """
+_MAY_CREATE = "SELECT current_schema(), has_schema_privilege(current_schema(), 'CREATE')"
+_KINDS = {"i": "an index", "I": "an index", "S": "a sequence", "v": "a view", "m": "a materialized view",
+          "c": "a composite type", "f": "a foreign table", "t": "a TOAST table"}
+
+
+def check_into_postgres(uri: str, name: str, *, replace: bool) -> None:
+    """Refuse, before any training, an INTO the database would refuse at the end: no right to create
+    tables in the schema, a name held by something other than a table, or a table without OR REPLACE."""
+    from adbc_driver_manager.dbapi import Error as DatabaseError
+
+    con = connect(uri)
+    try:
+        cur = con.cursor()
+        try:
+            cur.execute(_MAY_CREATE)
+            schema, may_create = cur.fetchone()
+            cur.execute(_EXISTS, (name,))
+            existing = cur.fetchone()
+        finally:
+            cur.close()
+            con.rollback()
+    except DatabaseError as e:
+        detail = scrubbed(" ".join(str(e).split())[:300], uri)
+        raise EngineError(f"cannot check INTO {quote_name(name)} in {redacted(uri)}: {detail}") from e
+    finally:
+        con.close()
+    if not may_create:
+        raise EngineError(f"INTO {quote_name(name)}: this role may not create tables in schema {schema!r} of "
+                          f"{redacted(uri)}; ask for CREATE on it, or write the result with -o FILE")
+    if existing and existing[1] not in ("r", "p"):
+        raise EngineError(f"INTO {quote_name(name)}: '{existing[0]}' is {_KINDS.get(existing[1], 'not a table')} "
+                          "in the database; choose another name")
+    if existing and not replace:
+        raise EngineError(f"table '{existing[0]}' already exists; write INTO OR REPLACE {quote_name(name)} to "
+                          "overwrite it")
 
 
 def write_into_postgres(uri: str, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:
@@ -36,8 +71,9 @@ def write_into_postgres(uri: str, name: str, table: pa.Table, *, replace: bool, 
             existing = cur.fetchone()
             if existing and not replace:
                 raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
-            if existing:
+            if existing:  # replaced under the name it has, so INTO OR REPLACE Preds keeps 'preds'
                 cur.execute(exp.Drop(tables=[table_ref(existing[0])], kind="TABLE").sql("postgres"))
+                name = existing[0]
             cur.adbc_ingest(name, table, mode="create")
             cur.execute(exp.Comment(this=table_ref(name), kind="TABLE",
                                     expression=exp.Literal.string(f"{OUTPUT_MARKER}: {query}".strip())).sql("postgres"))

@@ -113,6 +113,10 @@ def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = 
     if connector.kind == "postgres" and len(name.encode()) > POSTGRES_NAME_BYTES:
         raise EngineError(f"INTO {quote_name(name)}: PostgreSQL cuts names at {POSTGRES_NAME_BYTES} bytes, so "
                           f"this one ({len(name.encode())} bytes) could never be replaced; choose a shorter name")
+    if connector.kind == "postgres":
+        from engine.into_postgres import check_into_postgres
+
+        check_into_postgres(connector.uri, name, replace=replace)
     if connector.kind == "files":
         check_folder_target(into_folder(connector), name, replace=replace)
     elif not replace and _exists(connector.connection, name):

@@ -184,3 +184,19 @@ def test_domains_partitions_inheritance_and_odd_objects(database):
         assert source.declared_keys().foreign_keys == ()  # kids.parent points into another schema
         notes = " ".join(source.notes)
         assert "z: left out (it has no columns)" in notes and "mv_empty: left out (a materialized view never" in notes
+
+
+def test_into_an_index_name_is_refused_before_training_and_replace_keeps_the_name(database, monkeypatch):
+    uri = _shop(database)
+    import engine.run
+
+    trained = []
+    real_run = engine.run.run
+    monkeypatch.setattr(engine.run, "run", lambda *a, **k: trained.append(1) or real_run(*a, **k))
+    with pql.connect(uri) as session:
+        with pytest.raises(EngineError, match="'customers_pkey' is an index in the database"):
+            session.predict(BUYS + " INTO customers_pkey")
+        assert not trained
+        session.predict(BUYS + " INTO preds")
+        session.predict(BUYS + " INTO OR REPLACE Preds")
+    assert _fetch(uri, "SELECT relname FROM pg_class WHERE lower(relname) = 'preds'") == [("preds",)]
