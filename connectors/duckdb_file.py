@@ -98,15 +98,14 @@ def _read_text_times(con) -> tuple[str, ...]:
     """Text columns holding only timestamps (a CSV imported as text) read as TIMESTAMP, and TIMESTAMPTZ
     as TIMESTAMP in UTC, as in every other source: a temporary view over the table under its own name
     (the file is never changed). Notes say which."""
-    from connectors.files import _time_candidates
-    from connectors.text_timestamps import find_text_timestamps
+    from connectors.text_timestamps import find_text_timestamps, time_candidates
 
     (database,) = con.sql(exp.select(exp.func("current_database")).sql("duckdb")).fetchall()[0]
     notes: list[str] = []
     for table in catalog.user_table_names(con):
         stored = exp.Table(this=exp.to_identifier(table, quoted=True), db=exp.to_identifier("main", quoted=True),
                            catalog=exp.to_identifier(database, quoted=True))
-        text, zoned = _time_candidates(con, stored)
+        text, zoned = time_candidates(con, stored)
         if not text and not zoned:
             continue
         times = find_text_timestamps(con, table, stored, text, zoned=zoned)

@@ -27,7 +27,7 @@ from connectors._sql import create_as, named_arg, select_all_from, table_ref
 from connectors.base import SCHEMA_FILE_NAME, Connector
 from connectors.catalog import HIDDEN_PREFIX, OUTPUT_MARKER
 from connectors.registry import register
-from connectors.text_timestamps import ZONED, find_text_timestamps
+from connectors.text_timestamps import find_text_timestamps, time_candidates
 
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -258,7 +258,7 @@ def _load_csv(con, table: str, paths: list[Path]) -> list[str]:
 
 def _read_times(con, table: str):
     """Replace ``table`` by itself with its text timestamps and TIMESTAMPTZ columns read as TIMESTAMP (UTC)."""
-    text, zoned = _time_candidates(con, table_ref(table))
+    text, zoned = time_candidates(con, table_ref(table))
     times = find_text_timestamps(con, table, table_ref(table), text, zoned=zoned)
     if times.changes:
         con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True,
@@ -302,19 +302,12 @@ def _load_parquet(con, table: str, paths: list[Path]) -> list[str]:
     options = [named_arg("union_by_name", exp.true())] if len(paths) > 1 else []
     scan = exp.func("read_parquet", _files_arg(paths), *options)
     try:
-        text, zoned = _time_candidates(con, scan)
+        text, zoned = time_candidates(con, scan)
         times = find_text_timestamps(con, table, scan, text, zoned=zoned)
         con.execute(create_as(table, times.select(scan), kind="VIEW"))
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read Parquet file {_where(paths)}: {_short(e)}") from e
     return list(times.notes)
-
-
-def _time_candidates(con, source: exp.Expression) -> tuple[list[str], list[str]]:
-    """The text columns of ``source`` (may hold timestamps) and its TIMESTAMPTZ columns."""
-    relation = con.sql(select_all_from(source).sql("duckdb"))
-    types = [(c, str(t)) for c, t in zip(relation.columns, relation.types)]
-    return [c for c, t in types if t == "VARCHAR"], [c for c, t in types if t == ZONED]
 
 
 def _where(paths: list[Path]) -> str:

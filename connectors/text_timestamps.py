@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from connectors._sql import select_all_from
+
 PROBE_ROWS = 200
 ISO = "ISO 8601"
 ISO_OFFSET = "ISO 8601 with UTC offsets, converted to UTC"
@@ -98,6 +100,13 @@ def _plausible(column: str, layout: Layout) -> exp.Expression:
 
 def _all_layouts() -> list[Layout]:
     return [Layout(ISO), *(Layout(name, formats) for name, formats in LAYOUTS.items())]
+
+
+def time_candidates(con, source: exp.Expression) -> tuple[list[str], list[str]]:
+    """The text columns of ``source`` (may hold timestamps) and its TIMESTAMPTZ columns."""
+    relation = con.sql(select_all_from(source).sql("duckdb"))
+    types = [(c, str(t)) for c, t in zip(relation.columns, relation.types)]
+    return [c for c, t in types if t == "VARCHAR"], [c for c, t in types if t == ZONED]
 
 
 def find_text_timestamps(con, table: str, source: exp.Expression, columns: Sequence[str], *,

@@ -8,6 +8,10 @@ DDL is transactional, so a failure anywhere leaves no half-made table.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import pyarrow as pa
 from sqlglot import exp
 
@@ -25,27 +29,37 @@ _KINDS = {"i": "an index", "I": "an index", "S": "a sequence", "v": "a view", "m
           "c": "a composite type", "f": "a foreign table", "t": "a TOAST table"}
 
 
-def check_into_postgres(uri: str, name: str, *, replace: bool) -> None:
-    """Refuse, before any training, an INTO the database would refuse at the end: no right to create
-    tables in the schema, a name held by something other than a table, or a table without OR REPLACE."""
+@contextmanager
+def _cursor(uri: str, failing: str) -> Iterator[tuple[Any, Any]]:
+    """``(connection, cursor)`` on a new connection to ``uri``: rolled back unless the body commits, closed
+    after; a driver error becomes an `EngineError` saying ``failing`` (password masked)."""
     from adbc_driver_manager.dbapi import Error as DatabaseError
 
     con = connect(uri)
     try:
         cur = con.cursor()
         try:
-            cur.execute(_MAY_CREATE)
-            schema, may_create = cur.fetchone()
-            cur.execute(_EXISTS, (name,))
-            existing = cur.fetchone()
+            yield con, cur
+        except BaseException:
+            con.rollback()
+            raise
         finally:
             cur.close()
-            con.rollback()
     except DatabaseError as e:
         detail = scrubbed(" ".join(str(e).split())[:300], uri)
-        raise EngineError(f"cannot check INTO {quote_name(name)} in {redacted(uri)}: {detail}") from e
+        raise EngineError(f"{failing} in {redacted(uri)}: {detail}") from e
     finally:
         con.close()
+
+
+def check_into_postgres(uri: str, name: str, *, replace: bool) -> None:
+    """Refuse, before any training, an INTO the database would refuse at the end: no right to create
+    tables in the schema, a name held by something other than a table, or a table without OR REPLACE."""
+    with _cursor(uri, f"cannot check INTO {quote_name(name)}") as (_, cur):
+        cur.execute(_MAY_CREATE)
+        schema, may_create = cur.fetchone()
+        cur.execute(_EXISTS, (name,))
+        existing = cur.fetchone()
     if not may_create:
         raise EngineError(f"INTO {quote_name(name)}: this role may not create tables in schema {schema!r} of "
                           f"{redacted(uri)}; ask for CREATE on it, or write the result with -o FILE")
@@ -59,32 +73,17 @@ def check_into_postgres(uri: str, name: str, *, replace: bool) -> None:
 
 def write_into_postgres(uri: str, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:
     """Create table ``name`` in the database at ``uri``; refuse to overwrite unless ``replace``."""
-    from adbc_driver_manager.dbapi import Error as DatabaseError
-
     from connectors.catalog import OUTPUT_MARKER
 
-    con = connect(uri)
-    try:
-        cur = con.cursor()
-        try:
-            cur.execute(_EXISTS, (name,))
-            existing = cur.fetchone()
-            if existing and not replace:
-                raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
-            if existing:  # replaced under the name it has, so INTO OR REPLACE Preds keeps 'preds'
-                cur.execute(exp.Drop(tables=[table_ref(existing[0])], kind="TABLE").sql("postgres"))
-                name = existing[0]
-            cur.adbc_ingest(name, table, mode="create")
-            cur.execute(exp.Comment(this=table_ref(name), kind="TABLE",
-                                    expression=exp.Literal.string(f"{OUTPUT_MARKER}: {query}".strip())).sql("postgres"))
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-        finally:
-            cur.close()
-    except DatabaseError as e:
-        detail = scrubbed(" ".join(str(e).split())[:300], uri)
-        raise EngineError(f"cannot write predictions into '{name}' in {redacted(uri)}: {detail}") from e
-    finally:
-        con.close()
+    with _cursor(uri, f"cannot write predictions into '{name}'") as (con, cur):
+        cur.execute(_EXISTS, (name,))
+        existing = cur.fetchone()
+        if existing and not replace:
+            raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
+        if existing:  # replaced under the name it has, so INTO OR REPLACE Preds keeps 'preds'
+            cur.execute(exp.Drop(tables=[table_ref(existing[0])], kind="TABLE").sql("postgres"))
+            name = existing[0]
+        cur.adbc_ingest(name, table, mode="create")
+        cur.execute(exp.Comment(this=table_ref(name), kind="TABLE",
+                                expression=exp.Literal.string(f"{OUTPUT_MARKER}: {query}".strip())).sql("postgres"))
+        con.commit()

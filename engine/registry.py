@@ -86,8 +86,7 @@ def fingerprint(bq: BoundQuery, db: Database, con, *, model: str) -> str:
 def _learning_options(bq: BoundQuery, model: str) -> list[tuple[str, Any]]:
     """The options that change what is learned: not those written at their default (``seed = 0`` is
     the same model as no seed), nor GNN-only ones when no GNN trains."""
-    from pql.binder.statement import GNN_ONLY_OPTIONS
-    from pql.options import spec
+    from pql.options import GNN_ONLY_OPTIONS, spec
 
     out = []
     for name, value in bq.options:

@@ -7,9 +7,8 @@ Public names are resolved lazily so that ``import pql`` (and ``pql --help``) nev
 """
 from __future__ import annotations
 
-import importlib
-
 from pql.errors import PQLError, PQLSyntaxError, PQLBindError, PQLInputError
+from pql.lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -27,10 +26,4 @@ _LAZY = {
 __all__ = ["PQLError", "PQLSyntaxError", "PQLBindError", "PQLInputError", "__version__", *_LAZY]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pql' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)

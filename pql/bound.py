@@ -30,6 +30,8 @@ from engine.schema.model import ForeignKey, SemanticType
 from pql.span import Span
 
 UNITS = ("minutes", "hours", "days", "weeks", "months", "years")
+# the average length of each unit in days (a month is a calendar month when anchors step; this is for sizes)
+UNIT_DAYS = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 
 
 class TaskType(str, Enum):

@@ -402,8 +402,7 @@ def schema_command(db: str | None, db_option: str | None, as_json: bool, overrid
     import json
     from pathlib import Path
 
-    from engine.schema.render import to_dict
-    from pql.display import format_schema, schema_tree
+    from engine.schema.render import format_tree, render_tree, to_dict
     from pql.schema_api import schema
 
     target = Path(output) if output is not None else None
@@ -416,9 +415,9 @@ def schema_command(db: str | None, db_option: str | None, as_json: bool, overrid
         else:
             from rich.console import Console
 
-            Console().print(schema_tree(database))
+            Console().print(render_tree(database))
         return
-    text = json.dumps(to_dict(database), indent=2) + "\n" if as_json else format_schema(database, width=120)
+    text = json.dumps(to_dict(database), indent=2) + "\n" if as_json else format_tree(database, width=120)
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as e:

@@ -182,21 +182,3 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
     if others:
         say(f"({others} saved model{'s' if others != 1 else ''} for other databases or data: .models all lists them)")
     say("`pql models --remove ID` deletes one")
-
-
-def schema_tree(db):
-    """`engine.schema.render.render_tree` (kept as a name the REPL and CLI share)."""
-    from engine.schema.render import render_tree
-
-    return render_tree(db)
-
-
-def format_schema(db, *, width: int = 100) -> str:
-    """`schema_tree` as plain text (no colour), as written by ``pql schema -o FILE``."""
-    import io
-
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(schema_tree(db))
-    return buffer.getvalue()

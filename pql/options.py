@@ -156,6 +156,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
 )
 
 OPTION_NAMES = tuple(o.name for o in OPTIONS)
+# options that only shape the GNN: noted when LightGBM trains, and left out of its model fingerprint
+GNN_ONLY_OPTIONS = ("epochs", "batch_size", "lr", "lr_decay", "weight_decay", "dropout", "channels", "layers",
+                    "neighbors", "tabular_features", "weight_average", "device")
+
 _BY_NAME = {o.name: o for o in OPTIONS}
 
 

@@ -226,8 +226,8 @@ class Repl:
     def _schema(self, arg: str) -> None:
         from rich.console import Console
 
+        from engine.schema.render import render_tree
         from pql.binder.names import find_table
-        from pql.display import schema_tree
 
         db = self._database()
         if arg:
@@ -236,12 +236,12 @@ class Repl:
                 raise PQLInputError(self._no_table(arg, db, candidates))
             links = tuple(fk for fk in db.foreign_keys if table.name in (fk.table, fk.ref_table))
             db = dataclasses.replace(db, tables=(table,), foreign_keys=links, notes=())
-        Console().print(schema_tree(db))
+        Console().print(render_tree(db))
 
     def _no_table(self, name: str, db, candidates) -> str:
         if candidates:
             return f"table name '{name}' is ambiguous: it could be {', '.join(repr(t.name) for t in candidates)}"
-        output = _into_output(self.session, name)
+        output = self.session.into_output_table(name) if self.session else None
         if output is not None:
             return (f"'{output}' is a table of predictions written by INTO: pql leaves such tables out of its "
                     "graphs (a model must not learn from earlier predictions), so .schema does not show it")
@@ -362,11 +362,6 @@ def _ends_statement(text: str) -> bool:
     """True when ``text`` (one line, or the lines typed so far) ends a statement: with a ';' outside
     strings and comments (``x = 'a--b';`` ends; ``x = 'a;`` does not)."""
     return _scan(text).ends
-
-
-def _into_output(session, name: str) -> str | None:
-    """The name of the table INTO wrote that ``name`` means, or None (see `Session.into_output_table`)."""
-    return None if session is None else session.into_output_table(name)
 
 
 def _once_per_warning(log: Callable[[str], None]) -> Callable[[str], None]:

@@ -30,7 +30,7 @@ Batches (``temporal_loader(...)``, i.e. PyG ``NodeLoader`` + ``TemporalSampler``
 """
 from __future__ import annotations
 
-import importlib
+from pql.lazy import lazy_getattr
 
 # public name -> module; imported on first use, so torch-free modules of this package (keymatch, which
 # LightGBM's features use) do not pay for importing torch and PyG
@@ -46,10 +46,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'engine.graph' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)

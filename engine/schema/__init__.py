@@ -9,9 +9,8 @@ Importing the model stays cheap: introspection (sqlglot, DuckDB) loads on first 
 """
 from __future__ import annotations
 
-import importlib
-
 from engine.schema.model import Column, Database, ForeignKey, SemanticType, Table, TimeSource
+from pql.lazy import lazy_getattr
 
 _LAZY = {
     "introspect": "engine.schema.introspection",
@@ -22,10 +21,4 @@ _LAZY = {
 __all__ = ["Column", "Database", "ForeignKey", "SemanticType", "Table", "TimeSource", *_LAZY]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'engine.schema' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -16,11 +16,10 @@ from pql.binder.context import BindContext, Unresolved
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.paths import describe, prefer_named_path, up_paths
 from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
-                       BoundExpr, BWindow)
+                       UNIT_DAYS, BoundExpr, BWindow)
 
 NUMERIC_AGGS = ("SUM", "AVG")
 ORDER_AGGS = ("MIN", "MAX")
-UNIT_DAYS = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 31.0, "years": 366.0}
 MAX_WINDOW_DAYS = 100 * 365.25  # further, anchor + window leaves the calendar (year 9999) or pandas' range
 NEEDS_ROWS = ("AVG", "MIN", "MAX", "FIRST", "LAST")  # empty windows drop the row
 

@@ -15,7 +15,7 @@ from pql.binder.templates import Expansion, TemplateError, expand, looks_like_te
 from pql.bound import (BAggregation, BColumn, BIn, BoundAllocate, BoundEntity, BoundExpr, BoundQuery, TaskType,
                        iter_aggregations, iter_nodes)
 from pql.errors import did_you_mean
-from pql.options import check_option
+from pql.options import GNN_ONLY_OPTIONS, check_option
 from pql.render import quote_arm
 
 
@@ -297,9 +297,6 @@ def _bind_options(ctx: BindContext, options: tuple[ast.Option, ...]) -> tuple[tu
                  f"model = {out['model']} does not use {'it' if len(ignored) == 1 else 'them'}")
     return tuple(out.items())
 
-
-GNN_ONLY_OPTIONS = ("epochs", "batch_size", "lr", "lr_decay", "weight_decay", "dropout", "channels", "layers",
-                    "neighbors", "tabular_features", "weight_average", "device")
 
 
 def _check_schema_text(ctx: BindContext, text: str, span) -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from engine.schema.model import SemanticType
 from pql.binder import kinds
-from pql.binder.expressions import MAX_WINDOW_DAYS, UNIT_DAYS
+from pql.binder.expressions import MAX_WINDOW_DAYS
 from pql.binder.context import BindContext
 from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
-                       BoundExpr, TaskType)
+                       UNIT_DAYS, BoundExpr, TaskType)
 from pql.span import Span
 
 CONDITIONS = (BCompare, BIn, BLike, BMatch, BIsNull, BAnd, BOr, BNot)

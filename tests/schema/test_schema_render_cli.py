@@ -95,11 +95,9 @@ def test_the_header_counts_in_the_singular(shop):
     """`pql schema` and the REPL's `.schema TABLE`: "1 table, 1 link", not "1 tables"."""
     import dataclasses
 
-    from pql.display import format_schema
-
     single = dataclasses.replace(shop, tables=shop.tables[:1], foreign_keys=shop.foreign_keys[:1], notes=())
-    assert "  1 table, 1 link\n" in format_schema(single)
-    assert f"  {len(shop.tables)} tables, {len(shop.foreign_keys)} links\n" in format_schema(shop)
+    assert "  1 table, 1 link\n" in format_tree(single)
+    assert f"  {len(shop.tables)} tables, {len(shop.foreign_keys)} links\n" in format_tree(shop)
 
 
 @pytest.mark.parametrize(("args", "message"), [

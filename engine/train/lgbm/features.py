@@ -30,11 +30,10 @@ from engine.features import relational_features
 from engine.graph.keymatch import match_keys
 from engine.schema.model import Database, Table
 from engine.train.lgbm.history import HistoryFeature, history_columns
-from pql.bound import BoundQuery, BWindow
+from pql.bound import UNIT_DAYS, BoundQuery, BWindow
 from pql.errors import EngineError, PQLError
 
 ANCHOR = "anchor_time"
-_UNIT_DAYS = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 
 
 def horizon_of(window: BWindow | None) -> timedelta | None:
@@ -44,7 +43,7 @@ def horizon_of(window: BWindow | None) -> timedelta | None:
     length = float(window.end - (0.0 if window.start is None else window.start))
     if length <= 0:
         return None
-    return timedelta(days=length * _UNIT_DAYS[window.unit])
+    return timedelta(days=length * UNIT_DAYS[window.unit])
 
 
 def feature_database(db: Database, tables: tuple[str, ...], exclude: tuple[tuple[str, str], ...]) -> Database:
