@@ -21,7 +21,8 @@ from pql.errors import EngineError
 from pql.render import quote_name
 
 _EXISTS = """
-SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT c.relname, c.relkind, pg_has_role(c.relowner, 'USAGE')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND lower(c.relname) = lower($1)
 """
 _MAY_CREATE = "SELECT current_schema(), has_schema_privilege(current_schema(), 'CREATE')"
@@ -69,6 +70,9 @@ def check_into_postgres(uri: str, name: str, *, replace: bool) -> None:
     if existing and not replace:
         raise EngineError(f"table '{existing[0]}' already exists; write INTO OR REPLACE {quote_name(name)} to "
                           "overwrite it")
+    if existing and not existing[2]:  # only a table's owner may drop it
+        raise EngineError(f"INTO OR REPLACE {quote_name(name)}: table '{existing[0]}' belongs to another role, so "
+                          "this one may not replace it; choose another name")
 
 
 def write_into_postgres(uri: str, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:

@@ -200,3 +200,29 @@ def test_into_an_index_name_is_refused_before_training_and_replace_keeps_the_nam
         session.predict(BUYS + " INTO preds")
         session.predict(BUYS + " INTO OR REPLACE Preds")
     assert _fetch(uri, "SELECT relname FROM pg_class WHERE lower(relname) = 'preds'") == [("preds",)]
+
+
+def test_a_role_without_rights_is_refused_before_training(database, monkeypatch):
+    uri, role = _shop(database), f"reader_{next(_names)}"  # roles belong to the server, not the database
+    _execute(uri, "CREATE TABLE preds (x int)",  # another role's earlier INTO, which graphs leave out
+             "COMMENT ON TABLE preds IS 'pql predictions: earlier'",
+             f"CREATE ROLE {role} LOGIN", "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+             f"GRANT USAGE ON SCHEMA public TO {role}", f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    reader = uri.replace("postgresql://pql@", f"postgresql://{role}@")
+    import engine.run
+
+    trained = []
+    real_run = engine.run.run
+    monkeypatch.setattr(engine.run, "run", lambda *a, **k: trained.append(1) or real_run(*a, **k))
+    with pql.connect(reader) as session:
+        assert session.predict(BUYS).num_rows > 0  # reading is allowed
+        trained.clear()
+        with pytest.raises(EngineError, match="this role may not create tables in schema 'public'"):
+            session.predict(BUYS + " INTO new_preds")
+        _execute(uri, f"GRANT CREATE ON SCHEMA public TO {role}")
+        with pytest.raises(EngineError, match="'preds' belongs to another role"):
+            session.predict(BUYS + " INTO OR REPLACE preds")
+        assert not trained
+        session.predict(BUYS + " INTO new_preds")  # with CREATE, a new table is written
+    assert _fetch(uri, "SELECT count(*) > 0 FROM new_preds") == [(True,)]
+    assert _fetch(uri, "SELECT count(*) FROM preds") == [(0,)]
