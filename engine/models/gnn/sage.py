@@ -18,6 +18,7 @@ from torch_geometric.nn import HeteroConv, SAGEConv
 from torch_geometric.nn.module_dict import ModuleDict
 
 from engine.models.gnn.metadata import EdgeType
+from engine.models.gnn.pyg_templates import remove_generated_sources
 
 
 def to_adj_t(edge_index: Tensor, num_src: int, num_dst: int) -> Tensor:
@@ -57,6 +58,7 @@ class HeteroGraphSAGE(torch.nn.Module):
             HeteroConv({et: SAGEConv((channels, channels), channels, aggr=aggr) for et in edge_types}, aggr="sum")
             for _ in range(num_layers)
         )
+        remove_generated_sources()  # PyG leaves its generated propagate's source in /tmp otherwise
         self.norms = torch.nn.ModuleList(
             ModuleDict({nt: torch.nn.LayerNorm(channels) for nt in node_types}) for _ in range(num_layers)
         )
