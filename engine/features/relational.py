@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
@@ -30,6 +29,7 @@ from engine.features.seeds import ANCHOR, ROW, SID, staged_seeds
 from engine.features.spec import FeatureSpec, cap, dedupe_names
 from engine.features.windows import normalize_windows, window_days, window_suffix, windows_for_horizon
 from engine.schema.model import Database, ForeignKey, Table
+from engine.steady_floats import steady_floats
 from pql.errors import PQLInputError, did_you_mean
 
 AGE = "__age"
@@ -348,42 +348,10 @@ def resolve_key_columns(entity: Table, key_columns: Sequence[str] | None) -> tup
 def _finish(result: pa.Table, specs: Sequence[FeatureSpec], keys: tuple[str, ...]) -> pa.Table:
     """Drop the row index, dictionary-encode categoricals, attach metadata."""
     result = result.drop_columns([ROW])
-    result = _steady_floats(result, skip=set(keys))
+    result = steady_floats(result, skip=set(keys))
     categorical = [s.name for s in specs if s.categorical and s.name in result.column_names]
     for name in categorical:
         i = result.column_names.index(name)
         result = result.set_column(i, name, result.column(name).cast(pa.string()).dictionary_encode())
     meta = {KEY_COLUMNS_META: json.dumps(list(keys)).encode(), CATEGORICAL_META: json.dumps(categorical).encode()}
     return result.replace_schema_metadata(meta)
-
-
-STEADY_BITS = 36  # about 11 significant digits: far finer than any feature means, far coarser than the noise
-
-
-def _steady_floats(table: pa.Table, *, skip: set[str]) -> pa.Table:
-    """Float features rounded to ``STEADY_BITS`` of mantissa, and residues of cancellation (below
-    ``2**-STEADY_BITS`` of the column's largest value) set to 0.
-
-    DuckDB sums in parallel, in an order that changes from run to run, so a mean can come out as 4.937 one
-    run and 4.937 + 1e-15 the next, a sum of +a and -a as 0 or 1e-14 (on Online Retail, 50 of 211
-    features differed so between two identical runs). LightGBM bins on exact values, so the same query
-    and seed trained different models. Rounding far below any meaningful digit makes the features, and
-    with them the models, repeat (but for a value whose noise straddles a rounding step: rare).
-    """
-    scale = 2.0 ** STEADY_BITS
-    for i, field in enumerate(table.schema):
-        if field.name in skip or not pa.types.is_floating(field.type):
-            continue
-        column = table.column(i)
-        values = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
-        finite = np.isfinite(values)
-        if not finite.any():
-            continue
-        largest = np.abs(values[finite]).max()
-        mantissa, exponent = np.frexp(values)
-        steady = np.ldexp(np.round(mantissa * scale) / scale, exponent)
-        steady[finite & (np.abs(values) < largest / scale)] = 0.0
-        steady[~finite] = values[~finite]
-        mask = column.is_null().to_numpy(zero_copy_only=False) if column.null_count else None
-        table = table.set_column(i, field, pa.array(steady, type=pa.float64(), mask=mask).cast(field.type))
-    return table

@@ -16,6 +16,7 @@ from engine.labels.splits import random_split
 from engine.labels.table import TrainingTable
 from engine.labels.timespan import data_time_span
 from engine.schema.model import Database
+from engine.steady_floats import steady_floats
 from pql.bound import BColumn, BoundQuery, iter_aggregations
 from pql.errors import EngineError
 
@@ -115,7 +116,7 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             schedule = schedule or schedule_for(con, db, bq, by_table)
             anchors = build.register("anchors", _anchors_arrow(schedule))
             query = compiler.compile(prebuilt, anchors=anchors)
-            rows = con.sql(_sql(query)).to_arrow_table()
+            rows = steady_floats(con.sql(_sql(query)).to_arrow_table(), only={"label"})
             target = next(iter_aggregations(bq.target), None)
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
             appearing = checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
