@@ -61,7 +61,7 @@ def test_item_bias_starts_at_popularity_and_ranks_it_before_any_training():
     head.init_item_bias(torch.tensor([0, 50, 3, 900, 7, 0]))
     _, top = head.rank(torch.randn(2, 8), 3)
     assert top.tolist() == [[3, 1, 4], [3, 1, 4]]
-    assert abs(float(head.item_bias.mean())) < 1e-6  # centred
+    assert abs(float(head.item_bias.detach().mean())) < 1e-6  # centred
     given = LinkRankingHead(TaskSpec(task=TaskType.LINK_RANKING), 8, channels=4, item_in_channels=5)
     assert given.item_bias is None  # caller-given items carry their own features
     given.init_item_bias(torch.tensor([1, 2]))  # a no-op, not an error
