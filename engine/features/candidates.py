@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
+from connectors._duckdb import connect as connect_duckdb
 from engine.features import sql
 from engine.features.attributes import attributes_with_parents
 from engine.features.paths import RelationalPath, backward_paths, join_path, same_edge, time_of
@@ -355,13 +356,12 @@ def top_k(
     Columns: key column(s), ``anchor_time``, ``rank`` (1 = best), the item column(s), ``score``.
     Ties break by item key so the ranking is deterministic.
     """
-    import duckdb
     import numpy as np
 
     data = candidates.select([*key_columns, ANCHOR, *item_columns]).append_column(
         "score", pa.array(np.asarray(scores, dtype=np.float64))
     )
-    con = duckdb.connect()
+    con = connect_duckdb()
     name = unique_name("scored")
     try:
         with registered(con, name, data):

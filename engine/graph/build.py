@@ -18,6 +18,7 @@ import torch
 from sqlglot import exp
 from torch_geometric.data import HeteroData
 
+from connectors._duckdb import connect as connect_duckdb
 from engine.graph.encode import EncoderConfig, TableEncoder, feature_sql, fit_column, is_encodable
 from engine.graph.keymatch import match_keys
 from engine.graph.meta import EdgeType, GraphMeta, NodeTypeMeta
@@ -71,7 +72,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, db: Database, *, tables: Collect
     exclude = {t: set(cols) for t, cols in (exclude_columns or {}).items()}
 
     fetched = {t.name: _fetch_table(con, db, t, fks, exclude.get(t.name, set())) for t in selected}
-    scratch = duckdb.connect()  # private: key matching never touches the user's connection
+    scratch = connect_duckdb()  # private: key matching never touches the user's connection
     try:
         return _assemble(con, scratch, db, selected, fks, fetched, encoders, fit_cutoff, config)
     finally:

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from connectors._duckdb import connect as connect_duckdb
 from pql.errors import EngineError
 
 _ROW = "__pql_row"
@@ -59,7 +60,7 @@ def match_keys(left: Sequence[pa.Array], right: Sequence[pa.Array], right_value:
     query = (exp.select(exp.column(_ROW, table="l"), exp.column(_VALUE, table="r"))
              .from_(exp.alias_(exp.to_table("lhs"), "l", table=True))
              .join(grouped, on=on, join_type="inner"))
-    con = scratch if scratch is not None else duckdb.connect()
+    con = scratch if scratch is not None else connect_duckdb()
     try:
         con.register("lhs", lhs)
         con.register("rhs", rhs)
