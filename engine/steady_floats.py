@@ -1,7 +1,8 @@
 """Float columns made to repeat from run to run despite DuckDB's parallel summation order.
 
-Used on feature tables (`engine.features.relational`) and on regression labels (`engine.labels.run`): a
-label that is a sum of +a and -a must be 0, not 1e-14, or a hurdle model counts it as "spent something".
+Used on the relational features (`engine.features.relational`), the target's own history
+(`engine.train.lgbm.features`) and float labels (`engine.labels.run`): a label that is a sum of +a and -a
+must be 0, not 1e-14, or a hurdle model counts it as "spent something".
 """
 from __future__ import annotations
 
