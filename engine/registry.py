@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -23,15 +22,12 @@ import sqlglot.expressions as exp
 
 from engine.schema.model import Database
 from pql.bound import BoundQuery
+from pql.home import home
 from pql.errors import EngineError
 
 # Options that change what is predicted but not what is learned, or only how fast.
 _NOT_FINGERPRINTED = {"retrain", "device"}
 FORMAT_VERSION = 1
-
-
-def home() -> Path:
-    return Path(os.environ.get("PQL_HOME") or Path.home() / ".pql")
 
 
 def models_dir() -> Path:

@@ -440,7 +440,7 @@ def _readline_setup(repl: Repl) -> Callable[[], None] | None:
         import readline
     except ImportError:  # Windows without pyreadline: plain input() still works
         return None
-    from engine.registry import home
+    from pql.home import home
     from pql.repl_completion import DELIMITERS, readline_completer
 
     readline.set_completer(readline_completer(repl.complete))

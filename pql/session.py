@@ -378,7 +378,7 @@ def _keep_unwritten(name: str, table: pa.Table) -> Path:
 
     import pyarrow.parquet as pq
 
-    from engine.registry import home
+    from pql.home import home
 
     folder = home() / "unwritten"
     folder.mkdir(parents=True, exist_ok=True)
