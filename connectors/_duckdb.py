@@ -40,9 +40,7 @@ def connect(database: str = ":memory:", *, read_only: bool = False) -> duckdb.Du
     con = duckdb.connect(database, read_only=read_only)
     try:
         set_time_zone(con, TIME_ZONE)
-        spill = _spill_root() / f"duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        con.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(
-            this=exp.var("temp_directory"), expression=exp.Literal.string(str(spill))))]).sql("duckdb"))
+        _set(con, "temp_directory", str(_spill_root() / f"duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}"))
     except BaseException:
         con.close()
         raise
@@ -70,8 +68,8 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # another user's process: running
-        return True
+    except PermissionError:  # another user's process
+        pass
     return True
 
 
@@ -81,5 +79,9 @@ def time_zone(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def set_time_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
-    con.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.var("TimeZone"),
-                                                             expression=exp.Literal.string(zone)))]).sql("duckdb"))
+    _set(con, "TimeZone", zone)
+
+
+def _set(con: duckdb.DuckDBPyConnection, setting: str, value: str) -> None:
+    con.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.var(setting),
+                                                             expression=exp.Literal.string(value)))]).sql("duckdb"))
