@@ -26,7 +26,7 @@ def empty_splits(table: pa.Table) -> list[str]:
 
 
 def label_balance(table: pa.Table) -> list[str]:
-    """Single-class and too-few-positives checks on the training rows."""
+    """Single-class and too-rare-class checks on the training rows, and a single-class validation split."""
     train = table.filter(pc.equal(table.column("split"), "train"))
     if train.num_rows == 0:
         return []
@@ -38,12 +38,32 @@ def label_balance(table: pa.Table) -> list[str]:
         return [f"every training label is {distinct[0].as_py()!r}: a model cannot learn from a single class"]
     if not pa.types.is_boolean(label.type):
         return []
+    return [*_rare_class(label, train.num_rows), *_single_class_validation(table)]
+
+
+def _rare_class(label: pa.ChunkedArray, rows: int) -> list[str]:
+    """The rarer of True / False, when too few rows carry it to learn from (either way round: a target
+    that is almost always true is as hard to learn as one that is almost never true)."""
     positives = pc.sum(pc.cast(label, pa.int64())).as_py() or 0
-    rate = positives / train.num_rows
-    if positives < MIN_POSITIVES or rate < MIN_POSITIVE_RATE:
-        return [f"only {positives} positive training labels ({rate:.2%} of {train.num_rows}): "
-                f"expect an unstable model; consider a longer window or more history"]
+    negatives = pc.sum(pc.cast(pc.invert(label), pa.int64())).as_py() or 0
+    rare, count = ("positive", positives) if positives <= negatives else ("negative", negatives)
+    rate = count / rows
+    if count < MIN_POSITIVES or rate < MIN_POSITIVE_RATE:
+        return [f"only {count} {rare} training label{'' if count == 1 else 's'} ({rate:.2%} of {rows}): "
+                f"expect an unstable model; consider {'a longer' if rare == 'positive' else 'a shorter'} "
+                f"window, a different threshold or more history"]
     return []
+
+
+def _single_class_validation(table: pa.Table) -> list[str]:
+    """A validation split whose labels are all one class has no AUROC: it cannot pick a model, an
+    iteration or a threshold, and its metrics print as nan."""
+    val = table.filter(pc.equal(table.column("split"), "val"))
+    distinct = pc.unique(pc.drop_null(val.column("label"))) if val.num_rows else []
+    if len(distinct) != 1:
+        return []
+    return [f"every validation label is {distinct[0].as_py()!r}: validation AUROC is undefined (nan), so it "
+            f"cannot choose the model, its training length or its threshold"]
 
 
 def never_appearing_sql(db: Database, bq: BoundQuery, events: str | None = None) -> exp.Select | None:

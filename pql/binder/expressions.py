@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.schema.dtypes import is_numeric
+from engine.schema.dtypes import Family, family, is_numeric
 from engine.schema.model import Column, SemanticType, Table
 from pql import ast
 from pql.binder import kinds
@@ -248,7 +248,8 @@ class ExpressionBinder:
         if not kinds.clash(lk, rk):
             return
         if lk == kinds.NUMBER and isinstance(right, BLiteral) and right.kind == "string":
-            self.ctx.error(f"cannot compare a number with the string '{right.value}'", right.span or node.span)
+            self.ctx.error(f"cannot compare a number with the string '{right.value}'", right.span or node.span,
+                           hint=self._linked_text_hint(left, right.value))
         elif isinstance(left, BColumn) and lk == kinds.STRING and rk == kinds.NUMBER:
             self.ctx.error(f"cannot compare the text column '{left.table}.{left.column}' with a number",
                            right.span or node.span, hint=f"quote the value: '{right.value}'"
@@ -256,6 +257,22 @@ class ExpressionBinder:
         else:
             self.ctx.error(f"cannot compare {_describe(left)} ({lk}) with {_describe(right)} ({rk})",
                            node.span)
+
+    def _linked_text_hint(self, left: BoundExpr, value: str) -> str | None:
+        """``customer.tier = 'gold'`` where ``customer.tier`` links to ``tier``: name the linked table's
+        text columns, which is where a word like 'gold' would be (``tier.name = 'gold'``)."""
+        if not isinstance(left, BColumn):
+            return None
+        db = self.ctx.db
+        for fk in db.foreign_keys_from(left.table):
+            parent = db.table(fk.ref_table)
+            if fk.columns != (left.column,) or parent is None:
+                continue
+            texts = [c.name for c in parent.columns if family(c.dtype) is Family.STRING and c.name not in fk.ref_columns]
+            if texts:
+                return (f"{left.table}.{left.column} is a key of {parent.name}; compare one of its text columns, "
+                        f"e.g. {parent.name}.{texts[0]} = '{value}'")
+        return None
 
     def _check_text(self, expr: BoundExpr, what: str, node: ast.Node) -> None:
         kind = kinds.value_kind(expr, self.ctx.db)

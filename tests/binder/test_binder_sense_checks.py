@@ -57,6 +57,15 @@ def test_refused_where_written(retail_db, query, message, underlined):
     assert query[first.span.start:first.span.end] == underlined
 
 
+def test_a_word_compared_with_a_link_column_points_at_the_linked_tables_text(retail_db):
+    query = "PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE customers.tier = 'gold'"
+    with pytest.raises(PQLBindError) as info:
+        bind(pql.parse(query)[0], retail_db)
+    assert info.value.message == "cannot compare a number with the string 'gold'"
+    assert info.value.hint == "customers.tier is a key of tier; compare one of its text columns, e.g. tier.name = 'gold'"
+    bind(pql.parse(query.replace("customers.tier", "tier.name"))[0], retail_db)  # and the hint's query binds
+
+
 def test_a_define_of_a_define_is_a_clean_error(retail_db):
     stmts = pql.parse("DEFINE a AS COUNT(orders.*, 0, 30) > 0; DEFINE b AS a; PREDICT b FOR EACH customers")
     with pytest.raises(PQLBindError, match="'b' is defined as another name, 'a'"):

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.labels import AnchorSchedule, training_table, write_parquet
+from engine.labels.checks import label_balance
 from pql.bound import TaskType
 from tests.labels.builders import A, SHOP, agg, cmp, query, shop_connection
 
@@ -44,3 +46,20 @@ def test_write_parquet_keeps_rows_and_schedule(tmp_path):
     back = pq.read_table(path)
     assert back.num_rows == tt.table.num_rows and back.column_names == tt.table.column_names
     assert b"train:" in back.schema.metadata[b"pql.schedule"]
+
+
+def _labelled(train: list, val: list) -> pa.Table:
+    return pa.table({"split": ["train"] * len(train) + ["val"] * len(val), "label": train + val})
+
+
+def test_a_target_that_is_almost_always_true_is_warned_about_like_a_rare_one():
+    warnings = label_balance(_labelled([True] * 589 + [False], [True, False]))
+    assert warnings == ["only 1 negative training label (0.17% of 590): expect an unstable model; consider a "
+                        "shorter window, a different threshold or more history"]
+    assert label_balance(_labelled([True] * 500 + [False] * 90, [True, False])) == []
+
+
+def test_a_validation_split_of_one_class_is_said_to_leave_auroc_undefined():
+    warnings = label_balance(_labelled([True] * 50 + [False] * 50, [True] * 70))
+    assert warnings == ["every validation label is True: validation AUROC is undefined (nan), so it cannot "
+                        "choose the model, its training length or its threshold"]

@@ -11,7 +11,7 @@ import pytest
 from engine.train.gnn_trainer import GNNTrainer
 from pql.errors import EngineError
 from tests.fixtures.training import make_inputs
-from tests.train_gnn.test_gnn_learns import CHANNEL
+from tests.train_gnn.test_gnn_learns import BUYS, CHANNEL
 
 
 def test_a_tiny_time_budget_stops_after_one_epoch_with_progress_on_stderr(session, capsys):
@@ -47,6 +47,19 @@ def test_without_validation_rows_the_last_epoch_is_kept(session):
     logged: list[str] = []
     trainer = GNNTrainer()
     assert trainer.fit(replace(inputs, tt=replace(inputs.tt, table=table), log=logged.append)) == {}
+    assert "gnn: best epoch 3 of 3" in "\n".join(logged)
+
+
+def test_an_undefined_validation_metric_keeps_the_last_epoch_and_does_not_stop_early(session):
+    """Every validation label the same: AUROC is nan each epoch, which must not pin the first epoch."""
+    inputs = make_inputs(session, BUYS + ", epochs = 3")
+    table = inputs.tt.table
+    is_val = pc.equal(table.column("split"), "val")
+    labels = pc.if_else(is_val, True, table.column("label"))
+    table = table.set_column(table.column_names.index("label"), "label", labels)
+    logged: list[str] = []
+    val = GNNTrainer().fit(replace(inputs, tt=replace(inputs.tt, table=table), log=logged.append))
+    assert val["auroc"] != val["auroc"]  # nan
     assert "gnn: best epoch 3 of 3" in "\n".join(logged)
 
 

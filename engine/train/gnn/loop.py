@@ -68,6 +68,10 @@ def _positives(train: TrainSet, idx: np.ndarray, device: str) -> tuple[torch.Ten
     return torch.from_numpy(rows).to(device), torch.from_numpy(items).to(device)
 
 
+def _undefined(metric: float | None) -> bool:
+    return metric is None or bool(np.isnan(metric))
+
+
 def _epoch_order(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
     """``size`` training row positions: whole seeded permutations of ``[0, n)``, the last one cut."""
     passes = [rng.permutation(n) for _ in range(-(-size // n))]
@@ -161,9 +165,10 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 model.load_state_dict(average.state_dict())
             value = validate()
             epochs_run = epoch
-            # Without any validation metric (no validation rows) the latest epoch is the best so far:
+            # Without any validation metric (no validation rows, or a metric undefined on them, such as
+            # AUROC when every validation label is the same) the latest epoch is the best so far:
             # keeping the first would throw the rest of training away, and early stopping would end it.
-            unvalidated = best_metric is None and (value is None or np.isnan(value))
+            unvalidated = _undefined(best_metric) and _undefined(value)
             if best_state is None or unvalidated or better(task, value, best_metric):
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 best_metric, best_epoch, stale = value, epoch, 0
