@@ -14,8 +14,8 @@ from engine.labels.scope import Scope, col, ident
 from engine.schema.model import Database
 from pql.bound import BoundQuery, iter_aggregations
 
-MIN_POSITIVES = 20
-MIN_POSITIVE_RATE = 0.01
+MIN_CLASS_ROWS = 20  # a binary target needs this many rows of its rarer class, and this share
+MIN_CLASS_RATE = 0.01
 
 
 def empty_splits(table: pa.Table) -> list[str]:
@@ -48,7 +48,7 @@ def _rare_class(label: pa.ChunkedArray, rows: int) -> list[str]:
     negatives = pc.sum(pc.cast(pc.invert(label), pa.int64())).as_py() or 0
     rare, count = ("positive", positives) if positives <= negatives else ("negative", negatives)
     rate = count / rows
-    if count < MIN_POSITIVES or rate < MIN_POSITIVE_RATE:
+    if count < MIN_CLASS_ROWS or rate < MIN_CLASS_RATE:
         return [f"only {count} {rare} training label{'' if count == 1 else 's'} ({rate:.2%} of {rows}): "
                 f"expect an unstable model; consider {'a longer' if rare == 'positive' else 'a shorter'} "
                 f"window, a different threshold or more history"]
