@@ -270,8 +270,8 @@ class ExpressionBinder:
                 continue
             texts = [c.name for c in parent.columns if family(c.dtype) is Family.STRING and c.name not in fk.ref_columns]
             if texts:
-                return (f"{left.table}.{left.column} is a key of {parent.name}; compare one of its text columns, "
-                        f"e.g. {parent.name}.{texts[0]} = '{value}'")
+                return (f"{left.table}.{left.column} links to {parent.name}; compare a text column of "
+                        f"{parent.name} instead, e.g. {parent.name}.{texts[0]} = '{value}'")
         return None
 
     def _check_text(self, expr: BoundExpr, what: str, node: ast.Node) -> None:

@@ -62,7 +62,8 @@ def test_a_word_compared_with_a_link_column_points_at_the_linked_tables_text(ret
     with pytest.raises(PQLBindError) as info:
         bind(pql.parse(query)[0], retail_db)
     assert info.value.message == "cannot compare a number with the string 'gold'"
-    assert info.value.hint == "customers.tier is a key of tier; compare one of its text columns, e.g. tier.name = 'gold'"
+    assert info.value.hint == ("customers.tier links to tier; compare a text column of tier instead, "
+                                 "e.g. tier.name = 'gold'")
     bind(pql.parse(query.replace("customers.tier", "tier.name"))[0], retail_db)  # and the hint's query binds
 
 

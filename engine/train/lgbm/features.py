@@ -158,9 +158,8 @@ class FeatureCache:
             parts.append(self.source.build(con, db, bq, rows.slice(start, CHUNK_ROWS)))
         table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
         width = table.num_columns - len(self.source.key) - 1
-        self.log(f"{self.label}: tabular features for {rows.num_rows:,} row{'' if rows.num_rows == 1 else 's'} "
-                 f"({width} columns) in "
-                 f"{time.perf_counter() - started:.1f}s")
+        count = f"{rows.num_rows:,} row{'' if rows.num_rows == 1 else 's'}"
+        self.log(f"{self.label}: tabular features for {count} ({width} columns) in {time.perf_counter() - started:.1f}s")
         return table
 
     def get(self, con, db: Database, bq: BoundQuery, rows: pa.Table) -> pa.Table:
