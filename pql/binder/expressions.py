@@ -268,7 +268,8 @@ class ExpressionBinder:
             parent = db.table(fk.ref_table)
             if fk.columns != (left.column,) or parent is None:
                 continue
-            texts = [c.name for c in parent.columns if family(c.dtype) is Family.STRING and c.name not in fk.ref_columns]
+            texts = [c.name for c in parent.columns
+                     if family(c.dtype) is Family.STRING and c.name not in fk.ref_columns]
             if texts:
                 return (f"{left.table}.{left.column} links to {parent.name}; compare a text column of "
                         f"{parent.name} instead, e.g. {parent.name}.{texts[0]} = '{value}'")

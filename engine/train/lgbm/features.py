@@ -159,7 +159,8 @@ class FeatureCache:
         table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="default")
         width = table.num_columns - len(self.source.key) - 1
         count = f"{rows.num_rows:,} row{'' if rows.num_rows == 1 else 's'}"
-        self.log(f"{self.label}: tabular features for {count} ({width} columns) in {time.perf_counter() - started:.1f}s")
+        seconds = time.perf_counter() - started
+        self.log(f"{self.label}: tabular features for {count} ({width} columns) in {seconds:.1f}s")
         return table
 
     def get(self, con, db: Database, bq: BoundQuery, rows: pa.Table) -> pa.Table:
