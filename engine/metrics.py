@@ -29,11 +29,21 @@ def selection_metric(task: TaskType) -> tuple[str, bool]:
     return SELECTION[task]
 
 
+def undefined(value: float | None) -> bool:
+    """No metric value: none was computed (no rows) or it is NaN (AUROC of a single class)."""
+    return value is None or bool(np.isnan(value))
+
+
+def shown(value: float | None) -> str:
+    """A metric value as logs and summaries print it: 4 decimals, or 'n/a' when `undefined`."""
+    return "n/a" if undefined(value) else f"{value:.4f}"
+
+
 def better(task: TaskType, a: float | None, b: float | None) -> bool:
-    """True when metric value ``a`` beats ``b`` for ``task`` (None always loses)."""
-    if a is None or np.isnan(a):
+    """True when metric value ``a`` beats ``b`` for ``task`` (an undefined value always loses)."""
+    if undefined(a):
         return False
-    if b is None or np.isnan(b):
+    if undefined(b):
         return True
     _, higher = SELECTION[task]
     return a > b if higher else a < b

@@ -26,7 +26,7 @@ from engine import registry
 from engine.evaluate import best_threshold, score
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
-from engine.metrics import better, selection_metric
+from engine.metrics import better, selection_metric, shown
 from engine.results import result_table
 from engine.schema.model import Database
 from engine.train.base import Predictions, Trainer, TrainInputs
@@ -97,7 +97,7 @@ def _fit_all(families: list[str], inputs: TrainInputs, log) -> dict[str, tuple[T
         val = trainer.fit(replace(inputs, time_budget=remaining))
         seconds = time.perf_counter() - start
         metric, _ = selection_metric(inputs.bq.task)
-        log(f"{family}: validation {metric} = {_shown(val.get(metric))} ({seconds:.1f}s)")
+        log(f"{family}: validation {metric} = {shown(val.get(metric))} ({seconds:.1f}s)")
         out[family] = (trainer, val, seconds)
     spent = time.perf_counter() - began
     if inputs.time_budget is not None and spent > 1.1 * inputs.time_budget:
@@ -233,11 +233,11 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     val_value = metrics["val"].get(metric)
     summary = (f"{chosen} · {bq.task} · rows train {counts['train']:,} / val {counts['val']:,} / test "
                f"{counts['test']:,}{'' if bq.mode == 'evaluate' else f' · predicted {tt.prediction.num_rows:,}'} · val {metric} "
-               f"{_shown(val_value)} · "
+               f"{shown(val_value)} · "
                f"{'reused model' if reused else 'trained'}{' (refit on train + val)' if refitted else ''} · "
                f"{seconds:.1f}s")
     if len(candidates) > 1:
-        summary += " · " + ", ".join(f"{f} {_shown(c['val'].get(metric))}" for f, c in candidates.items())
+        summary += " · " + ", ".join(f"{f} {shown(c['val'].get(metric))}" for f, c in candidates.items())
     if allocation is not None:
         summary += "\n" + allocation.render()
     warnings = tt.warnings + (allocation.warnings if allocation is not None else ())
@@ -277,11 +277,6 @@ def _refit(family: str, trainer: Trainer, inputs: TrainInputs, *, spent: float, 
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _shown(value: float | None) -> str:
-    """A validation metric as the summary prints it: 'n/a' when there is none or it is undefined (NaN)."""
-    return "n/a" if value is None or value != value else f"{value:.4f}"
 
 
 def _threshold(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) -> float:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.metrics import better
+from engine.metrics import better, shown, undefined
 from engine.models.gnn import RelationalGNN
 from engine.train.gnn.context import GraphContext
 from engine.train.gnn.settings import GNNSettings
@@ -66,10 +66,6 @@ def _positives(train: TrainSet, idx: np.ndarray, device: str) -> tuple[torch.Ten
     within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     items = train.pos_items[np.repeat(starts, counts) + within]
     return torch.from_numpy(rows).to(device), torch.from_numpy(items).to(device)
-
-
-def _undefined(metric: float | None) -> bool:
-    return metric is None or bool(np.isnan(metric))
 
 
 def _epoch_order(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
@@ -168,7 +164,7 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
             # Without any validation metric (no validation rows, or a metric undefined on them, such as
             # AUROC when every validation label is the same) the latest epoch is the best so far:
             # keeping the first would throw the rest of training away, and early stopping would end it.
-            unvalidated = _undefined(best_metric) and _undefined(value)
+            unvalidated = undefined(best_metric) and undefined(value)
             if best_state is None or unvalidated or better(task, value, best_metric):
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 best_metric, best_epoch, stale = value, epoch, 0
@@ -180,10 +176,9 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
             if trained is not None:
                 model.load_state_dict(trained)
             seconds = time.perf_counter() - epoch_start
-            shown = "n/a" if value is None or np.isnan(value) else f"{value:.4f}"
-            scored = "" if value is None else f" · val {metric} {shown}"  # None: no validation rows (a refit)
+            scored = "" if value is None else f" · val {metric} {shown(value)}"  # None: no validation rows (a refit)
             log(f"gnn epoch {epoch}/{settings.epochs}: loss {total / max(count, 1):.4f}{scored} · {seconds:.1f}s")
-            bar.set_postfix(epoch=epoch, loss=f"{total / max(count, 1):.4f}", **({} if value is None else {"val": shown}))
+            bar.set_postfix(epoch=epoch, loss=f"{total / max(count, 1):.4f}", **({} if value is None else {"val": shown(value)}))
             if not settings.fixed_epochs and stale >= settings.patience:
                 log(f"gnn: stopping early, no better validation {metric} for {stale} epochs")
                 break
