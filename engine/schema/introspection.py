@@ -136,7 +136,18 @@ def _time_columns(profiles: Mapping[str, TableProfile], ov: SchemaOverrides,
             chosen = choose_time_column(profile, notes)
             if chosen is not None:
                 own[name] = chosen
+        if name in own:
+            _note_untimed_rows(profile, own[name], notes)
     return own, static
+
+
+def _note_untimed_rows(profile: TableProfile, column: str, notes: list[str]) -> None:
+    """Rows with a NULL time cannot be placed before or after an anchor, so labels and features never
+    count them (`engine.graph.timecode`): say how many, since they silently shrink every count."""
+    missing = profile.num_rows - profile.column(column).non_null
+    if missing:
+        notes.append(f"{profile.name}.{column}: {missing:,} of {profile.num_rows:,} rows "
+                     f"({missing / profile.num_rows:.1%}) have no time (NULL); labels and features never count them")
 
 
 def _table(profile: TableProfile, key: PrimaryKey | None, links: list[ForeignKey], time_column: str | None,
