@@ -15,6 +15,7 @@ from pql.binder import kinds
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.paths import describe, prefer_named_path, up_paths
+from pql.render import quote_name
 from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
                        UNIT_DAYS, BoundExpr, BWindow)
 
@@ -235,8 +236,16 @@ class ExpressionBinder:
             return table.time_column
         if table.inherited_time is not None:
             return table.inherited_time.parent_column
+        if table.num_rows == 0:  # an empty table's date columns hold nothing to choose one by
+            self.ctx.error(f"cannot aggregate '{table.name}' over time: the table is empty, so pql found no "
+                           "time column in it", node.span,
+                           hint="fill the table (`pql schema` shows its rows) or aggregate another one")
+            return ""
+        times = [c.name for c in table.columns if c.stype is SemanticType.TIMESTAMP]
         self.ctx.error(f"cannot aggregate '{table.name}' over time: it has no time column", node.span,
-                       hint=f"set one with a schema override: WITH schema = 'time {table.name} = <column>'")
+                       hint=f"set one with a schema override: WITH schema = 'time {quote_name(table.name)} = "
+                            f"{quote_name(times[0]) if len(times) == 1 else '<column>'}'"
+                            + (f" (its date/time columns: {', '.join(times)})" if len(times) > 1 else ""))
         return ""
 
     def _check_comparable(self, left: BoundExpr, right: BoundExpr, node: ast.Node) -> None:
