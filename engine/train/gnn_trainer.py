@@ -242,7 +242,9 @@ class GNNTrainer(Trainer):
         settings = replace(self.settings, epochs=self._best_epoch, fixed_epochs=True,
                            lr_schedule=self._lrs[:self._best_epoch])
         budget = inputs.time_budget if inputs.time_budget is not None else settings.time_budget
-        inputs.log(f"gnn: refitting on {len(train):,} train + validation rows for {settings.epochs} epochs")
+        epochs = settings.epochs
+        inputs.log(f"gnn: refitting on {len(train):,} train + validation rows "
+                   f"for {epochs} epoch{'s' if epochs != 1 else ''}")
         metric, _ = selection_metric(inputs.bq.task)
         with torch.random.fork_rng(devices=[]):
             model = self._new_model(inputs, train)

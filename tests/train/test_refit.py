@@ -58,7 +58,7 @@ def test_gnn_refit_trains_on_train_and_validation_rows_only(shop, tmp_path, monk
     counts = result.run.training.counts()
     best = int(re.search(r"gnn: best epoch (\d+) of 3", "\n".join(logged)).group(1))
     line = next(x for x in logged if x.startswith("gnn: refitting on "))
-    assert line == f"gnn: refitting on {counts['train'] + counts['val']:,} train + validation rows for {best} epochs"
+    assert line == f"gnn: refitting on {counts['train'] + counts['val']:,} train + validation rows for {best} epoch{'s' if best != 1 else ''}"
     assert counts["test"] > 0  # there were test rows, and the refit did not take them
     refit_epochs = [x for x in logged[logged.index(line):] if x.startswith("gnn epoch ")]
     assert [x.split(":")[0] for x in refit_epochs] == [f"gnn epoch {e}/{best}" for e in range(1, best + 1)]

@@ -172,7 +172,8 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 stale += 1
                 if stale % settings.lr_patience == 0 and settings.lr_decay < 1.0:
                     lr *= settings.lr_decay
-                    log(f"gnn: learning rate {lr:.3g}, no better validation {metric} for {stale} epochs")
+                    log(f"gnn: learning rate {lr:.3g}, no better validation {metric} "
+                        f"for {stale} epoch{'s' if stale != 1 else ''}")
             if trained is not None:
                 model.load_state_dict(trained)
             seconds = time.perf_counter() - epoch_start
@@ -180,7 +181,7 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
             log(f"gnn epoch {epoch}/{settings.epochs}: loss {total / max(count, 1):.4f}{scored} · {seconds:.1f}s")
             bar.set_postfix(epoch=epoch, loss=f"{total / max(count, 1):.4f}", **({} if value is None else {"val": shown(value)}))
             if not settings.fixed_epochs and stale >= settings.patience:
-                log(f"gnn: stopping early, no better validation {metric} for {stale} epochs")
+                log(f"gnn: stopping early, no better validation {metric} for {stale} epoch{'s' if stale != 1 else ''}")
                 break
             elapsed = time.perf_counter() - started
             if time_budget is not None and elapsed + elapsed / epoch > time_budget and epoch < settings.epochs:
