@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from pql.errors import did_you_mean
+from pql.timestamps import naive_utc, parse_timestamp
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,10 +63,10 @@ def _bool(v: Any) -> bool:
 
 def _timestamp(v: Any) -> datetime:
     if isinstance(v, datetime):
-        return v
+        return naive_utc(v)
     if isinstance(v, str):
         try:
-            return datetime.fromisoformat(v)
+            return parse_timestamp(v)
         except ValueError:
             pass
     raise ValueError("must be a timestamp such as '2010-01-01' or '2010-01-01 12:00:00'")

@@ -70,8 +70,8 @@ class AnchorSchedule:
                  f"data {self.data_start} .. {self.data_end}"] if self.stride else ["anchors given explicitly"]
         for split in SPLITS:
             times = getattr(self, split)
-            span = f"{times[0]} .. {times[-1]}" if times else "none"
-            lines.append(f"{split:>5}: {len(times):4d} anchors  {span}")
+            span = "none" if not times else str(times[0]) if len(times) == 1 else f"{times[0]} .. {times[-1]}"
+            lines.append(f"{split:>5}: {len(times):4d} anchor{'s' if len(times) != 1 else ' '}  {span}")
         lines.append(f"cut-offs: val {self.val_cutoff}, test {self.test_cutoff}; predict at {self.prediction_time}")
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 

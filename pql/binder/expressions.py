@@ -16,6 +16,7 @@ from pql.binder.context import BindContext, Unresolved
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.paths import describe, prefer_named_path, up_paths
 from pql.render import quote_name
+from pql.timestamps import parse_timestamp
 from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
                        UNIT_DAYS, BoundExpr, BWindow)
 
@@ -73,7 +74,7 @@ class ExpressionBinder:
         value = node.value
         if node.kind == "timestamp":
             try:
-                value = datetime.fromisoformat(str(node.value))
+                value = parse_timestamp(str(node.value))
             except ValueError:
                 self.ctx.error(f"'{node.value}' is not a timestamp (use 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS')",
                                node.span)
