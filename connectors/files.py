@@ -8,7 +8,8 @@ CSV files are loaded into an in-memory DuckDB table once (so a bad file fails at
 file named); ``\\N`` and empty fields are NULL, as in MySQL dumps such as the Ergast F1 data. DuckDB's
 sniffer types the columns, except that a date or timestamp layout it guesses with the day or month first
 (``06/01/2021``: June or January?) is read as text and left to pql's own check below, which keeps an
-ambiguous column as text, with a note.
+ambiguous column as text, with a note. In a file whose fields are not comma-separated (``;`` in
+European exports), text columns of numbers with a decimal comma (``117,79``) are read as numbers.
 Parquet files become views (DuckDB scans them fast). JSON files (one array of objects, or one object
 per line) are loaded like CSV; nested values (objects, lists) are kept as JSON text. In all three, text columns that hold nothing but
 timestamps — ISO text in exported Parquet, `12/1/2010 8:26` in a CSV — are read as TIMESTAMP
@@ -191,13 +192,16 @@ def _files_arg(paths: list[Path]) -> exp.Expression:
 
 
 def _read_csv(paths: list[Path], *, whole_file_sniff: bool, as_text: tuple[str, ...] = (),
-              function: str = "read_csv") -> exp.Expression:
+              decimal_comma: bool = False, function: str = "read_csv") -> exp.Expression:
     """``read_csv(…)`` as DuckDB's sniffer types the file(s), but with the ``as_text`` columns typed VARCHAR
-    (or ``sniff_csv(…)``, what the sniffer makes of one file with the same options)."""
+    (or ``sniff_csv(…)``, what the sniffer makes of one file with the same options); ``decimal_comma``
+    reads ``117,79`` as 117.79."""
     args: list[exp.Expression] = [
         _files_arg(paths),
         named_arg("nullstr", exp.Array(expressions=[exp.Literal.string(s) for s in NULL_STRINGS])),
     ]
+    if decimal_comma:
+        args.append(named_arg("decimal_separator", exp.Literal.string(",")))
     if whole_file_sniff:
         args.append(named_arg("sample_size", exp.Literal.number(-1)))
     if as_text:
@@ -208,7 +212,30 @@ def _read_csv(paths: list[Path], *, whole_file_sniff: bool, as_text: tuple[str, 
     return exp.func(function, *args)
 
 
-def _guessed_dates(con, table: str, paths: list[Path], *, whole_file_sniff: bool) -> tuple[str, ...]:
+def _decimal_comma_columns(con, table: str, paths: list[Path], *, whole_file_sniff: bool) -> tuple[str, ...]:
+    """The text columns of CSV ``table`` that are numbers written with a decimal comma (``117,79``), as
+    European exports write them: only in a file whose fields are not separated by commas, and only when
+    reading it so turns text into numbers and changes no other column's type."""
+    relation = con.table(table)
+    before = {c: str(t) for c, t in zip(relation.columns, relation.types)}
+    if "VARCHAR" not in before.values():
+        return ()
+    sniff = exp.select("Delimiter").from_(
+        _read_csv(paths[:1], whole_file_sniff=whole_file_sniff, function="sniff_csv"))
+    if con.sql(sniff.sql("duckdb")).fetchall()[0][0] == ",":
+        return ()
+    reread = con.sql(select_all_from(_read_csv(paths, whole_file_sniff=whole_file_sniff, decimal_comma=True))
+                     .sql("duckdb"))
+    after = {c: str(t) for c, t in zip(reread.columns, reread.types)}
+    if after.keys() != before.keys():
+        return ()
+    changed = {c for c in before if before[c] != after[c]}
+    numbers = tuple(c for c in changed if before[c] == "VARCHAR" and (after[c] == "DOUBLE" or after[c].startswith("DECIMAL")))
+    return numbers if numbers and set(numbers) == changed else ()
+
+
+def _guessed_dates(con, table: str, paths: list[Path], *, whole_file_sniff: bool,
+                   decimal_comma: bool = False) -> tuple[str, ...]:
     """The DATE and TIMESTAMP columns of CSV ``table`` that DuckDB's sniffer read in a layout that does not
     start with a four-digit year (`%d/%m/%Y`, `%m-%d-%Y`, `%y.%m.%d`): it may have taken the day for the
     month, or guessed a century. None read in ISO, and a table without such columns is not sniffed again."""
@@ -217,7 +244,7 @@ def _guessed_dates(con, table: str, paths: list[Path], *, whole_file_sniff: bool
     if not dated:
         return ()
     sniff = exp.select("DateFormat", "TimestampFormat").from_(
-        _read_csv(paths[:1], whole_file_sniff=whole_file_sniff, function="sniff_csv"))
+        _read_csv(paths[:1], whole_file_sniff=whole_file_sniff, decimal_comma=decimal_comma, function="sniff_csv"))
     date_format, timestamp_format = con.sql(sniff.sql("duckdb")).fetchall()[0]
     guessed = {"DATE": _guessed(date_format), "TIMESTAMP": _guessed(timestamp_format)}
     return tuple(c for c, t in dated.items() if guessed[t])
@@ -235,12 +262,17 @@ def _load_csv(con, table: str, paths: list[Path]) -> list[str]:
 
     from pql.errors import ConnectorError
 
+    notes: list[str] = []
+
     def load(whole_file_sniff: bool) -> None:
         con.execute(create_as(table, select_all_from(_read_csv(paths, whole_file_sniff=whole_file_sniff)), kind="TABLE"))
-        as_text = _guessed_dates(con, table, paths, whole_file_sniff=whole_file_sniff)
-        if as_text:
+        commas = _decimal_comma_columns(con, table, paths, whole_file_sniff=whole_file_sniff)
+        as_text = _guessed_dates(con, table, paths, whole_file_sniff=whole_file_sniff, decimal_comma=bool(commas))
+        if commas or as_text:
             con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True, expression=select_all_from(
-                _read_csv(paths, whole_file_sniff=whole_file_sniff, as_text=as_text))).sql("duckdb"))
+                _read_csv(paths, whole_file_sniff=whole_file_sniff, as_text=as_text, decimal_comma=bool(commas)))
+            ).sql("duckdb"))
+        notes[:] = [f"{table}.{c}: numbers with a decimal comma, read as numbers" for c in commas]
 
     try:
         load(whole_file_sniff=False)
@@ -253,7 +285,7 @@ def _load_csv(con, table: str, paths: list[Path]) -> list[str]:
         times = _read_times(con, table)
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read CSV file {_where(paths)}: {_short(e)}") from e
-    return list(times.notes)
+    return notes + list(times.notes)
 
 
 def _read_times(con, table: str):
