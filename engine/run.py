@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from engine import registry
+from engine.baseline import NAME as BASELINE, baseline_metrics
 from engine.evaluate import best_threshold, score
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
@@ -47,6 +48,8 @@ class RunResult:
     table: pa.Table  # predictions, or metrics for EVALUATE
     predictions: pa.Table | None  # the prediction table (also for EVALUATE, when computed)
     metrics: dict[str, dict[str, float]]  # split -> metric -> value, for the chosen model
+    #: EVALUATE: the heuristic baseline's split -> metric -> value on the same rows (engine.baseline); {} otherwise
+    baseline: dict[str, dict[str, float]] = field(default_factory=dict)
     candidates: dict[str, dict[str, Any]]  # family -> {"val": metrics, "seconds": s}
     chosen: str
     reused: bool
@@ -207,12 +210,14 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         reused = False
 
     metrics: dict[str, dict[str, float]] = {"val": candidates.get(chosen, {}).get("val", {})}
+    baseline: dict[str, dict[str, float]] = {}
     predictions = test_predictions = None
     if bq.mode == "evaluate":
         test = tt.split("test")
         test_preds = trainer.predict(inputs, test.select([*bq.entity.key, "anchor_time"]))
         metrics["test"] = score(bq, test, test_preds)
-        table = metrics_table(chosen, metrics, candidates)
+        baseline = baseline_metrics(inputs, test, log) if chosen != BASELINE else {}
+        table = metrics_table(chosen, metrics, candidates, baseline)
         test_predictions = _beside_labels(
             result_table(bq, test, test_preds, threshold=threshold, item_key=_item_key(db, bq)), test)
     else:
@@ -238,10 +243,15 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
                f"{seconds:.1f}s")
     if len(candidates) > 1:
         summary += " · " + ", ".join(f"{f} {shown(c['val'].get(metric))}" for f, c in candidates.items())
+    if "test" in metrics:
+        summary += f" · test {metric} {shown(metrics['test'].get(metric))}"
+        if baseline:
+            summary += f" (heuristic baseline {shown(baseline['test'].get(metric))})"
     if allocation is not None:
         summary += "\n" + allocation.render()
     warnings = tt.warnings + (allocation.warnings if allocation is not None else ())
-    return RunResult(table=table, predictions=predictions, metrics=metrics, candidates=candidates, chosen=chosen,
+    return RunResult(table=table, predictions=predictions, metrics=metrics, baseline=baseline,
+                     candidates=candidates, chosen=chosen,
                      reused=reused, fingerprint=fp, summary=summary, warnings=warnings, training=tt,
                      allocation=allocation, test_predictions=test_predictions)
 
@@ -298,8 +308,10 @@ def _item_key(db: Database, bq: BoundQuery) -> str | None:
 
 
 def metrics_table(chosen: str, metrics: dict[str, dict[str, float]],
-                  candidates: dict[str, dict[str, Any]]) -> pa.Table:
-    """EVALUATE's result: one row per (model, split, metric)."""
+                  candidates: dict[str, dict[str, Any]],
+                  baseline: dict[str, dict[str, float]] | None = None) -> pa.Table:
+    """EVALUATE's result: one row per (model, split, metric): the chosen model's test metrics, every
+    candidate's validation metrics, then the heuristic baseline's test and validation metrics."""
     rows: list[tuple[str, str, str, float]] = []
     order: list[str] = []  # every split lists its metrics in one order, the test split's
     for split, values in metrics.items():
@@ -311,5 +323,8 @@ def metrics_table(chosen: str, metrics: dict[str, dict[str, float]],
     for family, info in candidates.items():
         val = sorted(info.get("val", {}).items(), key=lambda kv: rank.get(kv[0], len(rank)))
         rows += [(family, "val", k, float(v)) for k, v in val]
+    for split in ("test", "val"):
+        values = sorted((baseline or {}).get(split, {}).items(), key=lambda kv: rank.get(kv[0], len(rank)))
+        rows += [(BASELINE, split, k, float(v)) for k, v in values]
     return pa.table({"model": [r[0] for r in rows], "split": [r[1] for r in rows],
                      "metric": [r[2] for r in rows], "value": [r[3] for r in rows]})
