@@ -120,8 +120,12 @@ class Session:
         return explain_bound(self._parse(query), self)
 
     def train_table(self, query: str) -> pa.Table:
-        """The labelled training rows (entity key…, anchor_time, label, split) as Arrow."""
-        return self.training_table(query).table
+        """The labelled training rows (entity key…, anchor_time, label, split) as Arrow; what the
+        training table warns about goes to the log, as before a run (`training_table` returns it)."""
+        tt = self.training_table(query)
+        for warning in tt.warnings:
+            self.log(f"warning: {warning}")
+        return tt.table
 
     def training_table(self, query: str):
         """The full `engine.labels.TrainingTable` (rows, prediction rows, schedule, SQL, warnings)."""

@@ -12,7 +12,7 @@ from engine.labels.compile import is_static
 from engine.labels.schedule import SPLITS
 from engine.labels.scope import Scope, col, ident
 from engine.schema.model import Database
-from pql.bound import BoundQuery, iter_aggregations
+from pql.bound import BoundQuery, TaskType, iter_aggregations
 
 MIN_CLASS_ROWS = 20  # a binary target needs this many rows of its rarer class, and this share
 MIN_CLASS_RATE = 0.01
@@ -39,6 +39,29 @@ def label_balance(table: pa.Table) -> list[str]:
     if not pa.types.is_boolean(label.type):
         return []
     return [*_rare_class(label, train.num_rows), *_single_class_validation(table)]
+
+
+MAX_NUMBER_CLASSES = 50  # more distinct fractional values than this as classes: an amount, not a category
+
+
+def number_classes(bq: BoundQuery, table: pa.Table) -> list[str]:
+    """Classes that are the values of a fractional number (``FIRST(orders.amount)``,
+    ``LIST_DISTINCT(orders.price)``): with many distinct values each class is rare, and only the most
+    frequent are learnt, when the user most likely wanted the amount itself."""
+    if bq.task not in (TaskType.MULTICLASS, TaskType.MULTILABEL):
+        return []
+    train = table.filter(pc.equal(table.column("split"), "train"))
+    label = train.column("label")
+    listed = pa.types.is_list(label.type) or pa.types.is_large_list(label.type)
+    if not pa.types.is_floating(label.type.value_type if listed else label.type):
+        return []
+    values = pc.list_flatten(label) if listed else label
+    count = len(pc.unique(pc.drop_null(values)))
+    if count <= MAX_NUMBER_CLASSES:
+        return []
+    return [f"the target's classes are the values of a number ({count:,} distinct in the training rows): each "
+            "is rare and only the most frequent are learnt; to predict an amount, aggregate it with SUM, AVG, "
+            "MIN or MAX (a regression)"]
 
 
 def _rare_class(label: pa.ChunkedArray, rows: int) -> list[str]:

@@ -17,7 +17,7 @@ from engine.labels.table import TrainingTable
 from engine.labels.timespan import data_time_span
 from engine.schema.model import Database
 from engine.steady_floats import steady_floats
-from pql.bound import BColumn, BoundQuery, iter_aggregations
+from pql.bound import BColumn, BoundQuery, TaskType, iter_aggregations
 from pql.errors import EngineError
 
 
@@ -98,6 +98,23 @@ def _static_columns(bq: BoundQuery) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _plain_decimals(rows: pa.Table) -> pa.Table:
+    """A DECIMAL label (a class read by FIRST, a list by LIST_DISTINCT; NUMERIC columns in PostgreSQL)
+    as BIGINT when it has no fraction digits, else DOUBLE: Python reads DECIMAL as ``Decimal``, which
+    neither JSON (the saved model's class list) nor numpy holds."""
+    index = rows.schema.get_field_index("label")
+    if index < 0:
+        return rows
+    field = rows.schema.field(index)
+    listed = pa.types.is_list(field.type) or pa.types.is_large_list(field.type)
+    inner = field.type.value_type if listed else field.type
+    if not pa.types.is_decimal(inner):
+        return rows
+    plain = pa.int64() if inner.scale == 0 else pa.float64()
+    return rows.set_column(index, field.with_type(pa.list_(plain) if listed else plain),
+                           rows.column(index).cast(pa.list_(plain) if listed else plain))
+
+
 def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery, *,
                    schedule: AnchorSchedule | None = None) -> TrainingTable:
     """Labelled rows for every scheduled anchor and the prediction rows, in one DuckDB query.
@@ -116,7 +133,8 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             schedule = schedule or schedule_for(con, db, bq, by_table)
             anchors = build.register("anchors", _anchors_arrow(schedule))
             query = compiler.compile(prebuilt, anchors=anchors)
-            rows = steady_floats(con.sql(_sql(query)).to_arrow_table(), only={"label"})
+            rows = con.sql(_sql(query)).to_arrow_table()
+            rows = steady_floats(rows if bq.task is TaskType.LINK_RANKING else _plain_decimals(rows), only={"label"})
             target = next(iter_aggregations(bq.target), None)
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
             appearing = checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
@@ -141,7 +159,8 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
     order = [(k, "ascending") for k in ("anchor_time", *keys[:-1])]
     labelled = labelled.sort_by(order)
     prediction = prediction.sort_by(order)
-    warnings = [*schedule.notes, *checks.empty_splits(labelled), *checks.label_balance(labelled), *appearing,
+    warnings = [*schedule.notes, *checks.empty_splits(labelled), *checks.label_balance(labelled),
+                *checks.number_classes(bq, labelled), *appearing,
                 *checks.unlisted_entities(bq, prediction)]
     return TrainingTable(table=labelled, prediction=prediction, entity_key=tuple(bq.entity.key), schedule=schedule,
                          sql=explain_sql(db, bq, schedule, query=explained), label_columns=_static_columns(bq) if static else (),

@@ -19,7 +19,6 @@ Saved state (no pickle): ``gnn.json`` (settings, label codec, graph encoders and
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from engine import saved_json
 from engine.evaluate import score
 from engine.metrics import selection_metric
 from engine.train.base import Predictions, Trainer, TrainInputs
@@ -363,7 +363,7 @@ class GNNTrainer(Trainer):
                  "graph": {**self.graph_spec, "meta": self.context.graph.meta.to_dict(),
                            "encoders": {t: e.to_dict() for t, e in self.context.graph.encoders.items()}}}
         try:
-            text = json.dumps(state, indent=1)
+            text = saved_json.dumps(state)
         except (TypeError, ValueError) as e:
             raise EngineError(f"cannot save the GNN: a class or item key is not JSON-serialisable ({e})") from e
         try:
@@ -384,7 +384,7 @@ class GNNTrainer(Trainer):
 
         path = Path(directory) / STATE_FILE
         try:
-            state = json.loads(path.read_text(encoding="utf-8"))
+            state = saved_json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise EngineError(f"cannot read the saved GNN {path}: {e}") from e
         if state.get("format") != FORMAT_VERSION:

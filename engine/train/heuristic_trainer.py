@@ -16,11 +16,11 @@ part of ``model = 'auto'``.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow as pa
 
+from engine import saved_json
 from engine.evaluate import score
 from engine.train.base import Predictions, Trainer, TrainInputs
 from engine.train.heuristic.base import Baseline
@@ -68,7 +68,7 @@ class HeuristicTrainer(Trainer):
             raise EngineError("nothing to save: the heuristic baseline was never fitted")
         payload = {"format": FORMAT_VERSION, "kind": self.baseline.kind, "state": self.baseline.state()}
         try:
-            (Path(directory) / STATE_FILE).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+            (Path(directory) / STATE_FILE).write_text(saved_json.dumps(payload), encoding="utf-8")
         except (OSError, TypeError, ValueError) as e:  # TypeError: a class value JSON cannot hold
             raise EngineError(f"cannot save the heuristic baseline to {directory}: {e}") from e
 
@@ -76,7 +76,7 @@ class HeuristicTrainer(Trainer):
     def load(cls, directory: Path, inputs: TrainInputs) -> "HeuristicTrainer":
         path = Path(directory) / STATE_FILE
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
+            payload = saved_json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise EngineError(f"cannot read the saved heuristic baseline {path}: {e}") from e
         baseline_cls = BASELINES[inputs.bq.task]

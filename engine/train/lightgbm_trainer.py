@@ -19,13 +19,13 @@ seed (LightGBM ``deterministic`` mode, seeded subsampling); threads: ``PQL_LGBM_
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from engine import saved_json
 from engine.evaluate import score
 from engine.metrics import selection_metric
 from engine.models.lightgbm_deadline import deadline_passed, training_deadline
@@ -155,7 +155,7 @@ class LightGBMTrainer(Trainer):
         state = {"format": FORMAT_VERSION, "kind": self.head.kind, "settings": self.settings.to_dict(),
                  "source": self.source.to_dict(), "head": self.head.state(), "models": sorted(models)}
         try:
-            text = json.dumps(state, indent=1)
+            text = saved_json.dumps(state)
         except (TypeError, ValueError) as e:
             raise EngineError("cannot save the LightGBM model: a class or item key is not JSON-serialisable "
                               f"({e})") from e
@@ -171,7 +171,7 @@ class LightGBMTrainer(Trainer):
     def load(cls, directory: Path, inputs: TrainInputs) -> "LightGBMTrainer":
         path = Path(directory) / STATE_FILE
         try:
-            state = json.loads(path.read_text(encoding="utf-8"))
+            state = saved_json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise EngineError(f"cannot read the saved LightGBM model {path}: {e}") from e
         if state.get("format") != FORMAT_VERSION:
