@@ -126,7 +126,9 @@ def _no_training_rows(bq: BoundQuery, tt: TrainingTable) -> str:
         passing = " that passes the WHERE filter" if bq.where is not None else ""
         return f"no training rows: no {entity}{passing} has a value for the target"
     if not schedule.train:
-        return f"no training rows: the target's windows do not fit in the data's history ({schedule.summary()})"
+        why = next((n for n in schedule.notes if "no complete window" in n),
+                   f"the target's windows do not fit in the data's history ({schedule.summary()})")
+        return f"no training rows: {why}; a shorter target window needs less history"
     who = (f"the WHERE filter keeps no {entity} row" if bq.where is not None
            else f"no {entity} row exists yet or has a label")
     return f"no training rows: {who} at any of the {len(schedule.train)} training anchors ({schedule.summary()})"

@@ -22,7 +22,10 @@ def empty_splits(table: pa.Table) -> list[str]:
     counts = {s: 0 for s in SPLITS}
     for s in table.column("split").to_pylist():
         counts[s] = counts.get(s, 0) + 1
-    return [f"the {s} split is empty" for s in SPLITS if counts[s] == 0]
+    empty = [s for s in SPLITS if counts[s] == 0]
+    if len(empty) == len(SPLITS):  # one cause (no anchor, no entity), one message
+        return ["the training table is empty: no labelled rows in any split"]
+    return [f"the {s} split is empty" for s in empty]
 
 
 def label_balance(table: pa.Table) -> list[str]:

@@ -63,3 +63,10 @@ def test_a_validation_split_of_one_class_is_said_to_leave_auroc_undefined():
     warnings = label_balance(_labelled([True] * 50 + [False] * 50, [True] * 70))
     assert warnings == ["every validation label is True: validation AUROC is undefined (nan), so it cannot "
                         "choose the model, its training length or its threshold"]
+
+
+def test_an_empty_training_table_gets_one_warning_not_three():
+    from engine.labels.checks import empty_splits
+    empty = pa.table({"split": pa.array([], pa.string())})
+    assert empty_splits(empty) == ["the training table is empty: no labelled rows in any split"]
+    assert empty_splits(pa.table({"split": ["train"]})) == ["the val split is empty", "the test split is empty"]
