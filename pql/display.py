@@ -8,6 +8,7 @@ import pyarrow as pa
 from pql.errors import PQLInputError
 
 MAX_ROWS_SHOWN = 20
+MAX_METRIC_ROWS_SHOWN = 200  # EVALUATE's (model, split, metric) rows: every one of them, in practice
 OUTPUT_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl")
 
 
@@ -53,16 +54,17 @@ def _flat_for_csv(table: pa.Table) -> pa.Table:
     return table
 
 
-def rich_table(table: pa.Table, title: str | None = None, *, save_hint: str = "--output FILE"):
+def rich_table(table: pa.Table, title: str | None = None, *, save_hint: str = "--output FILE",
+               max_rows: int = MAX_ROWS_SHOWN):
     from rich.table import Table
 
     out = Table(title=title, show_lines=False)
     for name in table.column_names:
         out.add_column(name, overflow="fold")
-    for row in table.slice(0, MAX_ROWS_SHOWN).to_pylist():
+    for row in table.slice(0, max_rows).to_pylist():
         out.add_row(*(_cell(v) for v in row.values()))
-    if table.num_rows > MAX_ROWS_SHOWN:
-        out.caption = f"{MAX_ROWS_SHOWN} of {table.num_rows:,} rows shown; {save_hint} writes them all"
+    if table.num_rows > max_rows:
+        out.caption = f"{max_rows} of {table.num_rows:,} rows shown; {save_hint} writes them all"
     return out
 
 
@@ -77,7 +79,9 @@ def show_result(result, console, *, table: bool = True, save_hint: str = "--outp
     if result.text:  # EXPLAIN's SQL must stay copy-pasteable: never wrapped to the terminal's width
         console.print(result.text, markup=False, highlight=False, soft_wrap=True)
     if result.table is not None and table:
-        console.print(rich_table(result.table, save_hint=save_hint))
+        metrics = result.bound is not None and result.bound.mode == "evaluate"  # a few dozen rows, all worth reading
+        console.print(rich_table(result.table, save_hint=save_hint,
+                                 max_rows=MAX_METRIC_ROWS_SHOWN if metrics else MAX_ROWS_SHOWN))
     if result.summary:
         console.print(result.summary, style="dim", markup=False, highlight=False, soft_wrap=True)
 

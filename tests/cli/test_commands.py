@@ -257,3 +257,23 @@ def test_query_into_writes_the_table_and_says_so(shop_db):
     assert "wrote 40 rows into preds" in result.stderr  # one line, even with --quiet
     result = fails("query", BUYS + " INTO preds", "--db", str(shop_db))
     assert result.stderr.startswith("Error: table 'preds' already exists; write INTO OR REPLACE preds")
+
+
+def test_evaluate_prints_every_metric_row():
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+    from rich.console import Console
+
+    from pql.display import show_result
+
+    rows = 30  # more than a prediction table shows
+    metrics = pa.table({"model": ["gnn"] * rows, "split": ["val"] * rows, "metric": [f"m{i}" for i in range(rows)],
+                        "value": [0.5] * rows})
+    printed = {}
+    for mode in ("evaluate", "predict"):
+        console = Console(record=True, width=120)
+        show_result(SimpleNamespace(text=None, summary=None, table=metrics, bound=SimpleNamespace(mode=mode)), console)
+        printed[mode] = console.export_text()
+    assert "m29" in printed["evaluate"] and "rows shown" not in printed["evaluate"]
+    assert "m29" not in printed["predict"] and "20 of 30 rows shown" in printed["predict"]
