@@ -27,7 +27,9 @@ from pql.errors import EngineError
 
 # Options that change what is predicted but not what is learned, or only how fast.
 _NOT_FINGERPRINTED = {"retrain", "device"}
-FORMAT_VERSION = 1
+# Bump when a saved model would no longer match what this code builds (features, encoders): the
+# fingerprint changes, so such models are trained anew instead of reused. pql's version is in it too.
+FORMAT_VERSION = 2
 
 
 def models_dir() -> Path:
@@ -73,7 +75,9 @@ def fingerprint(bq: BoundQuery, db: Database, con, *, model: str) -> str:
         "forecast": bq.forecast, "classify": bq.classify, "using": sorted(bq.using),
         "options": sorted([k, str(v)] for k, v in _learning_options(bq, model)),
     }
-    payload = {"format": FORMAT_VERSION, "model": model, "query": query,
+    from pql import __version__
+
+    payload = {"format": FORMAT_VERSION, "pql": __version__, "model": model, "query": query,
                "schema": _schema_facts(db, bq.using), "data": data_version(con, bq.using)}
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:24]

@@ -87,7 +87,8 @@ def table_attributes(
     def guarded(e: exp.Expression) -> exp.Expression:
         return e if visible is None else exp.Case(ifs=[exp.If(this=visible.copy(), true=e)])
 
-    cols = feature_columns(db, t, max_per_kind=options.max_columns_per_table)
+    per_kind = options.max_root_columns if priority == 0 else options.max_columns_per_table  # 0: the entity's own
+    cols = feature_columns(db, t, max_per_kind=per_kind)
     specs = [
         FeatureSpec(name=f"{label}__{c.name}", expression=guarded(sql.as_double(sql.col(alias, c.name))), priority=priority)
         for c in cols.numeric

@@ -42,7 +42,11 @@ class FeatureOptions:
     windows: tuple[timedelta, ...]
     max_hops: int = 2
     max_features: int = 400
-    max_columns_per_table: int = 8
+    max_columns_per_table: int = 8  # per kind (numeric, categorical, timestamp) of an aggregated or parent table
+    # per kind of the entity's own table: each is one feature (no windows, no aggregates), and the columns
+    # a user keeps on the entity itself are often the ones that matter; 8, in column order, dropped the
+    # rest of a 30-attribute customer table
+    max_root_columns: int = 64
     max_paths: int = 16
 
 
