@@ -121,6 +121,14 @@ def lookup(fp: str) -> Entry | None:
     return Entry(fingerprint=fp, path=path, meta=meta)
 
 
+def is_current(entry: Entry) -> bool:
+    """Whether this pql can reuse the entry: one saved by another format or version has another
+    fingerprint than any query gets now, so it is never found again (only listed, and removable)."""
+    from pql import __version__
+
+    return entry.meta.get("format") == FORMAT_VERSION and entry.meta.get("pql") == __version__
+
+
 def save(fp: str, meta: dict[str, Any], write_model) -> Entry:
     """Write a new entry atomically: files go to a temp folder that is renamed into place."""
     root = models_dir()
@@ -128,8 +136,10 @@ def save(fp: str, meta: dict[str, Any], write_model) -> Entry:
     tmp = Path(tempfile.mkdtemp(prefix=f".{fp}-", dir=root))
     try:
         write_model(tmp)
+        from pql import __version__
+
         meta = {**meta, "fingerprint": fp, "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "format": FORMAT_VERSION}
+                "format": FORMAT_VERSION, "pql": __version__}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
         final = root / fp
         if final.exists():

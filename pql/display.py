@@ -183,6 +183,8 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
         for text in (entry.meta.get("query") or "").strip().splitlines() or [""]:
             say(textwrap.fill(text.strip(), wrap, initial_indent=indent, subsequent_indent=indent + "  ",
                               break_long_words=False, break_on_hyphens=False) or indent.rstrip())
+        if not registry.is_current(entry):
+            say(f"{indent}(saved by an older pql: never reused, retrained when asked again)")
     if others:
         say(f"({others} saved model{'s' if others != 1 else ''} for other databases or data: .models all lists them)")
     say("`pql models --remove ID` deletes one")

@@ -112,6 +112,13 @@ def test_the_fingerprint_follows_the_query(session):
     assert session.run(BUYS.replace("'heuristic'", "'heuristic', device = 'cpu'"))[0].run.fingerprint == base
 
 
+def test_another_pql_version_trains_its_own_model(session, monkeypatch):
+    base = session.run(BUYS)[0].run
+    monkeypatch.setattr(pql, "__version__", "99.0.0")
+    upgraded = session.run(BUYS)[0].run
+    assert upgraded.fingerprint != base.fingerprint and not upgraded.reused
+
+
 def test_the_fingerprint_follows_the_data(shop_db):
     with pql.connect(str(shop_db)) as s:
         before = s.run(BUYS)[0].run.fingerprint

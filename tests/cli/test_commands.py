@@ -210,6 +210,15 @@ def test_models_fit_an_80_column_terminal_with_ids_that_remove_accepts(shop_db, 
     assert removed.startswith(f"removed {ids[0]}") and len(removed.split()[1]) == 24  # the full fingerprint
 
 
+def test_models_marks_a_model_an_older_pql_saved(shop_db, pql_home):
+    ok("query", BUYS, "--db", str(shop_db), "-q")
+    assert "saved by an older pql" not in ok("models").stdout
+    (folder,) = (pql_home / "models").iterdir()
+    meta = json.loads((folder / "meta.json").read_text())
+    (folder / "meta.json").write_text(json.dumps({**meta, "pql": "0.0.1"}))
+    assert "(saved by an older pql: never reused, retrained when asked again)" in ok("models").stdout
+
+
 def test_models_remove_never_leaves_the_registry(pql_home):
     (pql_home / "models").mkdir(parents=True)
     (pql_home / "keep.txt").write_text("x")
