@@ -21,6 +21,7 @@ from typing import Any
 import sqlglot.expressions as exp
 
 from engine.schema.model import Database
+import pql
 from pql.bound import BoundQuery
 from pql.home import home
 from pql.errors import EngineError
@@ -75,9 +76,7 @@ def fingerprint(bq: BoundQuery, db: Database, con, *, model: str) -> str:
         "forecast": bq.forecast, "classify": bq.classify, "using": sorted(bq.using),
         "options": sorted([k, str(v)] for k, v in _learning_options(bq, model)),
     }
-    from pql import __version__
-
-    payload = {"format": FORMAT_VERSION, "pql": __version__, "model": model, "query": query,
+    payload = {"format": FORMAT_VERSION, "pql": pql.__version__, "model": model, "query": query,
                "schema": _schema_facts(db, bq.using), "data": data_version(con, bq.using)}
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:24]
@@ -124,9 +123,7 @@ def lookup(fp: str) -> Entry | None:
 def is_current(entry: Entry) -> bool:
     """Whether this pql can reuse the entry: one saved by another format or version has another
     fingerprint than any query gets now, so it is never found again (only listed, and removable)."""
-    from pql import __version__
-
-    return entry.meta.get("format") == FORMAT_VERSION and entry.meta.get("pql") == __version__
+    return entry.meta.get("format") == FORMAT_VERSION and entry.meta.get("pql") == pql.__version__
 
 
 def save(fp: str, meta: dict[str, Any], write_model) -> Entry:
@@ -136,10 +133,8 @@ def save(fp: str, meta: dict[str, Any], write_model) -> Entry:
     tmp = Path(tempfile.mkdtemp(prefix=f".{fp}-", dir=root))
     try:
         write_model(tmp)
-        from pql import __version__
-
         meta = {**meta, "fingerprint": fp, "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "format": FORMAT_VERSION, "pql": __version__}
+                "format": FORMAT_VERSION, "pql": pql.__version__}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
         final = root / fp
         if final.exists():

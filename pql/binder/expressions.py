@@ -6,8 +6,6 @@ aggregation's own filter may not aggregate again.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from engine.schema.dtypes import Family, family, is_numeric
 from engine.schema.model import Column, SemanticType, Table
 from pql import ast
@@ -15,10 +13,10 @@ from pql.binder import kinds
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.paths import describe, prefer_named_path, up_paths
-from pql.render import quote_name
-from pql.timestamps import parse_timestamp
 from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
                        UNIT_DAYS, BoundExpr, BWindow)
+from pql.render import quote_name
+from pql.timestamps import parse_timestamp
 
 NUMERIC_AGGS = ("SUM", "AVG")
 ORDER_AGGS = ("MIN", "MAX")
