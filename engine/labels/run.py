@@ -14,6 +14,7 @@ from engine.labels.scope import ident
 from engine.labels.schedule import AnchorSchedule, build_schedule
 from engine.labels.splits import random_split
 from engine.labels.table import TrainingTable
+from engine.labels.time_outliers import time_outliers
 from engine.labels.timespan import data_time_span
 from engine.schema.model import Database
 from engine.steady_floats import steady_floats
@@ -137,7 +138,8 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             rows = steady_floats(rows if bq.task is TaskType.LINK_RANKING else _plain_decimals(rows), only={"label"})
             target = next(iter_aggregations(bq.target), None)
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
-            appearing = checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
+            appearing = (checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
+                         + time_outliers(con, db, bq))
     except duckdb.Error as e:
         raise EngineError(f"building the training table failed in DuckDB: {e}") from e
     keys = [*bq.entity.key, "anchor_time"]
