@@ -89,12 +89,13 @@ def explain_bound(statements, session) -> str:
 def _plan_lines(session, bq) -> list[str]:
     from engine.labels import explain_sql, schedule_for
     from engine.labels.absent_values import absent_values
+    from engine.labels.time_outliers import time_outliers
 
-    absent = [f"  {value.message()}" for value in absent_values(session.con, bq)]
     db = session.db_for(bq.option("schema"))
+    found = [value.message() for value in absent_values(session.con, bq)] + time_outliers(session.con, db, bq)
     schedule = schedule_for(session.con, db, bq)
     model = bq.option("model", "auto")
     plan = "train LightGBM and the GNN, keep the better on validation" if model == "auto" else f"train {model}"
-    warnings = ["Warnings:", *absent] if absent else []
+    warnings = ["Warnings:", *(f"  {w}" for w in found)] if found else []
     return [*warnings, "Anchors:", _indent(schedule.summary(), "  "), "Training-table SQL:",
             _indent(explain_sql(db, bq, schedule), "  "), "Plan:", f"  {plan}"]

@@ -13,8 +13,8 @@ from pql.binder import bind
 CHURN = "PREDICT COUNT(orders.*, 0, 30, days) > 0 FOR EACH customer.id"
 
 
-def _shop(*extra: datetime):
-    con = duckdb.connect()
+def _shop(*extra: datetime, path: str = ":memory:"):
+    con = duckdb.connect(path)
     con.execute("create table customer(id int primary key)")
     con.execute("create table orders(id int primary key, customer_id int references customer(id), created_at timestamp)")
     con.execute("insert into customer select range from range(20)")
@@ -48,3 +48,13 @@ def test_a_placeholder_date_at_the_start_is_named_with_train_start():
                                           ("train_start = '2024-02-01'", datetime(1900, 1, 1))])
 def test_no_warning_once_the_span_is_set_by_hand(option, extra):
     assert _warnings(*_shop(extra), f"{CHURN} WITH {option}") == []
+
+
+def test_explain_shows_the_warning(tmp_path):
+    import pql
+
+    con, _ = _shop(datetime(2099, 12, 31), path=str(tmp_path / "shop.duckdb"))
+    con.close()
+    with pql.connect(str(tmp_path / "shop.duckdb")) as s:
+        text = s.explain(CHURN)
+    assert "Warnings:\n  orders: 1 row dated after" in text
