@@ -15,7 +15,7 @@ from sqlglot import exp
 from engine.labels.scope import Scope
 from engine.labels.timespan import touched_tables
 from engine.schema.model import Database
-from pql.bound import BoundQuery
+from pql.bound import BoundQuery, iter_aggregations
 
 SHARE = 0.001  # the quantiles the bulk of the rows lies between
 STRETCH = 0.25  # beyond them by more than this share of the span between them: an outlier
@@ -25,6 +25,8 @@ def time_outliers(con, db: Database, bq: BoundQuery) -> list[str]:
     """One warning per table the query reads (entity, target, WHERE, ASSUMING) with outlying times."""
     out = []
     anchor_time, train_start = bq.option("anchor_time"), bq.option("train_start")  # the span set by hand
+    # every table read sets the end; only the target's set where anchors start (engine.labels.timespan)
+    targets = {a.table for a in iter_aggregations(bq.target)}
     for name in touched_tables(bq):
         table = db.table(name)
         if table is None or not table.is_timed:
@@ -46,7 +48,7 @@ def time_outliers(con, db: Database, bq: BoundQuery) -> list[str]:
                        f"of its rows (by {_day(hi)}), and set{'s' if late == 1 else ''} the data's end, so the "
                        f"anchors and the prediction time: a placeholder date or a typo? WITH anchor_time = "
                        f"'{_day(hi)}' predicts as of the real end")
-        if early and (train_start is None or train_start < early_cut):
+        if early and name in targets and (train_start is None or train_start < early_cut):
             out.append(f"{name}: {_rows(early)} dated before {_day(early_cut)} (the earliest {first}), well before "
                        f"99.9% of its rows (from {_day(lo)}), and stretch{'es' if early == 1 else ''} the training "
                        f"anchors back over years without data: a placeholder date or a typo? WITH train_start = "

@@ -58,3 +58,17 @@ def test_explain_shows_the_warning(tmp_path):
     with pql.connect(str(tmp_path / "shop.duckdb")) as s:
         text = s.explain(CHURN)
     assert "Warnings:\n  orders: 1 row dated after" in text
+
+
+def test_an_early_date_outside_the_target_table_does_not_move_the_anchors():
+    con, db = _shop(datetime(1900, 1, 1))
+    assert _warnings(con, db, "PREDICT COUNT(orders.*, 0, 30, days) > 0 FOR EACH customer.id "
+                              "WHERE COUNT(orders.*, -30, 0, days) > 0") != []  # orders is the target's table
+    con.execute("create table visit(id int primary key, customer_id int references customer(id), at_time timestamp)")
+    con.executemany("insert into visit values (?, ?, ?)",
+                    [(i, i % 20, datetime(2024, 1, 1) + timedelta(hours=9 * i)) for i in range(2000)]
+                    + [(5000, 1, datetime(1900, 1, 1))])
+    con.execute("delete from orders where created_at < '2000-01-01'")
+    db = introspect(con)
+    assert _warnings(con, db, "PREDICT COUNT(orders.*, 0, 30, days) > 0 FOR EACH customer.id "
+                              "WHERE COUNT(visit.*, -30, 0, days) > 0") == []
