@@ -3,7 +3,8 @@
 Inference looks at two kinds of column, in this order:
 1. a column named as the table's own key (``id``, ``customer_id`` in customers, ``driverId`` in
    drivers, ``constructorResultsId`` in constructor_results);
-2. failing that, the table's first column when its name ends in ``id``/``key`` and it is not another
+2. failing that, the table's first column when its name ends in an identifier word (``id``, ``key``,
+   ``no``, ``number``, ``code``, ``sku``, … `ID_WORDS`) and it is not another
    table's key name (``qualifyId`` in qualifying; but not ``household_id`` in demographics when
    households is keyed by ``household_id`` — that column is a link, not an identity).
 A candidate must be unique and non-null over all rows (checked exactly in DuckDB); a table left
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     import duckdb
 
 _KEY_FAMILIES = (Family.INTEGER, Family.STRING, Family.FLOAT)
+# last words of a first column's name that say "identifier": ``cust_no``, ``order_number`` and ``sku`` are as
+# common in exports as ``*_id``
+ID_WORDS = ("id", "key", "no", "nr", "num", "number", "code", "uuid", "guid", "sku")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,7 +79,7 @@ def primary_keys(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TablePro
         else:
             why = "; ".join(refused[table]) or ("empty table" if profiles[table].num_rows == 0 else
                                                 "no id-like column: none named after the table, and the first "
-                                                "column's name does not end in id or key")
+                                                "column's name does not end in id, key, no, number, code or the like")
             notes.append(f"{table}: no primary key ({why}); it can be linked from but not predicted for")
     return keys
 
@@ -106,7 +110,7 @@ def _first_column_key(profile: TableProfile, profiles: Mapping[str, TableProfile
         return []
     first = profile.columns[0]
     parts = words(first.name)
-    if not parts or parts[-1] not in ("id", "key"):
+    if not parts or parts[-1] not in ID_WORDS:
         return []
     for other, key in keys.items():
         if other == profile.name:
