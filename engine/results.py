@@ -50,6 +50,15 @@ def result_table(bq: BoundQuery, rows: pa.Table, preds: Predictions, *, threshol
         best = s.argmax(axis=1) if len(s) else np.zeros(0, dtype=int)
         cols["prediction"] = pa.array([preds.classes[i] for i in best])
         cols["probability"] = pa.array(s[np.arange(len(s)), best].astype(float) if len(s) else [], pa.float64())
+    elif task == TaskType.MULTILABEL and bq.rank_top:  # LIST_DISTINCT(non-key) RANK TOP k: the k likeliest
+        k = min(int(bq.rank_top), len(preds.classes))
+        order = np.argsort(-s, axis=1, kind="stable")[:, :k] if len(s) else np.zeros((0, k), dtype=int)
+        top = np.take_along_axis(s, order, axis=1) if len(s) else np.zeros((0, k))
+        cols = _repeat(cols, k)
+        cols["rank"] = pa.array(np.tile(np.arange(1, k + 1), len(s)).astype(np.int32))
+        cols["label"] = pa.array([preds.classes[i] for i in order.reshape(-1)])
+        cols["probability"] = pa.array(top.reshape(-1).astype(float))
+        cols["prediction"] = pa.array(top.reshape(-1) >= threshold)
     elif task == TaskType.MULTILABEL:
         k = len(preds.classes)
         cols = _repeat(cols, k)

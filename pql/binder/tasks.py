@@ -25,6 +25,12 @@ def infer_task(ctx: BindContext, target: BoundExpr, *, rank_top: int | None, cla
                       "CLASSIFY (one yes/no per item)", span)
         if classify or not item_is_key:
             base = TaskType.MULTILABEL
+            if rank_top is not None and not item_is_key:
+                column = target.column or "*"
+                ctx.note(f"{target.table}.{column} links to no table, so its values are the labels (a yes/no "
+                         f"each, multilabel); RANK TOP {rank_top} keeps the {rank_top} likeliest per entity. "
+                         f"Linked to a table (WITH schema = 'fk {target.table}.{column} -> <table>'), it would rank "
+                         f"that table's rows, with their columns and links")
         else:
             base = TaskType.LINK_RANKING
     if classify and not (isinstance(target, BAggregation) and target.func == "LIST_DISTINCT"):
