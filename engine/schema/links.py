@@ -17,6 +17,10 @@ For every column ``c`` of a child table and every parent table ``P`` with a sing
 
 A link is kept when containment ≥ 0.5 and score ≥ 0.4. When two parents score the same for one
 column the link is refused and a note says so (an override settles it).
+
+Then, with no name to go by, a text column whose sampled values fall at least 98% in one table's text
+key of codes, not plain numbers (``sales.item`` → ``products.sku`` holding ``SKU-12``), links with score
+0.5 and a note (`_value_links`).
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from engine.schema.dtypes import join_compatibility
+from engine.schema.dtypes import Family, join_compatibility
 from engine.schema.keys import PrimaryKey
 from engine.schema.model import ForeignKey
 from engine.schema.names import GENERIC_KEY_NAMES, key_names, norm, suffixes, table_forms
@@ -42,6 +46,9 @@ MIN_SCORE = 0.4
 TIE_TOLERANCE = 0.005
 
 EXACT_NAME, TABLE_NAME, BARE_NAME, ROLE_NAME = 1.0, 0.9, 0.8, 0.7
+VALUE_ONLY = 0.5  # no name match: only a text column whose values nearly all fall in a text key
+VALUE_CONTAINMENT = 0.98
+MAX_VALUE_PAIRS = 400  # (text column, text key) pairs compared by value, at most
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +107,46 @@ def infer_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TableProf
             link = _pick(child, column.name, candidates, notes)
             if link is not None:
                 links.append(link)
+    return links + _value_links(con, profiles, keys, parents, linked={(fk.table, fk.columns[0]) for fk in links},
+                                notes=notes)
+
+
+def _value_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TableProfile],
+                 keys: Mapping[str, PrimaryKey], parents: Mapping[str, str], *,
+                 linked: set[tuple[str, str]], notes: list[str]) -> list[ForeignKey]:
+    """Text columns no name links whose values all but never miss one text key (``sales.item`` ->
+    ``products.sku``): the names of exports often say nothing, but codes like ``SKU-12`` found in
+    another table's key are a reference. Keys of digits only are left out (small numbers turn up in
+    every id column), and so is a table with too many pairs to compare cheaply."""
+    text_keys = {t: k for t, k in parents.items() if _distinctive_text_key(profiles[t].column(k))}
+    pairs = [(child, column, parent) for child, profile in profiles.items() for column in profile.columns
+             if (child, column.name) not in linked and column.family is Family.STRING and column.approx_distinct >= 2
+             and column.name not in (keys[child].columns if child in keys else ())
+             for parent in text_keys if parent != child]
+    if len(pairs) > MAX_VALUE_PAIRS:
+        return []
+    links = []
+    for child, column in dict.fromkeys((c, col) for c, col, _ in pairs):
+        candidates = []
+        for parent in (p for c, col, p in pairs if c == child and col is column):
+            key = text_keys[parent]
+            if column.approx_distinct > 1.2 * profiles[parent].column(key).approx_distinct:  # cannot fit in
+                continue
+            share = containment(con, child, column.name, parent, key)
+            if share >= VALUE_CONTAINMENT:
+                candidates.append(_Candidate(parent=parent, parent_column=key, score=round(VALUE_ONLY * share, 3),
+                                             containment=round(share, 3)))
+        link = _pick(child, column.name, candidates, notes)
+        if link is not None:
+            notes.append(f"{child}.{column.name} -> {link.ref_table}.{link.ref_columns[0]}: inferred from the values "
+                         f"alone ({link.containment:.0%} found there; no name says so)")
+            links.append(link)
     return links
+
+
+def _distinctive_text_key(column: ColumnProfile) -> bool:
+    """A text key whose values are not plain numbers ("SKU-12", "C0001", "DE"), judged on its sample."""
+    return column.family is Family.STRING and bool(column.sample) and not all(v.strip().isdigit() for v in column.sample)
 
 
 def _score(con: duckdb.DuckDBPyConnection, child: TableProfile, column: ColumnProfile, parent: TableProfile,
