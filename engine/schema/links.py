@@ -117,7 +117,8 @@ def _value_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TablePro
     """Text columns no name links whose values all but never miss one text key (``sales.item`` ->
     ``products.sku``): the names of exports often say nothing, but codes like ``SKU-12`` found in
     another table's key are a reference. Keys of digits only are left out (small numbers turn up in
-    every id column), and so is a table with too many pairs to compare cheaply."""
+    every id column), and so is a schema with too many pairs to compare. Each pair costs one scan of the
+    parent, with the child's profiled sample of values."""
     text_keys = {t: k for t, k in parents.items() if _distinctive_text_key(profiles[t].column(k))}
     pairs = [(child, column, parent) for child, profile in profiles.items() for column in profile.columns
              if (child, column.name) not in linked and column.family is Family.STRING and column.approx_distinct >= 2
@@ -132,7 +133,7 @@ def _value_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TablePro
             key = text_keys[parent]
             if column.approx_distinct > 1.2 * profiles[parent].column(key).approx_distinct:  # cannot fit in
                 continue
-            share = containment(con, child, column.name, parent, key)
+            share = _sample_containment(con, column.sample, parent, key)
             if share >= VALUE_CONTAINMENT:
                 candidates.append(_Candidate(parent=parent, parent_column=key, score=round(VALUE_ONLY * share, 3),
                                              containment=round(share, 3)))
@@ -142,6 +143,17 @@ def _value_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TablePro
                          f"alone ({link.containment:.0%} found there; no name says so)")
             links.append(link)
     return links
+
+
+def _sample_containment(con: duckdb.DuckDBPyConnection, values: tuple[str, ...], parent: str, key: str) -> float:
+    """Share of ``values`` (the profile's deterministic sample of a text column) found in ``parent.key``:
+    a scan of the parent only, where `containment` would scan the child again."""
+    if not values:
+        return 0.0
+    found = exp.select(exp.func("count", exp.Distinct(expressions=[column_ref(key)]))).from_(table_ref(parent)).where(
+        column_ref(key).isin(*(exp.Literal.string(v) for v in values)))
+    hits = run(con, found, f"compare values with {parent}.{key}")[0][0]
+    return hits / len(values)
 
 
 def _distinctive_text_key(column: ColumnProfile) -> bool:
