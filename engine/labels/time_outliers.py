@@ -32,17 +32,21 @@ def time_outliers(con, db: Database, bq: BoundQuery) -> list[str]:
         if table is None or not table.is_timed:
             continue
         scope = Scope(db, name)
-        times = scope.apply(exp.select(exp.alias_(scope.time(), "t", quoted=True))).sql("duckdb")
-        lo, hi, first, last = con.sql(f'SELECT quantile_disc(t, {SHARE}), quantile_disc(t, {1 - SHARE}), MIN(t), '
-                                      f'MAX(t) FROM ({times}) WHERE t IS NOT NULL').fetchall()[0]
+        times = scope.apply(exp.select(exp.alias_(scope.time(), "t", quoted=True))).subquery("r")
+        t = exp.column("t", table="r", quoted=True)
+        span = exp.select(exp.func("quantile_disc", t.copy(), exp.Literal.number(SHARE)),
+                          exp.func("quantile_disc", t.copy(), exp.Literal.number(1 - SHARE)),
+                          exp.Min(this=t.copy()), exp.Max(this=t.copy())).from_(times.copy())
+        lo, hi, first, last = con.sql(span.sql("duckdb")).fetchall()[0]
         if lo is None or hi <= lo:
             continue
         margin = (hi - lo) * STRETCH
         late_cut, early_cut = hi + margin, lo - margin
         if last <= late_cut and first >= early_cut:
             continue
-        late, early = con.sql(f"SELECT COUNT(*) FILTER (WHERE t > $1), COUNT(*) FILTER (WHERE t < $2) "
-                              f"FROM ({times})", params=[late_cut, early_cut]).fetchall()[0]
+        beyond = exp.select(*(exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=side))
+                              for side in (t.copy() > _timestamp(late_cut), t.copy() < _timestamp(early_cut))))
+        late, early = con.sql(beyond.from_(times).sql("duckdb")).fetchall()[0]
         if late and (anchor_time is None or anchor_time > late_cut):
             out.append(f"{name}: {_rows(late)} dated after {_day(late_cut)} (the latest {last}), well after 99.9% "
                        f"of its rows (by {_day(hi)}), and set{'s' if late == 1 else ''} the data's end, so the "
@@ -54,6 +58,10 @@ def time_outliers(con, db: Database, bq: BoundQuery) -> list[str]:
                        f"anchors back over years without data: a placeholder date or a typo? WITH train_start = "
                        f"'{_day(lo)}' starts training there")
     return out
+
+
+def _timestamp(value: datetime) -> exp.Expression:
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMP)
 
 
 def _rows(n: int) -> str:
