@@ -24,6 +24,7 @@ key of codes, not plain numbers (``sales.item`` → ``products.sku`` holding ``S
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,6 +50,7 @@ EXACT_NAME, TABLE_NAME, BARE_NAME, ROLE_NAME = 1.0, 0.9, 0.8, 0.7
 VALUE_ONLY = 0.5  # no name match: only a text column whose values nearly all fall in a text key
 VALUE_CONTAINMENT = 0.98
 MAX_VALUE_PAIRS = 400  # (text column, text key) pairs compared by value, at most
+_LETTERS, _DIGITS, _RUNS = re.compile(r"[^\W\d_]"), re.compile(r"\d"), re.compile(r"(.)\1+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +135,8 @@ def _value_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TablePro
             key = text_keys[parent]
             if column.approx_distinct > 1.2 * profiles[parent].column(key).approx_distinct:  # cannot fit in
                 continue
+            if not _same_shapes(column.sample, profiles[parent].column(key).sample):  # 'red' is no 'SKU-12'
+                continue
             share = _sample_containment(con, column.sample, parent, key)
             if share >= VALUE_CONTAINMENT:
                 candidates.append(_Candidate(parent=parent, parent_column=key, score=round(VALUE_ONLY * share, 3),
@@ -154,6 +158,18 @@ def _sample_containment(con: duckdb.DuckDBPyConnection, values: tuple[str, ...],
         column_ref(key).isin(*(exp.Literal.string(v) for v in values)))
     hits = run(con, found, f"compare values with {parent}.{key}")[0][0]
     return hits / len(values)
+
+
+def _shape(value: str) -> str:
+    """``"SKU-12"`` -> ``"a-9"``: letters and digits as one class each, runs collapsed."""
+    return _RUNS.sub(r"\1", _DIGITS.sub("9", _LETTERS.sub("a", value.strip())))
+
+
+def _same_shapes(child: tuple[str, ...], parent: tuple[str, ...]) -> bool:
+    """Whether nearly all the child's sampled values are shaped like some of the key's: a check without a
+    query, so that only plausible pairs cost a scan of the parent."""
+    shapes = {_shape(v) for v in parent}
+    return bool(child) and sum(_shape(v) in shapes for v in child) >= VALUE_CONTAINMENT * len(child)
 
 
 def _distinctive_text_key(column: ColumnProfile) -> bool:
