@@ -47,7 +47,11 @@ def score(bq: BoundQuery, rows: pa.Table, preds: Predictions) -> dict[str, float
             for lab in labels or ():
                 if lab in index:
                     truth[i, index[lab]] = 1
-        return multilabel_metrics(truth, s)
+        metrics = multilabel_metrics(truth, s)
+        if bq.rank_top:  # RANK TOP k over a column's values: also scored as the ranking it returns
+            ranked = np.asarray(preds.classes, dtype=object)[np.argsort(-s, axis=1, kind="stable")] if len(s) else s
+            metrics.update(ranking_metrics(y, ranked, int(bq.rank_top)))
+        return metrics
     if task == TaskType.LINK_RANKING:
         k = bq.rank_top or 12
         return ranking_metrics(y, preds.items, k)

@@ -41,3 +41,12 @@ def test_the_k_likeliest_labels_per_entity_in_order(shop, tmp_path, monkeypatch)
         assert [r["rank"] for r in rows] == [1, 2]
         assert rows[0]["probability"] >= rows[1]["probability"] and rows[0]["label"] != rows[1]["label"]
     assert any("orders.colour links to no table, so its values are the labels" in n for n in bound.notes)
+
+
+def test_evaluate_scores_the_ranking_it_returns(shop, tmp_path, monkeypatch):
+    monkeypatch.setenv("PQL_HOME", str(tmp_path / "home"))
+    with pql.connect(str(shop)) as s:
+        (result,) = s.run(f"EVALUATE {QUERY}")
+    test = result.run.metrics["test"]
+    assert {"macro_auroc", "micro_f1", "map", "ndcg", "recall", "hit"} <= set(test)
+    assert 0.0 <= test["map"] <= test["hit"] <= 1.0
