@@ -49,7 +49,7 @@ TIE_TOLERANCE = 0.005
 EXACT_NAME, TABLE_NAME, BARE_NAME, ROLE_NAME = 1.0, 0.9, 0.8, 0.7
 VALUE_ONLY = 0.5  # no name match: only a text column whose values nearly all fall in a text key
 VALUE_CONTAINMENT = 0.98
-MAX_VALUE_PAIRS = 400  # (text column, text key) pairs compared by value, at most
+MAX_VALUE_PAIRS = 400  # plausible (text column, text key) pairs compared by value, at most
 _LETTERS, _DIGITS, _RUNS = re.compile(r"[^\W\d_]"), re.compile(r"\d"), re.compile(r"(.)\1+")
 
 
@@ -121,22 +121,22 @@ def _value_links(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TablePro
     another table's key are a reference. Keys of digits only are left out (small numbers turn up in
     every id column), and so is a schema with too many pairs to compare. Each pair costs one scan of the
     parent, with the child's profiled sample of values."""
-    text_keys = {t: k for t, k in parents.items() if _distinctive_text_key(profiles[t].column(k))}
+    text_keys = {t: profiles[t].column(k) for t, k in parents.items() if _distinctive_text_key(profiles[t].column(k))}
     pairs = [(child, column, parent) for child, profile in profiles.items() for column in profile.columns
              if (child, column.name) not in linked and column.family is Family.STRING and column.approx_distinct >= 2
              and column.name not in (keys[child].columns if child in keys else ())
-             for parent in text_keys if parent != child]
+             for parent, key in text_keys.items() if parent != child
+             and column.approx_distinct <= 1.2 * key.approx_distinct  # more values than the key: cannot fit in
+             and _same_shapes(column.sample, key.sample)]  # 'red' is no 'SKU-12'
     if len(pairs) > MAX_VALUE_PAIRS:
+        notes.append(f"{len(pairs)} text columns and keys look alike; too many to compare, so no link is inferred "
+                     "from values alone (a foreign key override adds one)")
         return []
     links = []
     for child, column in dict.fromkeys((c, col) for c, col, _ in pairs):
         candidates = []
         for parent in (p for c, col, p in pairs if c == child and col is column):
-            key = text_keys[parent]
-            if column.approx_distinct > 1.2 * profiles[parent].column(key).approx_distinct:  # cannot fit in
-                continue
-            if not _same_shapes(column.sample, profiles[parent].column(key).sample):  # 'red' is no 'SKU-12'
-                continue
+            key = text_keys[parent].name
             share = _sample_containment(con, column.sample, parent, key)
             if share >= VALUE_CONTAINMENT:
                 candidates.append(_Candidate(parent=parent, parent_column=key, score=round(VALUE_ONLY * share, 3),
