@@ -26,7 +26,8 @@ def baseline_metrics(inputs: TrainInputs, test: pa.Table, log: Callable[[str], N
     trainer = HeuristicTrainer()
     try:
         val = trainer.fit(inputs)
-        test_metrics = score(inputs.bq, test, trainer.predict(inputs, test.select([*inputs.bq.entity.key, "anchor_time"])))
+        keys = test.select([*inputs.bq.entity.key, "anchor_time"])
+        test_metrics = score(inputs.bq, test, trainer.predict(inputs, keys))
     except PQLError as e:
         log(f"note: no heuristic baseline for comparison: {e}")
         return {}

@@ -174,7 +174,8 @@ def _same_shapes(child: tuple[str, ...], parent: tuple[str, ...]) -> bool:
 
 def _distinctive_text_key(column: ColumnProfile) -> bool:
     """A text key whose values are not plain numbers ("SKU-12", "C0001", "DE"), judged on its sample."""
-    return column.family is Family.STRING and bool(column.sample) and not all(v.strip().isdigit() for v in column.sample)
+    sample = column.sample
+    return column.family is Family.STRING and bool(sample) and not all(v.strip().isdigit() for v in sample)
 
 
 def _score(con: duckdb.DuckDBPyConnection, child: TableProfile, column: ColumnProfile, parent: TableProfile,
