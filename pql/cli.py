@@ -366,11 +366,16 @@ def experiment_command(db: str, assignments: str, arm: str, outcome: str, covari
 @main.command("models")
 @click.option("--remove", default=None, metavar="ID",
               help="Delete one saved model: its id as listed, or any longer start of its fingerprint.")
+@click.option("--remove-old", is_flag=True,
+              help="Delete every saved model an older pql saved (never reused: listed as such).")
 @friendly
-def models_command(remove: str | None) -> None:
-    """List the saved models, newest first (or remove one)."""
-    from pql.display import show_models
+def models_command(remove: str | None, remove_old: bool) -> None:
+    """List the saved models, newest first (or remove one, or the old ones)."""
+    from pql.display import remove_old_models, show_models
 
+    if remove_old:
+        remove_old_models()
+        return
     show_models(remove)
 
 

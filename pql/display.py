@@ -133,6 +133,21 @@ def remove_model(prefix: str) -> str:
     return prefix
 
 
+def remove_old_models(console=None) -> int:
+    """Delete every saved model this pql would never reuse (`engine.registry.is_current`); how many."""
+    from rich.console import Console
+
+    from engine import registry
+
+    console = console or Console()
+    old = [e for e in registry.list_entries() if not registry.is_current(e)]
+    size = sum(f.stat().st_size for e in old for f in e.path.rglob("*") if f.is_file())
+    removed = sum(registry.remove(e.fingerprint) for e in old)
+    console.print(f"removed {removed} saved model{'s' if removed != 1 else ''} an older pql saved "
+                  f"({size / 2**20:.1f} MiB)", markup=False, highlight=False)
+    return removed
+
+
 def show_models(remove: str | None = None, *, here=None, console=None) -> None:
     """List the saved models, or remove one (``remove``: its fingerprint or a unique start of it).
 
@@ -184,7 +199,7 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
             say(textwrap.fill(text.strip(), wrap, initial_indent=indent, subsequent_indent=indent + "  ",
                               break_long_words=False, break_on_hyphens=False) or indent.rstrip())
         if not registry.is_current(entry):
-            say(f"{indent}(saved by an older pql: never reused, retrained when asked again)")
+            say(f"{indent}(saved by an older pql: never reused, retrained when asked again; `pql models --remove-old` deletes it)")
     if others:
         say(f"({others} saved model{'s' if others != 1 else ''} for other databases or data: .models all lists them)")
     say("`pql models --remove ID` deletes one")

@@ -216,7 +216,12 @@ def test_models_marks_a_model_an_older_pql_saved(shop_db, pql_home):
     (folder,) = (pql_home / "models").iterdir()
     meta = json.loads((folder / "meta.json").read_text())
     (folder / "meta.json").write_text(json.dumps({**meta, "pql": "0.0.1"}))
-    assert "(saved by an older pql: never reused, retrained when asked again)" in ok("models").stdout
+    assert "(saved by an older pql: never reused, retrained when asked again; " in ok("models").stdout
+    assert ok("models", "--remove-old").stdout.startswith("removed 1 saved model an older pql saved (")
+    assert not folder.exists()
+    ok("query", BUYS, "--db", str(shop_db), "-q")  # a current one stays
+    assert ok("models", "--remove-old").stdout.startswith("removed 0 saved models")
+    assert len(list((pql_home / "models").iterdir())) == 1
 
 
 def test_models_remove_never_leaves_the_registry(pql_home):
