@@ -219,7 +219,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         test_preds = trainer.predict(inputs, test.select([*bq.entity.key, "anchor_time"]))
         metrics["test"] = score(bq, test, test_preds)
         baseline = baseline_metrics(inputs, test, log) if chosen != BASELINE else {}
-        table = metrics_table(chosen, metrics, candidates, baseline)
+        table = metrics_table(chosen, metrics, candidates, baseline, first=selection_metric(bq.task)[0])
         test_predictions = _beside_labels(
             result_table(bq, test, test_preds, threshold=threshold, item_key=_item_key(db, bq)), test)
     else:
@@ -311,17 +311,20 @@ def _item_key(db: Database, bq: BoundQuery) -> str | None:
 
 def metrics_table(chosen: str, metrics: dict[str, dict[str, float]],
                   candidates: dict[str, dict[str, Any]],
-                  baseline: dict[str, dict[str, float]] | None = None) -> pa.Table:
+                  baseline: dict[str, dict[str, float]] | None = None, *, first: str | None = None) -> pa.Table:
     """EVALUATE's result: one row per (model, split, metric): the chosen model's test metrics, every
-    candidate's validation metrics, then the heuristic baseline's test and validation metrics."""
+    candidate's validation metrics, then the heuristic baseline's test and validation metrics; ``first``
+    (the metric validation selects by) leads each block."""
     rows: list[tuple[str, str, str, float]] = []
-    order: list[str] = []  # every split lists its metrics in one order, the test split's
+    # every split lists its metrics in one order: the selection metric first, then the test split's order
+    order: list[str] = [first] if first else []
     for split, values in metrics.items():
-        if split == "val":
-            continue
-        order += [k for k in values if k not in order]
-        rows += [(chosen, split, k, float(v)) for k, v in values.items()]
+        if split != "val":
+            order += [k for k in values if k not in order]
     rank = {k: i for i, k in enumerate(order)}
+    for split, values in metrics.items():
+        if split != "val":
+            rows += [(chosen, split, k, float(v)) for k, v in sorted(values.items(), key=lambda kv: rank[kv[0]])]
     for family, info in candidates.items():
         val = sorted(info.get("val", {}).items(), key=lambda kv: rank.get(kv[0], len(rank)))
         rows += [(family, "val", k, float(v)) for k, v in val]

@@ -45,3 +45,16 @@ def test_the_baseline_is_the_heuristic_model_on_the_same_rows(shop, tmp_path, mo
 def test_predict_computes_no_baseline(shop, tmp_path, monkeypatch):
     run, _ = _evaluate(shop, tmp_path, monkeypatch, f"{CHURN} WITH model = 'lightgbm'")
     assert run.baseline == {}
+
+
+@pytest.mark.parametrize("query,metric", [(CHURN, "auroc"), (SPEND, "mae")])
+def test_each_block_leads_with_the_selection_metric(shop, tmp_path, monkeypatch, query, metric):
+    monkeypatch.setenv("PQL_HOME", str(tmp_path / "home"))
+    with pql.connect(str(shop)) as session:
+        (result,) = session.run(f"EVALUATE {query} WITH model = 'lightgbm'")
+    rows = result.table.to_pylist()
+    blocks = [rows[i] for i in range(len(rows)) if i == 0 or (rows[i]["model"], rows[i]["split"])
+              != (rows[i - 1]["model"], rows[i - 1]["split"])]
+    assert [(b["model"], b["split"]) for b in blocks] == [("lightgbm", "test"), ("lightgbm", "val"),
+                                                          ("heuristic", "test"), ("heuristic", "val")]
+    assert all(b["metric"] == metric for b in blocks)
