@@ -27,6 +27,7 @@ from engine.baseline import NAME as BASELINE, baseline_metrics
 from engine.evaluate import best_threshold, score
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
+from engine.labels.schedule import NO_WINDOW_FITS
 from engine.metrics import better, selection_metric, shown
 from engine.results import result_table
 from engine.schema.model import Database
@@ -126,7 +127,7 @@ def _no_training_rows(bq: BoundQuery, tt: TrainingTable) -> str:
         passing = " that passes the WHERE filter" if bq.where is not None else ""
         return f"no training rows: no {entity}{passing} has a value for the target"
     if not schedule.train:
-        why = next((n for n in schedule.notes if "no complete window" in n),
+        why = next((n for n in schedule.notes if n.endswith(NO_WINDOW_FITS)),
                    f"the target's windows do not fit in the data's history ({schedule.summary()})")
         return f"no training rows: {why}; a shorter target window needs less history"
     who = (f"the WHERE filter keeps no {entity} row" if bq.where is not None

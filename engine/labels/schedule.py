@@ -32,6 +32,7 @@ from pql.errors import PQLInputError
 
 DEFAULT_MAX_EVAL_ANCHORS = 40
 SPLITS = ("train", "val", "test")
+NO_WINDOW_FITS = "no complete window fits"  # ends the note that says why no anchor has a label
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,7 +186,7 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     notes: list[str] = _check_times(opt, data_start, data_end)
     if shift_py(data_start, horizon[0], horizon[1]) > data_end:
         notes.append(f"the target looks {describe(*horizon)} ahead but the data spans only "
-                     f"{data_start} .. {data_end}: no complete window fits")
+                     f"{data_start} .. {data_end}: {NO_WINDOW_FITS}")
     # the earliest anchor whose window reaches the target's first row (RelBench's first rows do too)
     history_start = data_start
     if target_start is not None:
