@@ -208,11 +208,48 @@ class BoundQuery:
 
     @property
     def target_window(self) -> BWindow | None:
-        """The (first) window of the target's aggregations; None for static targets."""
-        for agg in iter_aggregations(self.target):
-            if agg.window is not None:
-                return agg.window
+        """The window that holds every window of the target's aggregations (`envelope`); None for
+        static targets. ``COUNT(o.*, 0, 30) > 0 AND SUM(o.amount, 0, 90) > 100`` labels over 90 days."""
+        return envelope(agg.window for agg in iter_aggregations(self.target))
+
+    @property
+    def label_window(self) -> BWindow | None:
+        """`target_window` widened to the ``ASSUMING`` windows: how far a label (outcome and
+        treatment) reads ahead of its anchor, which the anchor schedule must leave room for."""
+        return envelope(agg.window for expr in (self.target, self.assuming) for agg in iter_aggregations(expr))
+
+
+#: fixed units in minutes, and calendar units in months: each converts exactly within its family
+_FIXED_MINUTES = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10_080}
+_CALENDAR_MONTHS = {"months": 1, "years": 12}
+#: a calendar unit in days, rounded outward, where it meets a fixed unit: the envelope may only grow
+_CALENDAR_DAYS = {"months": (28, 31), "years": (365, 366)}
+
+
+def envelope(windows) -> BWindow | None:
+    """The smallest window holding every one of ``windows`` (None entries are skipped; None when none
+    is left): the earliest start (``-INF`` wins) and the latest end. One unit stays that unit; units of
+    one family meet in the finer one exactly (hours and days in hours, months and years in months);
+    calendar and fixed units meet in days, a month counting 28 days at a start and 31 at an end (a
+    year 365 and 366), so the envelope never falls short of a calendar window."""
+    ws = [w for w in windows if w is not None]
+    if not ws:
         return None
+    units = {w.unit for w in ws}
+    if len(units) == 1:
+        scale = {ws[0].unit: (1.0, 1.0)}
+        unit = ws[0].unit
+    elif units <= _FIXED_MINUTES.keys() or units <= _CALENDAR_MONTHS.keys():
+        family = _FIXED_MINUTES if units <= _FIXED_MINUTES.keys() else _CALENDAR_MONTHS
+        unit = min(units, key=family.__getitem__)
+        scale = {u: (family[u] / family[unit],) * 2 for u in units}
+    else:
+        unit = "days"
+        scale = {u: _CALENDAR_DAYS[u] if u in _CALENDAR_DAYS else (_FIXED_MINUTES[u] / 1440,) * 2 for u in units}
+    starts = [None if w.start is None else w.start * scale[w.unit][0 if w.start >= 0 else 1] for w in ws]
+    ends = [w.end * scale[w.unit][1 if w.end >= 0 else 0] for w in ws]
+    start = None if any(s is None for s in starts) else min(starts)
+    return BWindow(start=start, end=max(ends), unit=unit)
 
 
 def iter_aggregations(expr: BoundExpr | None):

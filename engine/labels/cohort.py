@@ -44,7 +44,7 @@ class CohortWindow:
 
 def cohort_window(bq: BoundQuery, horizon: tuple[float, str], *, data_end: datetime | None) -> CohortWindow | None:
     """The window at ``anchor_time`` or, without it, the one ending at the data's last timestamp."""
-    window = bq.target_window
+    window = bq.label_window
     anchor = bq.option("anchor_time") or (shift_py(data_end, -horizon[0], horizon[1]) if data_end else None)
     if anchor is None or window is None:
         return None

@@ -124,9 +124,9 @@ def build_schedule(bq: BoundQuery, *, data_start: datetime | None, data_end: dat
     from engine.labels.cohort import cohort_schedule, cohort_window, fallback_note
 
     mode = bq.option("split", "auto") or "auto"
-    if static or bq.target_window is None:
+    if static or bq.label_window is None:
         return _temporal(bq, data_start=data_start, data_end=data_end, static=static, steps=steps)
-    window = bq.target_window
+    window = bq.label_window
     horizon = (window.end + (steps - 1) * window_length(window), window.unit)
     if mode == "random":
         return cohort_schedule(bq, horizon, data_start=data_start, data_end=data_end)
@@ -174,7 +174,7 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     prediction_time = anchor_time or data_end
     if static:
         return AnchorSchedule(prediction_time=prediction_time, data_start=data_start, data_end=data_end, static=True)
-    window = bq.target_window
+    window = bq.label_window
     if window is None:
         raise PQLInputError("the target has aggregations but none has a time window")
     if data_end is None or data_start is None:
