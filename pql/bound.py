@@ -208,15 +208,25 @@ class BoundQuery:
 
     @property
     def target_window(self) -> BWindow | None:
-        """The window that holds every window of the target's aggregations (`envelope`); None for
-        static targets. ``COUNT(o.*, 0, 30) > 0 AND SUM(o.amount, 0, 90) > 100`` labels over 90 days."""
-        return envelope(agg.window for agg in iter_aggregations(self.target))
+        """The part after the anchor of the window that holds every window of the target's
+        aggregations (`envelope`); None for static targets. ``COUNT(o.*, 0, 30) > 0 AND SUM(o.amount,
+        0, 90) > 100`` labels over 90 days; ``SUM(o.amount, 0, 30) < SUM(o.amount, -30, 0)`` over 30."""
+        return _ahead(envelope(agg.window for agg in iter_aggregations(self.target)))
 
     @property
     def label_window(self) -> BWindow | None:
         """`target_window` widened to the ``ASSUMING`` windows: how far a label (outcome and
         treatment) reads ahead of its anchor, which the anchor schedule must leave room for."""
-        return envelope(agg.window for expr in (self.target, self.assuming) for agg in iter_aggregations(expr))
+        return _ahead(envelope(agg.window for expr in (self.target, self.assuming) for agg in iter_aggregations(expr)))
+
+    @property
+    def target_lookback(self) -> BWindow | None:
+        """``(start, 0]``: how far before its anchor the target reads (``SUM(x, 0, 30) < SUM(x, -30, 0)``
+        reads 30 days back); None for a target that reads only ahead."""
+        whole = envelope(agg.window for agg in iter_aggregations(self.target))
+        if whole is None or whole.start is None or whole.start >= 0:
+            return None
+        return BWindow(start=whole.start, end=0.0, unit=whole.unit)
 
 
 #: fixed units in minutes, and calendar units in months: each converts exactly within its family
@@ -250,6 +260,13 @@ def envelope(windows) -> BWindow | None:
     ends = [w.end * scale[w.unit][1 if w.end >= 0 else 0] for w in ws]
     start = None if any(s is None for s in starts) else min(starts)
     return BWindow(start=start, end=max(ends), unit=unit)
+
+
+def _ahead(window: BWindow | None) -> BWindow | None:
+    """``window`` from the anchor on: its part before the anchor cut off."""
+    if window is None or window.start is None or window.start >= 0:
+        return window
+    return BWindow(start=0.0, end=window.end, unit=window.unit)
 
 
 def iter_aggregations(expr: BoundExpr | None):

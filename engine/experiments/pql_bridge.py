@@ -189,7 +189,7 @@ def analyze_experiment_db(con, db: Database, *, assignments: str, arm: str, outc
     if design.unit.name != design.assignments.name:
         notes.append(f"units are rows of '{design.unit.name}' ('{design.assignments.name}.{design.assignment_key}'"
                      f" -> '{design.unit.name}.{design.unit_key}'), each anchored at its assignment time")
-    outcome_expr = _bind(db, design.unit, outcome, role="target", what="outcome")
+    outcome_expr = _bind(db, design.unit, outcome, role="outcome", what="outcome")
     covariate_expr = _bind(db, design.unit, covariate, role="where", what="covariate") if covariate else None
 
     arms_present = _arms_present(con, db, design)

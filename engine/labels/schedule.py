@@ -191,7 +191,13 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     history_start = data_start
     if target_start is not None:
         history_start = max(data_start, shift_py(target_start, -horizon[0], horizon[1]))
-    if shift_py(data_start, horizon[0], horizon[1]) < history_start:  # a whole window or more is cut: say so
+    lookback = bq.target_lookback
+    if lookback is not None:  # the label compares with the past: only anchors with that past recorded
+        first = target_start if target_start is not None else data_start
+        history_start = max(data_start, shift_py(first, -lookback.start, lookback.unit))
+        notes.append(f"the target reads {describe(-lookback.start, lookback.unit)} before its anchor, so "
+                     f"anchors start that long after the target's first row ({first})")
+    elif shift_py(data_start, horizon[0], horizon[1]) < history_start:  # a whole window or more is cut: say so
         notes.append(f"anchors start one window before the target's first row ({target_start}), not at the "
                      f"data's first timestamp ({data_start}): an earlier window would label what was not "
                      "recorded yet")

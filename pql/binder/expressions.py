@@ -220,11 +220,18 @@ class ExpressionBinder:
             return None
         if w.start is not None and w.start >= w.end:
             self.ctx.error(f"window start {w.start:g} must be before its end {w.end:g}", span)
-        if role in ("target", "assuming") and (w.start is None or w.start < 0):
-            where = "a target" if role == "target" else "ASSUMING"
-            self.ctx.error(f"{where} window looks forward: its start must be 0 or later, not "
+        if role in ("assuming", "outcome") and (w.start is None or w.start < 0):  # after the treatment only
+            self.ctx.error(f"{'an ASSUMING' if role == 'assuming' else 'an outcome'} window looks forward: "
+                           "its start must be 0 or later, not "
                            f"{'-INF' if w.start is None else format(w.start, 'g')}", span,
-                           hint="past windows belong in the entity WHERE clause")
+                           hint="past windows belong in the entity WHERE clause" if role == "assuming" else
+                           "the outcome counts what happens after assignment; the past belongs in the covariate")
+        elif role == "target" and (w.start is None or (w.start < 0 and node.func == "LIST_DISTINCT")):
+            self.ctx.error(f"a {'LIST_DISTINCT ' if w.start is not None else ''}target window looks forward: "
+                           f"its start must be 0 or later, not {'-INF' if w.start is None else format(w.start, 'g')}",
+                           span, hint="past windows belong in the entity WHERE clause" + (
+                               "; a target may compare the future with a finite past window, e.g. "
+                               f"{node.func}(…, 0, 30) > {node.func}(…, -30, 0)" if w.start is None else ""))
         if role == "where" and w.end > 0:
             self.ctx.error(f"a WHERE window looks back: its end must be 0 or earlier, not {w.end:g}", span,
                            hint="future windows belong in the target or ASSUMING")

@@ -94,6 +94,7 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
                       span=target_node.span or stmt.span)
     _check_static_target(ctx, target, target_node)
     _check_target_reads_data(ctx, target, target_node)
+    _check_target_looks_ahead(ctx, target, target_node, forecast=stmt.forecast is not None)
     _check_into(ctx, stmt)
     ctx.raise_if_errors()
 
@@ -425,6 +426,25 @@ def _check_target_reads_data(ctx: BindContext, target: BoundExpr, node: ast.Expr
     if not any(isinstance(n, (BColumn, BAggregation)) for n in iter_nodes(target)):
         ctx.error("the target reads no column or aggregation, so it is the same for every entity", node.span,
                   hint="predict a column, an aggregation over a time window, or a condition on them")
+
+
+def _check_target_looks_ahead(ctx: BindContext, target: BoundExpr, node: ast.Expr, *, forecast: bool) -> None:
+    """A target may read a finite past window beside its future one (``SUM(x, 0, 30) < SUM(x, -30, 0)``:
+    will the customer spend less than last month?), but something after the anchor must decide it."""
+    windowed = [a for a in iter_aggregations(target) if a.window is not None]
+    past = [a for a in windowed if a.window.start is not None and a.window.start < 0]
+    if windowed and all(a.window.end <= 0 for a in windowed):
+        ctx.error("every window of the target ends at or before the anchor, so its value is known when "
+                  "predicting: there is nothing to predict", node.span,
+                  hint="a target needs a window after the anchor, e.g. SUM(…, 0, 30) > SUM(…, -30, 0); "
+                       "past windows alone belong in the entity WHERE clause")
+    elif past and forecast:
+        ctx.error("FORECAST steps its window forward from the anchor: its start must be 0 or later, not "
+                  f"{past[0].window.start:g}", past[0].span or node.span)
+    elif past and len({a.window.unit for a in windowed}) > 1:
+        ctx.error("a target that reads before the anchor must give all its windows one unit (pql moves them "
+                  "back together to build the target's own history)", past[0].span or node.span,
+                  hint="e.g. days for every window: 30 days rather than 1 month")
 
 
 def _check_into(ctx: BindContext, stmt: ast.PredictStatement) -> None:

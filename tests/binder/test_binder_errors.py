@@ -20,10 +20,18 @@ CASES = [
      "          ^^^^^^^^^^^^^^^^^^^^^^^^^\n"
      "  hint: COUNT, COUNT_DISTINCT, FIRST, LAST or LIST_DISTINCT work on any column"),
     ("PREDICT COUNT(orders.*, -30, 0) > 0 FOR EACH customers",
-     "line 1, column 23: a target window looks forward: its start must be 0 or later, not -30\n"
+     "line 1, column 9: every window of the target ends at or before the anchor, so its value is known when "
+     "predicting: there is nothing to predict\n"
      "  PREDICT COUNT(orders.*, -30, 0) > 0 FOR EACH customers\n"
-     "                        ^^^^^^^^\n"
-     "  hint: past windows belong in the entity WHERE clause"),
+     "          ^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+     "  hint: a target needs a window after the anchor, e.g. SUM(…, 0, 30) > SUM(…, -30, 0); past windows alone "
+     "belong in the entity WHERE clause"),
+    ("PREDICT COUNT(orders.*, -INF, 30) > 0 FOR EACH customers",
+     "line 1, column 23: a target window looks forward: its start must be 0 or later, not -INF\n"
+     "  PREDICT COUNT(orders.*, -INF, 30) > 0 FOR EACH customers\n"
+     "                        ^^^^^^^^^^\n"
+     "  hint: past windows belong in the entity WHERE clause; a target may compare the future with a finite "
+     "past window, e.g. COUNT(…, 0, 30) > COUNT(…, -30, 0)"),
     ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE COUNT(orders.*, 0, 10) > 0",
      "line 1, column 75: a WHERE window looks back: its end must be 0 or earlier, not 10\n"
      "  PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WHERE COUNT(orders.*, 0, 10) > 0\n"

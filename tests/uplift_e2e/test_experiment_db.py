@@ -128,7 +128,7 @@ def test_errors_name_the_problem(tiny):
         analyse(tiny, "test_assignment", "variant", "COUNT(vist.*, 0, 14, days) > 0", control="control")
     with pytest.raises(PQLError, match="window looks back"):
         analyse(tiny, "test_assignment", "variant", VISITED, control="control", covariate="SUM(purchase.amount, 0, 5)")
-    with pytest.raises(PQLError, match="a target window looks forward"):
+    with pytest.raises(PQLError, match="an outcome window looks forward"):
         analyse(tiny, "test_assignment", "variant", "COUNT(visit.*, -7, 0, days) > 0", control="control")
     with pytest.raises(PQLError, match="no arm is called 'Control'; did you mean 'control'"):
         analyse(tiny, "test_assignment", "variant", VISITED, control="Control")

@@ -26,7 +26,7 @@ from engine.labels.compile import compile_training_sql
 from engine.labels.windows import window_length
 from engine.schema.model import Database
 from pql.bound import (BAggregation, BAnd, BCompare, BIn, BIsNull, BLike, BMatch, BNot, BOr, BoundExpr,
-                       BoundQuery, BWindow, TaskType)
+                       BoundQuery, BWindow, TaskType, iter_aggregations)
 from pql.errors import EngineError
 
 #: a split name the compiler treats as labelled (the prediction split would blank the values)
@@ -59,7 +59,18 @@ def map_aggregations(expr: BoundExpr, fn: Callable[[BAggregation], BoundExpr]) -
 
 
 def shifted(expr: BoundExpr, lag: int = 1) -> BoundExpr:
-    """``expr`` with each windowed aggregation moved to its past window (see `past_window`)."""
+    """``expr`` with each windowed aggregation moved to its past window (see `past_window`).
+
+    An expression that also reads before the anchor (``SUM(x, 0, 30) < SUM(x, -30, 0)``) moves as one
+    piece, by ``lag`` times its furthest end, so its windows keep their places relative to each other
+    (``SUM(x, -30, 0) < SUM(x, -60, -30)``: last month's decline) and still end by the anchor; moved
+    one by one, both sides would land on ``(-30, 0]``. Such a target has one unit (the binder checks).
+    A single aggregation moves by its length, as any other."""
+    windows = [a.window for a in iter_aggregations(expr) if a.window is not None]
+    if lag > 0 and not isinstance(expr, BAggregation) and any(w.start is not None and w.start < 0 for w in windows):
+        step = lag * max(w.end for w in windows)
+        return map_aggregations(expr, lambda a: a if a.window is None else replace(
+            a, window=BWindow(start=a.window.start - step, end=a.window.end - step, unit=a.window.unit)))
     return map_aggregations(expr, lambda a: a if a.window is None else replace(a, window=past_window(a.window, lag)))
 
 

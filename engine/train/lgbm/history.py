@@ -71,9 +71,17 @@ class HistoryFeature:
                    categorical=bool(d["categorical"]), expression=shifted(base, int(d["lag"])))
 
 
-def _name(where: str, agg: BAggregation | None, lag: int) -> str:
+def _name(where: str, agg: BAggregation | None, lag: int, *, index: int | None = None) -> str:
+    """``index`` tells apart aggregations that differ only in their windows (or filters)."""
     what = "condition" if agg is None else f"{agg.func.lower()}_{agg.table}_{agg.column or 'rows'}"
+    what += "" if index is None else f"_{index}"
     return f"history__{where}__{what}__{'all' if lag == 0 else f'lag{lag}'}"
+
+
+def _same_name(aggs: list[BAggregation]) -> set[int]:
+    """Indices of aggregations whose plain names collide (``SUM(x, 0, 30) < SUM(x, -30, 0)``)."""
+    names = [(a.func, a.table, a.column) for a in aggs]
+    return {i for i, n in enumerate(names) if names.count(n) > 1}
 
 
 def history_columns(bq: BoundQuery, *, lags: tuple[int, ...], max_aggregations: int) -> tuple[HistoryFeature, ...]:
@@ -84,6 +92,7 @@ def history_columns(bq: BoundQuery, *, lags: tuple[int, ...], max_aggregations: 
     if bq.assuming is not None:
         specs.append(("assuming", _windowed(bq.assuming)[:max_aggregations], tuple(l for l in lags if l in (0, 1))))
     for where, aggs, where_lags in specs:
+        clash = _same_name(aggs)
         for index, agg in enumerate(aggs):
             done: set[int] = set()
             for lag in where_lags:
@@ -91,7 +100,8 @@ def history_columns(bq: BoundQuery, *, lags: tuple[int, ...], max_aggregations: 
                 if lag in done:
                     continue
                 done.add(lag)
-                out.append(HistoryFeature(name=_name(where, agg, lag), where=where, index=index, lag=lag,
+                out.append(HistoryFeature(name=_name(where, agg, lag, index=index if index in clash else None),
+                                          where=where, index=index, lag=lag,
                                           categorical=agg.result_stype in _CATEGORICAL,
                                           expression=shifted(agg, lag)))
     if _windowed(bq.target) and not isinstance(bq.target, BAggregation):
