@@ -2,6 +2,8 @@
 
     total_<measure>_<N><d|w|m|y>   SUM(<fact>.<measure column>, 0, N, unit)
     next_<table>                   LIST_DISTINCT(<fact>.<fk to table>, 0, 30, days) RANK TOP 12
+    decline_<measure>_<N><d|w|m|y> SUM(<measure>, 0, N, unit) < SUM(<measure>, -N, 0, unit), for entities
+                                   with some in the last N (will they spend less than in the last N?)
     churn_<N><unit>                COUNT(<activity>.*, 0, N, unit) = 0, for entities active in the last N
     incremental_<event>            COUNT(<event>.*, 0, 30, days) > 0 ASSUMING COUNT(<treatment>.*, 0, 7, days) > 0
 
@@ -83,7 +85,7 @@ def _list(tables) -> str:
     return ", ".join(f"'{t}'" for t in tables)
 
 
-TEMPLATE_PATTERNS = (r"total_[a-z0-9_]+?_\d+[dwmyh]", r"next_[a-z0-9_]+", r"churn_\d+_?[a-z]+", r"incremental_[a-z0-9_]+")
+TEMPLATE_PATTERNS = (r"total_[a-z0-9_]+?_\d+[dwmyh]", r"decline_[a-z0-9_]+?_\d+[dwmyh]", r"next_[a-z0-9_]+", r"churn_\d+_?[a-z]+", r"incremental_[a-z0-9_]+")
 
 
 def looks_like_template(name: str) -> bool:
@@ -96,6 +98,8 @@ def expand(name: str, db: Database, entity: Table, using: set[str] | None) -> Ex
     low = name.lower()
     if m := re.fullmatch(r"total_([a-z0-9_]+?)_(\d+)([dwmyh])", low):
         return _total(m.group(1), int(m.group(2)), UNIT_LETTERS[m.group(3)], db, entity, using)
+    if m := re.fullmatch(r"decline_([a-z0-9_]+?)_(\d+)([dwmyh])", low):
+        return _decline(m.group(1), int(m.group(2)), UNIT_LETTERS[m.group(3)], db, entity, using)
     if m := re.fullmatch(r"next_([a-z0-9_]+)", low):
         return _next(m.group(1), db, entity, using)
     if m := re.fullmatch(r"churn_(\d+)_?([a-z]+)", low):
@@ -110,6 +114,19 @@ def expand(name: str, db: Database, entity: Table, using: set[str] | None) -> Ex
 
 
 def _total(measure: str, n: int, unit: str, db: Database, entity: Table, using) -> Expansion:
+    column = _measure_column(measure, db, entity, using, f"total_{measure}_…")
+    return Expansion(target=f"SUM({column}, 0, {n}, {unit})")
+
+
+def _decline(measure: str, n: int, unit: str, db: Database, entity: Table, using) -> Expansion:
+    column = _measure_column(measure, db, entity, using, f"decline_{measure}_…")
+    past = f"SUM({column}, -{n}, 0, {unit})"
+    # with nothing in the last N nothing can fall: those rows would all be "no" and teach nothing
+    return Expansion(target=f"SUM({column}, 0, {n}, {unit}) < {past}", where=f"{past} > 0")
+
+
+def _measure_column(measure: str, db: Database, entity: Table, using, what: str) -> str:
+    """``table.column`` (quoted as needed) of the numeric column the measure word names."""
     wanted = MEASURE_SYNONYMS.get(measure, (measure,))
     candidates: list[tuple[int, str, str]] = []  # (rank of synonym, table, column)
     for table, _ in _timed_children(db, entity, using):
@@ -121,14 +138,14 @@ def _total(measure: str, n: int, unit: str, db: Database, entity: Table, using) 
                 if norm(col.name) == norm(syn):
                     candidates.append((rank, table.name, col.name))
     if not candidates:
-        raise TemplateError(f"total_{measure}_…: no numeric column like {_list(wanted)} in a timed table "
+        raise TemplateError(f"{what}: no numeric column like {_list(wanted)} in a timed table "
                             f"linked to '{entity.name}'")
     best = min(c[0] for c in candidates)
     top = [c for c in candidates if c[0] == best]
     if len(top) > 1:
-        raise TemplateError(f"total_{measure}_… is ambiguous: " + ", ".join(f"{t}.{c}" for _, t, c in top))
+        raise TemplateError(f"{what} is ambiguous: " + ", ".join(f"{t}.{c}" for _, t, c in top))
     _, table, column = top[0]
-    return Expansion(target=f"SUM({_q(table)}.{_q(column)}, 0, {n}, {unit})")
+    return f"{_q(table)}.{_q(column)}"
 
 
 def _next(item: str, db: Database, entity: Table, using) -> Expansion:
@@ -198,5 +215,6 @@ def _incremental(event: str, db: Database, entity: Table, using) -> Expansion:
 
 
 def template_names() -> tuple[str, ...]:
-    return ("total_<measure>_<N><d|w|m|y>", "next_<table>", "churn_<N><unit>", "incremental_<event>")
+    return ("total_<measure>_<N><d|w|m|y>", "decline_<measure>_<N><d|w|m|y>", "next_<table>", "churn_<N><unit>",
+            "incremental_<event>")
 

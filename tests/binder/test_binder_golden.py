@@ -28,6 +28,8 @@ CASES = {
     "uplift": ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers ASSUMING COUNT(targeted.*, 0, 7) > 0 "
                "WITH model = 'lightgbm', seed = 3"),
     "template_total": "PREDICT total_total_90d FOR customer",
+    "template_decline": "PREDICT decline_total_30d FOR customer",
+    "growth": "PREDICT SUM(orders.total, 0, 30) < SUM(orders.total, -30, 0) FOR EACH customers",
     "template_next": "PREDICT next_product FOR customer USING customers, product, order_lines",
     "template_churn": "PREDICT churn_60d FOR customer USING customers, orders",
     "template_incremental": "PREDICT incremental_order FOR customer USING customers, orders, promotion",
@@ -52,6 +54,7 @@ def test_bound_golden(retail_db, name):
     ("multilabel", TaskType.MULTILABEL), ("forecast", TaskType.FORECASTING), ("uplift", TaskType.UPLIFT),
     ("template_next", TaskType.LINK_RANKING), ("template_churn", TaskType.BINARY),
     ("template_incremental", TaskType.UPLIFT), ("template_total", TaskType.REGRESSION),
+    ("template_decline", TaskType.BINARY), ("growth", TaskType.BINARY),
 ])
 def test_task_inference(retail_db, name, task):
     assert bind(pql.parse(CASES[name])[0], retail_db).task == task
