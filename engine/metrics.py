@@ -25,8 +25,30 @@ SELECTION = {
 }
 
 
-def selection_metric(task: TaskType) -> tuple[str, bool]:
+#: what ``WITH metric = '…'`` may pick models, epochs and a hurdle's mix by, per task: metrics the
+#: task's EVALUATE reports (the first is the default, `SELECTION`)
+SELECTABLE: dict[TaskType, tuple[str, ...]] = {
+    TaskType.BINARY: ("auroc", "ap", "f1", "accuracy"),
+    TaskType.REGRESSION: ("mae", "rmse", "r2", "spearman"),
+    TaskType.MULTICLASS: ("macro_f1", "accuracy"),
+    TaskType.MULTILABEL: ("macro_auroc", "micro_f1"),
+    TaskType.LINK_RANKING: ("map", "ndcg", "recall", "hit"),
+    TaskType.FORECASTING: ("mae", "rmse", "r2", "spearman"),
+    TaskType.UPLIFT: ("qini",),
+}
+LOWER_IS_BETTER = frozenset({"mae", "rmse"})
+
+
+def selection_metric(task: TaskType, chosen: str | None = None) -> tuple[str, bool]:
+    """The validation metric and whether higher is better: ``chosen`` (``WITH metric``) or the task's."""
+    if chosen:
+        return chosen, chosen not in LOWER_IS_BETTER
     return SELECTION[task]
+
+
+def query_metric(bq: Any) -> tuple[str, bool]:
+    """`selection_metric` for a bound query, honouring its ``WITH metric``."""
+    return selection_metric(bq.task, bq.option("metric"))
 
 
 def undefined(value: float | None) -> bool:
@@ -39,13 +61,12 @@ def shown(value: float | None) -> str:
     return "n/a" if undefined(value) else f"{value:.4f}"
 
 
-def better(task: TaskType, a: float | None, b: float | None) -> bool:
-    """True when metric value ``a`` beats ``b`` for ``task`` (an undefined value always loses)."""
+def better(a: float | None, b: float | None, *, higher: bool) -> bool:
+    """True when metric value ``a`` beats ``b`` (an undefined value always loses)."""
     if undefined(a):
         return False
     if undefined(b):
         return True
-    _, higher = SELECTION[task]
     return a > b if higher else a < b
 
 

@@ -28,7 +28,7 @@ from engine.evaluate import best_threshold, score
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
 from engine.labels.schedule import NO_WINDOW_FITS
-from engine.metrics import better, selection_metric, shown
+from engine.metrics import better, query_metric, shown
 from engine.results import result_table
 from engine.schema.model import Database
 from engine.train.base import Predictions, Trainer, TrainInputs
@@ -100,7 +100,7 @@ def _fit_all(families: list[str], inputs: TrainInputs, log) -> dict[str, tuple[T
         remaining = None if budget is None else max(budget - (start - began), 1.0)
         val = trainer.fit(replace(inputs, time_budget=remaining))
         seconds = time.perf_counter() - start
-        metric, _ = selection_metric(inputs.bq.task)
+        metric, _ = query_metric(inputs.bq)
         log(f"{family}: validation {metric} = {shown(val.get(metric))} ({seconds:.1f}s)")
         out[family] = (trainer, val, seconds)
     spent = time.perf_counter() - began
@@ -110,11 +110,11 @@ def _fit_all(families: list[str], inputs: TrainInputs, log) -> dict[str, tuple[T
     return out
 
 
-def _choose(task: TaskType, fitted: dict[str, tuple[Trainer, dict, float]]) -> str:
-    metric, _ = selection_metric(task)
+def _choose(bq: BoundQuery, fitted: dict[str, tuple[Trainer, dict, float]]) -> str:
+    metric, higher = query_metric(bq)
     chosen = None
     for family, (_, val, _) in fitted.items():
-        if chosen is None or better(task, val.get(metric), fitted[chosen][1].get(metric)):
+        if chosen is None or better(val.get(metric), fitted[chosen][1].get(metric), higher=higher):
             chosen = family
     assert chosen is not None
     return chosen
@@ -200,7 +200,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         log(f"reusing saved model {fp} ({chosen}); WITH retrain = true trains a new one")
     else:
         fitted = _fit_all(families, inputs, log)
-        chosen = _choose(bq.task, fitted)
+        chosen = _choose(bq, fitted)
         trainer = fitted[chosen][0]
         candidates = {f: {"val": v, "seconds": round(s, 2)} for f, (_, v, s) in fitted.items()}
         spent = sum(seconds for _, _, seconds in fitted.values())
@@ -220,7 +220,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         test_preds = trainer.predict(inputs, test.select([*bq.entity.key, "anchor_time"]))
         metrics["test"] = score(bq, test, test_preds)
         baseline = baseline_metrics(inputs, test, log) if chosen != BASELINE else {}
-        table = metrics_table(chosen, metrics, candidates, baseline, first=selection_metric(bq.task)[0])
+        table = metrics_table(chosen, metrics, candidates, baseline, first=query_metric(bq)[0])
         test_predictions = _beside_labels(
             result_table(bq, test, test_preds, threshold=threshold, item_key=_item_key(db, bq)), test)
     else:
@@ -237,7 +237,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
             log(f"warning: {warning}")
         table = allocation.assignment
     seconds = time.perf_counter() - started
-    metric, _ = selection_metric(bq.task)
+    metric, _ = query_metric(bq)
     val_value = metrics["val"].get(metric)
     summary = (f"{chosen} · {bq.task} · rows train {counts['train']:,} / val {counts['val']:,} / test "
                f"{counts['test']:,}{'' if bq.mode == 'evaluate' else f' · predicted {tt.prediction.num_rows:,}'} · val {metric} "

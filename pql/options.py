@@ -87,6 +87,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="'auto' trains LightGBM and the GNN and keeps the better on validation; "
                     "'heuristic' is the persistence baseline",
                check=_choice("auto", "gnn", "lightgbm", "heuristic")),
+    OptionSpec(name="metric", default=None,
+               help="the validation metric that picks the model ('auto'), the GNN's epochs and a regression's "
+                    "loss, scale and hurdle mix; one the task's EVALUATE reports (default: the first listed "
+                    "under Results, e.g. 'mae' for a regression; 'spearman' when ranking matters more)",
+               check=_optional(lambda v: _str(v).lower())),
     OptionSpec(name="epochs", default=None, help="GNN training epochs (default: chosen by data size)",
                check=_optional(_int(1, 10_000))),
     OptionSpec(name="seed", default=0, help="random seed; a run is reproducible from query, data and options",

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from engine import saved_json
 from engine.evaluate import score
-from engine.metrics import selection_metric
+from engine.metrics import better, query_metric
 from engine.train.base import Predictions, Trainer, TrainInputs
 from pql.bound import TaskType
 from pql.errors import EngineError
@@ -114,7 +114,7 @@ class GNNTrainer(Trainer):
         self._identity, self._item_type = identity, item_table
         with torch.random.fork_rng(devices=[]):
             self.model = model = self._new_model(inputs, train)
-            metric, _ = selection_metric(bq.task)
+            metric, higher = query_metric(bq)
             val = tt.split("val")
             early = _sample_rows(val, settings.max_val_rows, settings.seed)
             inputs.log(f"gnn: {len(train):,} training rows ({settings.rows_per_epoch(len(train)):,} per epoch), "
@@ -129,9 +129,9 @@ class GNNTrainer(Trainer):
                 self._calibrate_scale(inputs)
                 return score(bq, early, self.predict(inputs, _row_keys(bq, early))).get(metric)
 
-            outcome = fit_model(model, context, train, settings, task=bq.task, metric=metric, validate=validate,
-                                device=inputs.device, log=inputs.log, show_progress=inputs.show_progress,
-                                time_budget=settings.time_budget)
+            outcome = fit_model(model, context, train, settings, task=bq.task, metric=metric, higher=higher,
+                                validate=validate, device=inputs.device, log=inputs.log,
+                                show_progress=inputs.show_progress, time_budget=settings.time_budget)
         self._calibrate_scale(inputs)  # for the weights kept, not the last epoch's
         metrics = {}
         if val.num_rows:
@@ -150,22 +150,27 @@ class GNNTrainer(Trainer):
 
     def _choose_hurdle_mix(self, inputs: TrainInputs, val: pa.Table, predictions: Predictions) -> Predictions:
         """Hurdle regression: keep the way of mixing ``P(target > 0)`` and the value
-        (`engine.models.task_spec.HURDLE_MIXES`) with the lower validation MAE, as LightGBM's head does;
-        ``predictions`` are the validation rows' under the current mix. Returns the kept mix's."""
+        (`engine.models.task_spec.HURDLE_MIXES`) with the better validation metric (MAE unless ``WITH
+        metric`` names another), as LightGBM's head does; ``predictions`` are the validation rows' under
+        the current mix. Returns the kept mix's."""
         from engine.models.task_spec import HURDLE_MIXES
 
         assert self.codec is not None
+        metric, higher = query_metric(inputs.bq)
         candidates = {self.codec.hurdle_mix: (self.codec.output_scale, predictions)}
         for mix in HURDLE_MIXES:
             if mix not in candidates:
                 self._set_codec(hurdle_mix=mix)
                 self._calibrate_scale(inputs)
                 candidates[mix] = (self.codec.output_scale, self.predict(inputs, _row_keys(inputs.bq, val)))
-        mae = {mix: score(inputs.bq, val, p).get("mae", float("nan")) for mix, (_, p) in candidates.items()}
-        pick = min(mae, key=lambda mix: mae[mix] if np.isfinite(mae[mix]) else np.inf)
+        value = {mix: score(inputs.bq, val, p).get(metric, float("nan")) for mix, (_, p) in candidates.items()}
+        pick = next(iter(value))
+        for mix in value:
+            if better(value[mix], value[pick], higher=higher):
+                pick = mix
         self._set_codec(hurdle_mix=pick, output_scale=candidates[pick][0])
-        inputs.log("gnn: validation MAE of the hurdle's mix of P(target > 0) and the value: "
-                   + ", ".join(f"{mix} {value:.4g}" for mix, value in mae.items()) + f"; keeping {pick}")
+        inputs.log(f"gnn: validation {metric} of the hurdle's mix of P(target > 0) and the value: "
+                   + ", ".join(f"{mix} {v:.4g}" for mix, v in value.items()) + f"; keeping {pick}")
         return candidates[pick][1]
 
     def _calibrate_scale(self, inputs: TrainInputs) -> None:
@@ -245,10 +250,10 @@ class GNNTrainer(Trainer):
         epochs = settings.epochs
         inputs.log(f"gnn: refitting on {len(train):,} train + validation rows "
                    f"for {epochs} epoch{'s' if epochs != 1 else ''}")
-        metric, _ = selection_metric(inputs.bq.task)
+        metric, higher = query_metric(inputs.bq)
         with torch.random.fork_rng(devices=[]):
             model = self._new_model(inputs, train)
-            fit_model(model, self.context, train, settings, task=inputs.bq.task, metric=metric,
+            fit_model(model, self.context, train, settings, task=inputs.bq.task, metric=metric, higher=higher,
                       validate=lambda: None, device=inputs.device, log=inputs.log,
                       show_progress=inputs.show_progress, time_budget=budget)
         self.model = model  # the run logs "gnn: refit done (… s)" (engine.run)

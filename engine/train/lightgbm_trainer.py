@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from engine import saved_json
 from engine.evaluate import score
-from engine.metrics import selection_metric
+from engine.metrics import query_metric
 from engine.models.lightgbm_deadline import deadline_passed, training_deadline
 from engine.models.lightgbm_model import LightGBMModel
 from engine.models.lightgbm_progress import boosting_progress
@@ -82,7 +82,7 @@ class LightGBMTrainer(Trainer):
         if out_of_time:
             inputs.log(f"lightgbm: boosting stopped at the {inputs.time_budget:.0f}s time budget")
         metrics = score(bq, val, self.predict(inputs, val.select([*bq.entity.key, ANCHOR]))) if val.num_rows else {}
-        metric, _ = selection_metric(bq.task)
+        metric, _ = query_metric(bq)
         inputs.log(f"lightgbm: {bq.task} trained in {time.perf_counter() - started:.1f}s; validation "
                    f"{metric} {metrics.get(metric, float('nan')):.4f}")
         return metrics
@@ -114,7 +114,8 @@ class LightGBMTrainer(Trainer):
             self.head.fit(FitData(X_train=feature_matrix(features["train"], key),
                                   y_train=train.column("label").to_pylist(), X_val=X_val,
                                   y_val=val.column("label").to_pylist() if X_val is not None else [],
-                                  settings=s, log=inputs.log, rows_train=train, rows_val=val))
+                                  settings=s, log=inputs.log, rows_train=train, rows_val=val,
+                                  metric=query_metric(bq)[0]))
 
     def _new_head(self, inputs: TrainInputs) -> Head:
         bq = inputs.bq

@@ -96,6 +96,7 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
     _check_target_reads_data(ctx, target, target_node)
     _check_target_looks_ahead(ctx, target, target_node, forecast=stmt.forecast is not None)
     _check_into(ctx, stmt)
+    _check_metric(ctx, task, stmt.options)
     ctx.raise_if_errors()
 
     outcome_task = None
@@ -445,6 +446,18 @@ def _check_target_looks_ahead(ctx: BindContext, target: BoundExpr, node: ast.Exp
         ctx.error("a target that reads before the anchor must give all its windows one unit (pql moves them "
                   "back together to build the target's own history)", past[0].span or node.span,
                   hint="e.g. days for every window: 30 days rather than 1 month")
+
+
+def _check_metric(ctx: BindContext, task: TaskType, options: tuple[ast.Option, ...]) -> None:
+    """``WITH metric`` must be one the task reports (and is computed on validation)."""
+    from engine.metrics import SELECTABLE
+
+    for opt in options:
+        value = opt.value.value
+        if opt.name.lower() == "metric" and isinstance(value, str) and value.lower() not in SELECTABLE[task]:
+            allowed = SELECTABLE[task]
+            ctx.error(f"a {task} task is not scored by '{value}'; metric may be "
+                      f"{', '.join(repr(m) for m in allowed)}{did_you_mean(value.lower(), allowed)}", opt.span)
 
 
 def _check_into(ctx: BindContext, stmt: ast.PredictStatement) -> None:

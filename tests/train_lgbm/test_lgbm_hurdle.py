@@ -26,7 +26,7 @@ def test_hurdle_predicts_probability_times_value_and_survives_a_reload():
     data = FitData(X_train=X_tr, y_train=y_tr, X_val=X_va, y_val=y_va, settings=LGBMSettings(), log=lines.append)
     head = RegressionHead()
     head.fit(data)
-    (choice,) = [line for line in lines if "hurdle" in line and "validation MAE" in line]
+    (choice,) = [line for line in lines if "hurdle" in line and "validation mae" in line]
     kept = choice.rsplit("keeping the ", 1)[1]
     mae = {name: float(value) for name, value in re.findall(r"(single model|hurdle \(\w+\)) ([0-9.]+)", choice)}
     assert set(mae) == {"single model", "hurdle (product)", "hurdle (log)"} and mae[kept] == min(mae.values())

@@ -114,7 +114,7 @@ class WeightAverage:
 
 
 def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings: GNNSettings, *,
-              task: TaskType, metric: str, validate: Callable[[], float | None], device: str,
+              task: TaskType, metric: str, higher: bool, validate: Callable[[], float | None], device: str,
               log: Callable[[str], None], show_progress: bool, time_budget: float | None) -> FitOutcome:
     """Train ``model`` in place and leave it holding the best validation epoch's weights."""
     from tqdm.auto import tqdm
@@ -165,7 +165,7 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
             # AUROC when every validation label is the same) the latest epoch is the best so far:
             # keeping the first would throw the rest of training away, and early stopping would end it.
             unvalidated = undefined(best_metric) and undefined(value)
-            if best_state is None or unvalidated or better(task, value, best_metric):
+            if best_state is None or unvalidated or better(value, best_metric, higher=higher):
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 best_metric, best_epoch, stale = value, epoch, 0
             else:

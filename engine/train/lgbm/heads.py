@@ -3,7 +3,7 @@
     binary       one binary model                              scores [n]
     regression   one regression model (loss and log1p chosen on validation, see `fit_regression`); a target
                  that is often 0: or P(y > 0) and the value given y > 0 (hurdle) in either mix of
-                 HURDLE_MIXES, by validation MAE
+                 HURDLE_MIXES, by validation MAE (or the regression metric ``WITH metric`` names)
     multiclass   one multiclass model over the ≤ max_classes most frequent train classes  [n, K]
     multilabel   one-vs-rest: a binary model per label, for the ≤ max_labels most frequent train
                  labels; a label that is always or never present in train gets its constant rate  [n, K]
@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 
+from engine.metrics import LOWER_IS_BETTER, regression_metrics
 from engine.models.lightgbm_model import LightGBMModel
 from engine.models.task_spec import HURDLE_MIXES, mix_hurdle, zero_inflated
 from engine.train.base import Predictions
@@ -44,6 +45,7 @@ class FitData:
     log: Callable[[str], None]
     rows_train: pa.Table | None = None  # labelled rows (treatment lives here for uplift)
     rows_val: pa.Table | None = None
+    metric: str = "mae"  # what validation picks a regression's loss, scale and hurdle mix by (WITH metric)
 
 
 class Head(ABC):
@@ -94,12 +96,31 @@ def fit_binary(X_tr: pa.Table, y_tr: np.ndarray, X_va: pa.Table | None, y_va: np
         TaskType.BINARY)
 
 
+REGRESSION_CHOICE = ("mae", "rmse", "r2", "spearman")  # metrics a regression's choices may follow
+
+
+def choice_metric(metric: str) -> tuple[str, float]:
+    """The regression metric validation choices follow (MAE unless ``metric`` is another of
+    `REGRESSION_CHOICE`), and the sign that makes it a loss."""
+    name = metric if metric in REGRESSION_CHOICE else "mae"
+    return name, (1.0 if name in LOWER_IS_BETTER else -1.0)
+
+
+def validation_loss(metric: str, y: np.ndarray, p: np.ndarray) -> float:
+    """`choice_metric` on validation as a loss (lower is better); an undefined value (a constant
+    prediction's Spearman) loses to any defined one."""
+    name, sign = choice_metric(metric)
+    value = regression_metrics(y, p)[name]
+    return sign * value if np.isfinite(value) else float("inf")
+
+
 def fit_regression(X_tr: pa.Table, y_tr: np.ndarray, X_va: pa.Table | None, y_va: np.ndarray | None,
                    settings: LGBMSettings, log: Callable[[str], None], *, what: str = "",
-                   seed_offset: int = 0) -> LightGBMModel:
+                   seed_offset: int = 0, metric: str = "mae") -> LightGBMModel:
     """A regression model whose loss (L2 or L1) and target scale (raw or log1p, the latter only for a
-    non-negative target with skewness > `LOG_SKEW`) give the lowest validation MAE. Predictions are
-    clamped to the train labels' range (`LightGBMModel`)."""
+    non-negative target with skewness > `LOG_SKEW`) give the best validation ``metric`` (MAE, or
+    another of `REGRESSION_CHOICE`). Predictions are clamped to the train labels' range
+    (`LightGBMModel`)."""
     if len(y_tr) == 0:
         raise EngineError(f"no training rows with a value{' for ' + what if what else ''}")
     log_target = bool(y_tr.min() >= 0 and skewness(y_tr) > LOG_SKEW)
@@ -110,14 +131,15 @@ def fit_regression(X_tr: pa.Table, y_tr: np.ndarray, X_va: pa.Table | None, y_va
         config = settings.config(seed_offset=seed_offset, regression_loss=loss, log_target=log_target)
         model = LightGBMModel(config).fit(X_tr, y_tr, X_va if has_val else None, y_va if has_val else None,
                                           TaskType.REGRESSION)
-        mae = float(np.mean(np.abs(model.predict(X_va) - y_va))) if has_val else float("nan")
-        if best is None or mae < best[0]:
-            best = (mae, model, loss)
+        value = validation_loss(metric, y_va, model.predict(X_va)) if has_val else float("nan")
+        if best is None or value < best[0]:
+            best = (value, model, loss)
     assert best is not None
     scale = "log1p" if log_target else "raw"
     if has_val:
-        log(f"lightgbm: {what or 'regression'}: {best[2]} loss on {scale} target (validation MAE {best[0]:.4g}), "
-            f"best iteration {best[1].best_iteration}")
+        name, sign = choice_metric(metric)
+        log(f"lightgbm: {what or 'regression'}: {best[2]} loss on {scale} target (validation {name} "
+            f"{sign * best[0]:.4g}), best iteration {best[1].best_iteration}")
     return best[1]
 
 
@@ -161,8 +183,8 @@ class RegressionHead(Head):
     """One regression model; for a target that is often 0 (`engine.models.task_spec.zero_inflated`, as
     in the GNN) also a hurdle model — a binary model of ``P(y > 0)`` and a regression model of the
     value given ``y > 0``, fitted on the positive rows only, whose two predictions are mixed either way of
-    `engine.models.task_spec.HURDLE_MIXES` — and the one with the lower validation MAE is kept (as
-    `fit_regression` picks its loss)."""
+    `engine.models.task_spec.HURDLE_MIXES` — and the one with the better validation metric is kept (as
+    `fit_regression` picks its loss: MAE unless ``WITH metric`` names another regression metric)."""
 
     kind = "regression"
 
@@ -177,7 +199,7 @@ class RegressionHead(Head):
         X_tr, y_tr = _labelled(data.X_train, data.y_train, finite)
         X_va, y_va = _labelled(data.X_val, data.y_val, finite)
         y_tr, y_va = floats(y_tr), floats(y_va)
-        single = fit_regression(X_tr, y_tr, X_va, y_va, data.settings, data.log)
+        single = fit_regression(X_tr, y_tr, X_va, y_va, data.settings, data.log, metric=data.metric)
         if not zero_inflated(y_tr):
             self.model = single
             return
@@ -190,10 +212,11 @@ class RegressionHead(Head):
         p, amount = hurdle.positive.predict(X_va), hurdle.value.predict(X_va)  # once for both mixes
         predicted = {name: single.predict(X_va) if mix is None else hurdle._mixed(p, amount, mix)
                      for name, mix in mixes.items()}
-        mae = {name: float(np.mean(np.abs(scores - y_va))) for name, scores in predicted.items()}
-        pick = min(mae, key=mae.get)
-        data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; validation MAE "
-                 + ", ".join(f"{name} {value:.4g}" for name, value in mae.items()) + f": keeping the {pick}")
+        loss = {name: validation_loss(data.metric, y_va, scores) for name, scores in predicted.items()}
+        pick = min(loss, key=loss.get)
+        name, sign = choice_metric(data.metric)
+        data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; validation {name} "
+                 + ", ".join(f"{name} {sign * value:.4g}" for name, value in loss.items()) + f": keeping the {pick}")
         if mixes[pick] is None:
             self.model = single
         else:
@@ -208,7 +231,8 @@ class RegressionHead(Head):
         positive = fit_binary(X_tr, on_tr, X_va, on_va, data.settings)
         value = fit_regression(rows_where(X_tr, on_tr), y_tr[on_tr],
                                rows_where(X_va, on_va) if X_va is not None else None, y_va[on_va],
-                               data.settings, data.log, what="the value when positive", seed_offset=1)
+                               data.settings, data.log, what="the value when positive", seed_offset=1,
+                               metric=data.metric)
         return RegressionHead(positive=positive, value=value, label_range=(float(y_tr.min()), float(y_tr.max())))
 
     def predict(self, X: pa.Table) -> Predictions:
@@ -352,7 +376,8 @@ class ForecastHead(Head):
                 keep_v = np.isfinite(yv_all)
                 X_va, yv = rows_where(data.X_val, keep_v), yv_all[keep_v]
             self.step_models.append(fit_regression(rows_where(data.X_train, keep), y[keep], X_va, yv, data.settings,
-                                                   data.log, what=f"step {s + 1}", seed_offset=s))
+                                                   data.log, what=f"step {s + 1}", seed_offset=s,
+                                                   metric=data.metric))
 
     def predict(self, X: pa.Table) -> Predictions:
         scores = np.stack([m.predict(X) for m in self.step_models], axis=1) if self.step_models else \
