@@ -154,6 +154,10 @@ def option_values(name: str) -> tuple[str, ...]:
     option = spec(name)
     if option is None:
         return ()
+    if option.name == "metric":  # free text checked against the task at bind time: offer every task's
+        from engine.metrics import SELECTABLE
+
+        return tuple(sorted({m for names in SELECTABLE.values() for m in names}))
     try:
         option.check("\0")  # no option accepts it: the message lists what they do accept
     except ValueError as e:

@@ -187,6 +187,7 @@ def test_tab_completes_option_values_and_options_after_an_earlier_with(shop_db):
     assert repl.complete("gn", line + "gn") == ["gnn"]  # readline closes the quote
     assert repl.complete("", "PREDICT buys FOR EACH customers WITH device = ") == ["'auto'", "'cpu'", "'cuda'"]
     assert repl.complete("", "PREDICT buys FOR EACH customers WITH model = 'gnn', retrain = ") == ["false", "true"]
+    assert repl.complete("sp", "PREDICT buys FOR EACH customers WITH metric = 'sp") == ["spearman"]
     assert repl.complete("", "PREDICT buys FOR EACH customers WHERE customers.name = '") == []  # no option
     assert "model" not in repl.complete("mo", "PREDICT buys FOR EACH customers WHERE x STARTS WITH mo")
     repl.feed("PREDICT buys FOR EACH customers")
