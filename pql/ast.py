@@ -21,7 +21,7 @@ Shape::
     Target      = Expr | NamedTarget(name)          # a condition, an aggregation, table.column, a name
     Entity(table, column: str|None, values: tuple[Literal, ...]|None, op: '='|'in'|None)
                                                     # FOR EACH t[.pk] | FOR t.pk = v | FOR t.pk IN (v, …)
-    Expr        = Literal | ColumnRef | Aggregation                                 (operands)
+    Expr        = Literal | ColumnRef | Aggregation | NamedTarget                   (operands)
                 | Comparison | InList | Like | StringMatch | IsNull | And | Or | Not (conditions)
     Literal(value, kind)            kind: 'number' (int|float) | 'string' (str) | 'boolean' (bool)
                                           | 'null' (None) | 'timestamp' (ISO text, e.g. '2020-01-01')
@@ -166,7 +166,8 @@ Expr = Union[Literal, ColumnRef, Aggregation, Comparison, InList, Like, StringMa
 
 @dataclass(frozen=True, kw_only=True)
 class NamedTarget(Node):
-    """``PREDICT churn …``: a ``DEFINE``d name or a built-in template, resolved by the binder."""
+    """``PREDICT churn …``, ``PREDICT spend_30 > 100 …``: a ``DEFINE``d name or a built-in template, as
+    the whole target or an operand of it, resolved by the binder (`pql.binder.named_operands`)."""
 
     name: str
 

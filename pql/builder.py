@@ -96,7 +96,7 @@ class AstBuilder(Transformer):
             fields["into"], fields["into_replace"] = into
         return ast.PredictStatement(**fields, source=self.text, span=span_of(meta))
 
-    def named_target(self, meta, children):
+    def named_operand(self, meta, children):
         return ast.NamedTarget(name=self._bare_name(children[0]), span=span_of(meta))
 
     def rank_top(self, meta, children):

@@ -151,7 +151,9 @@ def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
                          end_column=span.column - (tok.start_pos - before.end(1)))
         if tok.type == "DOT":  # `not.x`: a reserved word used as a table name
             return _reserved_name(word, word_span, text)
-        if expected <= {"LPAR", "DOT"}:  # `> FOR EACH`: the keyword was read as a name where a value belongs
+        # `> FOR EACH`: the keyword was read as a name where a value belongs (and, a name being a value
+        # too, may be followed by '(' or '.' or whatever follows a value)
+        if expected <= {"LPAR", "DOT"} or {"LPAR", "DOT"} <= expected:
             return PQLSyntaxError(f"expected a value or a name, got the keyword {word.upper()}", text=text,
                                   span=word_span, hint=f'if {word} is a name, quote it: "{word}"')
     if expected == {"TOP"}:

@@ -68,6 +68,15 @@ class ExpressionBinder:
 
     # ---- operands -------------------------------------------------------------------------------
 
+    def _bind_NamedTarget(self, node: ast.NamedTarget, *, role: str, context: Table) -> BoundExpr:
+        # names inside the target were expanded before binding (pql.binder.named_operands)
+        where = {"where": "the entity WHERE", "assuming": "ASSUMING", "filter": "an aggregation's WHERE"}.get(
+            role, "here")
+        self.ctx.error(f"'{node.name}' alone is neither a value nor a column", node.span,
+                       hint=f"quote a value ('{node.name}'), write a column as table.column; DEFINEd names and "
+                            f"templates stand only in the target, not in {where}")
+        raise Unresolved
+
     def _bind_Literal(self, node: ast.Literal, *, role: str, context: Table) -> BoundExpr:
         value = node.value
         if node.kind == "timestamp":

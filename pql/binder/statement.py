@@ -9,6 +9,7 @@ from pql import ast
 from pql.binder import kinds
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.expressions import ExpressionBinder, is_numeric_column
+from pql.binder.named_operands import expand_named_operands, has_named_operands
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS, infer_task
 from pql.binder.templates import Expansion, TemplateError, expand, looks_like_template, template_names
@@ -41,6 +42,8 @@ def check_define(stmt: ast.DefineStatement, db: Database, defines: Defines) -> t
             table = _try(lambda: resolve_table(ctx, node.table, node.span))
             if table is not None and getattr(node, "column", None):
                 _try(lambda: resolve_column(ctx, table, node.column, node.span))
+        elif isinstance(node, ast.NamedTarget) and node is not stmt.target:
+            _check_defined_name(ctx, node, stmt.name, defines)
     ctx.raise_if_errors()
     notes = []
     earlier = defines.get(stmt.name)
@@ -49,6 +52,16 @@ def check_define(stmt: ast.DefineStatement, db: Database, defines: Defines) -> t
     if looks_like_template(stmt.name):
         notes.append(f"'{stmt.name}' hides the built-in template of that name")
     return tuple(notes)
+
+
+def _check_defined_name(ctx: BindContext, node: ast.NamedTarget, defining: str, defines: Defines) -> None:
+    """A name inside a DEFINE's body must already mean something (a DEFINE or a template), not itself."""
+    if node.name.lower() == defining.lower():
+        ctx.error(f"'{defining}' cannot be defined through itself", node.span,
+                  hint="write the plain PQL it stands for")
+    elif defines.get(node.name) is None and not looks_like_template(node.name):
+        ctx.error(f"unknown target name '{node.name}'{did_you_mean(node.name, list(defines.targets))}", node.span,
+                  hint="DEFINE it first, or use a template: " + ", ".join(template_names()))
 
 
 def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines | None = None) -> BoundQuery:
@@ -219,6 +232,10 @@ def _resolve_target(ctx: BindContext, stmt: ast.PredictStatement, entity: Table,
                     defines: Defines) -> tuple[ast.Expr, str | None, dict[str, Any]]:
     """The target expression, with named targets expanded: (target, expansion text, implied clauses)."""
     node = stmt.target
+    if has_named_operands(node):  # `spend_30 > 100`: names inside the target
+        expanded = expand_named_operands(ctx, node, entity, set(using) if using else None, defines)
+        ctx.raise_if_errors()
+        return expanded, str(expanded), {}
     if not isinstance(node, ast.NamedTarget):
         return node, None, {}
     defined = defines.get(node.name)
@@ -227,8 +244,12 @@ def _resolve_target(ctx: BindContext, stmt: ast.PredictStatement, entity: Table,
             ctx.error(f"'{node.name}' is defined as another name, '{defined.target.name}'", node.span,
                       hint=f"DEFINE {node.name} AS the plain PQL target itself")
             ctx.raise_if_errors()
-        ctx.note(f"'{node.name}' is DEFINEd as {defined.target}")
-        return defined.target, str(defined.target), {"named": (node, str(defined.target), None)}
+        body = defined.target
+        if has_named_operands(body):  # DEFINE big AS spend_30 > 100
+            body = expand_named_operands(ctx, body, entity, set(using) if using else None, defines)
+            ctx.raise_if_errors()
+        ctx.note(f"'{node.name}' is DEFINEd as {body}")
+        return body, str(body), {"named": (node, str(body), None)}
     try:
         expansion = expand(node.name, ctx.db, entity, set(using) if using else None)
     except TemplateError as e:
