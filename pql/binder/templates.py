@@ -85,7 +85,8 @@ def _list(tables) -> str:
     return ", ".join(f"'{t}'" for t in tables)
 
 
-TEMPLATE_PATTERNS = (r"total_[a-z0-9_]+?_\d+[dwmyh]", r"decline_[a-z0-9_]+?_\d+[dwmyh]", r"next_[a-z0-9_]+", r"churn_\d+_?[a-z]+", r"incremental_[a-z0-9_]+")
+TEMPLATE_PATTERNS = (r"total_[a-z0-9_]+?_\d+[dwmyh]", r"decline_[a-z0-9_]+?_\d+[dwmyh]", r"next_[a-z0-9_]+",
+                     r"churn_\d+_?[a-z]+", r"incremental_[a-z0-9_]+")
 
 
 def looks_like_template(name: str) -> bool:

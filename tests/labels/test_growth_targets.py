@@ -55,9 +55,11 @@ def test_the_target_history_moves_as_one_piece():
 
 
 def test_history_features_of_same_named_aggregations_get_distinct_names():
-    both = BAnd(items=(cmp(">", agg("COUNT", "orders", None, 0, 7), 0), cmp(">", agg("COUNT", "orders", None, 0, 30), 2)))
+    both = BAnd(items=(cmp(">", agg("COUNT", "orders", None, 0, 7), 0),
+                       cmp(">", agg("COUNT", "orders", None, 0, 30), 2)))
     for target in (both, DECLINE):
-        names = [f.name for f in history_columns(query(target, task=TaskType.BINARY), lags=(0, 1, 2), max_aggregations=4)]
+        features = history_columns(query(target, task=TaskType.BINARY), lags=(0, 1, 2), max_aggregations=4)
+        names = [f.name for f in features]
         assert len(names) == len(set(names)) > 4
 
 

@@ -216,7 +216,8 @@ class RegressionHead(Head):
         pick = min(loss, key=loss.get)
         name, sign = choice_metric(data.metric)
         data.log(f"lightgbm: {np.mean(y_tr == 0):.0%} of the training targets are 0; validation {name} "
-                 + ", ".join(f"{name} {sign * value:.4g}" for name, value in loss.items()) + f": keeping the {pick}")
+                 + ", ".join(f"{choice} {sign * value:.4g}" for choice, value in loss.items())
+                 + f": keeping the {pick}")
         if mixes[pick] is None:
             self.model = single
         else:
