@@ -94,8 +94,13 @@ def _plan_lines(session, bq) -> list[str]:
     db = session.db_for(bq.option("schema"))
     found = [value.message() for value in absent_values(session.con, bq)] + time_outliers(session.con, db, bq)
     schedule = schedule_for(session.con, db, bq)
+    from engine.metrics import query_metric
+
     model = bq.option("model", "auto")
-    plan = "train LightGBM and the GNN, keep the better on validation" if model == "auto" else f"train {model}"
+    metric = query_metric(bq)[0]
+    plan = (f"train LightGBM and the GNN, keep the better on validation {metric}" if model == "auto"
+            else f"train {model}, choosing on validation {metric}" if model != "heuristic"
+            else "the heuristic: the target's own value over the previous window")
     warnings = ["Warnings:", *(f"  {w}" for w in found)] if found else []
     return [*warnings, "Anchors:", _indent(schedule.summary(), "  "), "Training-table SQL:",
             _indent(explain_sql(db, bq, schedule), "  "), "Plan:", f"  {plan}"]

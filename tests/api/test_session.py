@@ -71,7 +71,7 @@ def test_explain_shows_the_bound_query_the_schedule_the_sql_and_the_plan(session
         assert header in text
     assert "binary classification" in text
     assert 'FROM "purchases"' in text
-    assert "train heuristic" in text
+    assert "the heuristic: the target" in text
     assert not _trained(session.messages)
 
 

@@ -42,6 +42,15 @@ def test_the_named_metric_selects_and_leads(shop, tmp_path, monkeypatch):
     assert all(spearman[next(iter(chosen))] >= spearman[m] for m in others)
 
 
+def test_explain_names_the_metric(shop, tmp_path, monkeypatch):
+    monkeypatch.setenv("PQL_HOME", str(tmp_path / "home"))
+    with pql.connect(str(shop)) as session:
+        assert "keep the better on validation spearman" in session.explain(f"{SPEND} WITH metric = 'spearman'")
+        assert "keep the better on validation mae" in session.explain(SPEND)
+        assert "train lightgbm, choosing on validation r2" in session.explain(f"{SPEND} WITH model = 'lightgbm', "
+                                                                              "metric = 'r2'")
+
+
 def test_a_metric_the_task_does_not_report_is_an_error(shop, tmp_path, monkeypatch):
     with pytest.raises(pql.PQLError, match="not scored by 'auroc'; metric may be 'mae', 'rmse', 'r2', 'spearman'"):
         _run(shop, tmp_path, monkeypatch, f"{SPEND} WITH metric = 'auroc'")
