@@ -22,6 +22,7 @@ Shape::
     Entity(table, column: str|None, values: tuple[Literal, ...]|None, op: '='|'in'|None)
                                                     # FOR EACH t[.pk] | FOR t.pk = v | FOR t.pk IN (v, …)
     Expr        = Literal | ColumnRef | Aggregation | NamedTarget                   (operands)
+                | Arithmetic(op '+'|'-'|'*'|'/', left, right)                       (numbers)
                 | Comparison | InList | Like | StringMatch | IsNull | And | Or | Not (conditions)
     Literal(value, kind)            kind: 'number' (int|float) | 'string' (str) | 'boolean' (bool)
                                           | 'null' (None) | 'timestamp' (ISO text, e.g. '2020-01-01')
@@ -113,6 +114,15 @@ class Aggregation(Node):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Arithmetic(Node):
+    """``left op right`` on numbers, op one of ``+ - * /``."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, kw_only=True)
 class Comparison(Node):
     op: str
     left: Expr
@@ -161,7 +171,7 @@ class Not(Node):
     item: Expr
 
 
-Expr = Union[Literal, ColumnRef, Aggregation, Comparison, InList, Like, StringMatch, IsNull, And, Or, Not]
+Expr = Union[Literal, ColumnRef, Aggregation, Arithmetic, Comparison, InList, Like, StringMatch, IsNull, And, Or, Not]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -91,6 +91,17 @@ class BAggregation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BArith:
+    """``left op right`` on numbers (op ``+ - * /``); a division by zero is missing, which drops the row
+    from training as an empty MIN window does."""
+
+    op: str
+    left: "BoundExpr"
+    right: "BoundExpr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, kw_only=True)
 class BCompare:
     op: str  # = != < <= > >=
     left: "BoundExpr"
@@ -147,7 +158,7 @@ class BNot:
     span: Span | None = _span()
 
 
-BoundExpr = Union[BColumn, BLiteral, BAggregation, BCompare, BIn, BLike, BMatch, BIsNull, BAnd, BOr, BNot]
+BoundExpr = Union[BColumn, BLiteral, BAggregation, BArith, BCompare, BIn, BLike, BMatch, BIsNull, BAnd, BOr, BNot]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,7 +293,7 @@ def iter_nodes(expr: BoundExpr | None, *, filters: bool = True):
     children: tuple[BoundExpr | None, ...] = ()
     if isinstance(expr, BAggregation):
         children = (expr.filter,) if filters else ()
-    elif isinstance(expr, BCompare):
+    elif isinstance(expr, (BCompare, BArith)):
         children = (expr.left, expr.right)
     elif isinstance(expr, (BIn, BLike, BMatch, BIsNull)):
         children = (expr.expr,)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from pql.binder.paths import describe
-from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
-                       BoundExpr, BoundQuery, BWindow, TaskType, iter_aggregations)
+from pql.bound import (BAggregation, BAnd, BArith, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch,
+                       BNot, BOr, BoundExpr, BoundQuery, BWindow, TaskType, iter_aggregations)
 from pql.render import number, quote_name
 
 TASK_WORDS = {
@@ -36,6 +36,9 @@ def expr_text(expr: BoundExpr) -> str:
         if expr.window is not None:
             subject += ", " + _window(expr.window)
         return f"{expr.func}({subject})"
+    if isinstance(expr, BArith):
+        left, right = _arith_operand(expr.left, expr, right=False), _arith_operand(expr.right, expr, right=True)
+        return f"{left} {expr.op} {right}"
     if isinstance(expr, BCompare):
         return f"{expr_text(expr.left)} {expr.op} {expr_text(expr.right)}"
     if isinstance(expr, BIn):
@@ -53,6 +56,16 @@ def expr_text(expr: BoundExpr) -> str:
     if isinstance(expr, BNot):
         return f"NOT ({expr_text(expr.item)})"
     raise TypeError(f"not a bound expression: {expr!r}")
+
+
+def _arith_operand(child: BoundExpr, parent: BArith, *, right: bool) -> str:
+    """``child`` of ``parent`` in parentheses where precedence or left-to-right order needs them."""
+    text = expr_text(child)
+    if not isinstance(child, BArith):
+        return text
+    rank = {"+": 1, "-": 1, "*": 2, "/": 2}
+    tighter = rank[child.op] > rank[parent.op] or (rank[child.op] == rank[parent.op] and not right)
+    return text if tighter else f"({text})"
 
 
 def _window(w: BWindow) -> str:

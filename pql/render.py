@@ -90,7 +90,9 @@ def _strength(node: ast.Node) -> int:
         return 3
     if isinstance(node, (ast.Comparison, ast.InList, ast.Like, ast.StringMatch, ast.IsNull)):
         return 4
-    return 5  # operands
+    if isinstance(node, ast.Arithmetic):
+        return 5 if node.op in "+-" else 6
+    return 7  # operands
 
 
 def _child(node: ast.Node, at_least: int) -> str:
@@ -100,6 +102,11 @@ def _child(node: ast.Node, at_least: int) -> str:
 
 def _comparison(node: ast.Comparison) -> str:
     return f"{_child(node.left, 5)} {node.op} {_child(node.right, 5)}"
+
+
+def _arithmetic(node: ast.Arithmetic) -> str:
+    own = _strength(node)  # left to right: the right operand of a - b - c binds one step tighter
+    return f"{_child(node.left, own)} {node.op} {_child(node.right, own + 1)}"
 
 
 def _in_list(node: ast.InList) -> str:
@@ -199,6 +206,7 @@ _RENDERERS = {
     ast.Window: _window,
     ast.Aggregation: _aggregation,
     ast.Comparison: _comparison,
+    ast.Arithmetic: _arithmetic,
     ast.InList: _in_list,
     ast.Like: _like,
     ast.StringMatch: _string_match,

@@ -26,7 +26,7 @@ _PLAIN = {
     "NULL": "NULL", "INF": "INF", "NAME": "a name", "NUMBER": "a number", "MINUS": "'-'",
     "SQ_STRING": "a string", "DQ_STRING": "a string", "TRUE": "TRUE", "FALSE": "FALSE",
     "TIMESTAMP": "TIMESTAMP", "DATE": "DATE", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
-    "DOT": "'.'", "STAR": "'*'", "COLON": "':'", "EQUAL": "'='", "_SEMI": "';'", "$END": "end of input",
+    "DOT": "'.'", "STAR": "'*'", "PLUS": "'+'", "SLASH": "'/'", "COLON": "':'", "EQUAL": "'='", "_SEMI": "';'", "$END": "end of input",
 }
 _ORDER = {name: i for i, name in enumerate(_PLAIN)}
 # A value may start with any of these; listed together as "a value".
@@ -133,6 +133,10 @@ def _open_paren(text: str, upto: int) -> int | None:
 
 def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
     tok = e.token
+    if tok.type in ("SLASH", "STAR") and text.startswith(("/*", "//"), tok.start_pos):  # not a division
+        return PQLSyntaxError(f"unexpected {text[tok.start_pos:tok.start_pos + 2]!r}", text=text,
+                              span=Span.point(text, tok.start_pos),
+                              hint="comments start with -- and run to the end of the line")
     expected = _expected(e)
     span = _token_span(tok, text)
     got = _describe(tok)

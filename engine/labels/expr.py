@@ -13,7 +13,7 @@ from typing import Callable
 
 from sqlglot import exp
 
-from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot,
+from pql.bound import (BAggregation, BAnd, BArith, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot,
                        BOr, BoundExpr)
 from pql.errors import PQLInputError
 
@@ -21,6 +21,7 @@ ColumnResolver = Callable[[BColumn], exp.Expression]
 AggregationResolver = Callable[[BAggregation], exp.Expression]
 
 _COMPARE = {"=": exp.EQ, "!=": exp.NEQ, "<>": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+_ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
 _MATCH = {"contains": "contains", "starts_with": "starts_with", "ends_with": "ends_with"}
 
 
@@ -63,6 +64,11 @@ def compile_expr(expr: BoundExpr, *, column: ColumnResolver, aggregation: Aggreg
             return literal(e.value, e.kind)
         if isinstance(e, BAggregation):
             return aggregation(e)
+        if isinstance(e, BArith):
+            left, right = exp.Paren(this=go(e.left)), exp.Paren(this=go(e.right))
+            if e.op == "/":  # x / 0 is missing (NULL), not an error or infinity: the row drops
+                right = exp.Nullif(this=right, expression=exp.Literal.number(0))
+            return exp.Paren(this=_ARITH[e.op](this=left, expression=right))
         if isinstance(e, BCompare):
             op = _COMPARE.get(e.op)
             if op is None:

@@ -13,8 +13,8 @@ from pql.binder import kinds
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.paths import describe, prefer_named_path, up_paths
-from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
-                       UNIT_DAYS, BoundExpr, BWindow)
+from pql.bound import (BAggregation, BAnd, BArith, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch,
+                       BNot, BOr, UNIT_DAYS, BoundExpr, BWindow)
 from pql.render import quote_name
 from pql.timestamps import parse_timestamp
 
@@ -127,6 +127,20 @@ class ExpressionBinder:
         return BAggregation(func=node.func, table=table.name, column=column.name if column else None,
                             filter=filt, window=window, path=paths[0], time_column=time_column,
                             result_stype=_agg_result_stype(node.func, column), span=node.span)
+
+    def _bind_Arithmetic(self, node: ast.Arithmetic, *, role: str, context: Table) -> BoundExpr:
+        left = self.bind(node.left, role=role, context=context)
+        right = self.bind(node.right, role=role, context=context)
+        for side, bound in ((node.left, left), (node.right, right)):
+            kind = kinds.value_kind(bound, self.ctx.db)
+            listed = isinstance(bound, BAggregation) and bound.func == "LIST_DISTINCT"
+            key = isinstance(bound, BColumn) and bound.stype == SemanticType.ID
+            if kinds.is_truth(bound, self.ctx.db) or listed or key or kind not in (kinds.NUMBER, None):
+                what = ("a yes/no condition" if kinds.is_truth(bound, self.ctx.db) else "a list" if listed
+                        else "an identifier" if key else f"a {kind}")
+                self.ctx.error(f"'{node.op}' needs numbers on both sides, but this is {what}", side.span or node.span,
+                               hint="arithmetic works on numeric columns, counts, sums and averages")
+        return BArith(op=node.op, left=left, right=right, span=node.span)
 
     # ---- conditions -----------------------------------------------------------------------------
 

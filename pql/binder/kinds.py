@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from engine.schema.dtypes import Family, family
 from engine.schema.model import Database, SemanticType
-from pql.bound import (BAggregation, BAnd, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch, BNot, BOr,
-                       BoundExpr)
+from pql.bound import (BAggregation, BAnd, BArith, BColumn, BCompare, BIn, BIsNull, BLike, BLiteral, BMatch,
+                       BNot, BOr, BoundExpr)
 
 NUMBER, STRING, TIMESTAMP, BOOLEAN, NULL = "number", "string", "timestamp", "boolean", "null"
 _FAMILY_KIND = {Family.INTEGER: NUMBER, Family.FLOAT: NUMBER, Family.STRING: STRING, Family.TEMPORAL: TIMESTAMP,
@@ -25,6 +25,8 @@ def value_kind(expr: BoundExpr, db: Database) -> str | None:
         return expr.kind if expr.kind in (NUMBER, STRING, TIMESTAMP, BOOLEAN, NULL) else None
     if isinstance(expr, BColumn):
         return dtype_kind(expr.dtype)
+    if isinstance(expr, BArith):
+        return NUMBER
     if isinstance(expr, BAggregation):
         if expr.func in ("COUNT", "COUNT_DISTINCT", "SUM", "AVG"):
             return NUMBER

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from engine.labels.compile import compile_training_sql
 from engine.labels.windows import window_length
 from engine.schema.model import Database
-from pql.bound import (BAggregation, BAnd, BCompare, BIn, BIsNull, BLike, BMatch, BNot, BOr, BoundExpr,
+from pql.bound import (BAggregation, BAnd, BArith, BCompare, BIn, BIsNull, BLike, BMatch, BNot, BOr, BoundExpr,
                        BoundQuery, BWindow, TaskType, iter_aggregations)
 from pql.errors import EngineError
 
@@ -47,7 +47,7 @@ def map_aggregations(expr: BoundExpr, fn: Callable[[BAggregation], BoundExpr]) -
     they hold no aggregations)."""
     if isinstance(expr, BAggregation):
         return fn(expr)
-    if isinstance(expr, BCompare):
+    if isinstance(expr, (BCompare, BArith)):
         return replace(expr, left=map_aggregations(expr.left, fn), right=map_aggregations(expr.right, fn))
     if isinstance(expr, (BIn, BLike, BMatch, BIsNull)):
         return replace(expr, expr=map_aggregations(expr.expr, fn))
