@@ -224,21 +224,9 @@ class AstBuilder(Transformer):
     def not_(self, meta, children):
         return ast.Not(item=_words(children)[0], span=span_of(meta))
 
-    def _arithmetic(self, op: str, meta, children):
-        left, _, right = children
-        return ast.Arithmetic(op=op, left=left, right=right, span=span_of(meta))
-
-    def add(self, meta, children):
-        return self._arithmetic("+", meta, children)
-
-    def subtract(self, meta, children):
-        return self._arithmetic("-", meta, children)
-
-    def multiply(self, meta, children):
-        return self._arithmetic("*", meta, children)
-
-    def divide(self, meta, children):
-        return self._arithmetic("/", meta, children)
+    def arithmetic(self, meta, children):
+        left, op, right = children
+        return ast.Arithmetic(op=op.value, left=left, right=right, span=span_of(meta))
 
     def comparison(self, meta, children):
         left, op, right = children
