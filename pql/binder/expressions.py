@@ -133,10 +133,11 @@ class ExpressionBinder:
         right = self.bind(node.right, role=role, context=context)
         for side, bound in ((node.left, left), (node.right, right)):
             kind = kinds.value_kind(bound, self.ctx.db)
+            truth = kinds.is_truth(bound, self.ctx.db)
             listed = isinstance(bound, BAggregation) and bound.func == "LIST_DISTINCT"
             key = isinstance(bound, BColumn) and bound.stype == SemanticType.ID
-            if kinds.is_truth(bound, self.ctx.db) or listed or key or kind not in (kinds.NUMBER, None):
-                what = ("a yes/no condition" if kinds.is_truth(bound, self.ctx.db) else "a list" if listed
+            if truth or listed or key or kind not in (kinds.NUMBER, None):
+                what = ("a yes/no condition" if truth else "a list" if listed
                         else "an identifier" if key else f"a {kind}")
                 self.ctx.error(f"'{node.op}' needs numbers on both sides, but this is {what}", side.span or node.span,
                                hint="arithmetic works on numeric columns, counts, sums and averages")

@@ -22,6 +22,12 @@ from pql.span import Span
 _THROUGH = (ast.Arithmetic, ast.Comparison, ast.And, ast.Or, ast.Not, ast.InList, ast.Like, ast.StringMatch, ast.IsNull)
 
 
+def report_unknown_name(ctx: BindContext, node: ast.NamedTarget, defines, *, hint: str) -> None:
+    """The error for a name that is neither DEFINEd nor a template, with did-you-mean over the DEFINEs."""
+    ctx.error(f"unknown target name '{node.name}'{did_you_mean(node.name, list(defines.targets))}", node.span,
+              hint=hint)
+
+
 def has_named_operands(node: ast.Node | None) -> bool:
     """Whether ``node`` holds a name where an operand goes (not as the whole target)."""
     return isinstance(node, _THROUGH) and any(
@@ -80,9 +86,8 @@ def _expand(ctx: BindContext, name: ast.NamedTarget, entity: Table, using: set[s
         ctx.error(str(e), name.span, hint="write the target in plain PQL, or DEFINE it")
         return name
     if expansion is None:
-        ctx.error(f"unknown target name '{name.name}'{did_you_mean(name.name, list(defines.targets))}", name.span,
-                  hint=f"a value is quoted ('{name.name}'); named targets are DEFINEd names or templates: "
-                       + ", ".join(template_names()))
+        report_unknown_name(ctx, name, defines, hint=f"a value is quoted ('{name.name}'); named targets are "
+                                                    "DEFINEd names or templates: " + ", ".join(template_names()))
         return name
     if expansion.suffix or expansion.where or expansion.assuming:
         ctx.error(f"'{name.name}' brings clauses of its own (a RANK TOP, WHERE or ASSUMING), so it can only be "

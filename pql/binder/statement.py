@@ -9,7 +9,7 @@ from pql import ast
 from pql.binder import kinds
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.expressions import ExpressionBinder, is_numeric_column
-from pql.binder.named_operands import expand_named_operands, has_named_operands
+from pql.binder.named_operands import expand_named_operands, has_named_operands, report_unknown_name
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS, infer_task
 from pql.binder.templates import Expansion, TemplateError, expand, looks_like_template, template_names
@@ -60,8 +60,8 @@ def _check_defined_name(ctx: BindContext, node: ast.NamedTarget, defining: str, 
         ctx.error(f"'{defining}' cannot be defined through itself", node.span,
                   hint="write the plain PQL it stands for")
     elif defines.get(node.name) is None and not looks_like_template(node.name):
-        ctx.error(f"unknown target name '{node.name}'{did_you_mean(node.name, list(defines.targets))}", node.span,
-                  hint="DEFINE it first, or use a template: " + ", ".join(template_names()))
+        report_unknown_name(ctx, node, defines, hint="DEFINE it first, or use a template: "
+                                                     + ", ".join(template_names()))
 
 
 def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines | None = None) -> BoundQuery:
@@ -257,9 +257,8 @@ def _resolve_target(ctx: BindContext, stmt: ast.PredictStatement, entity: Table,
         ctx.raise_if_errors()
         raise
     if expansion is None:
-        known = [*(d for d in defines.targets)]
-        ctx.error(f"unknown target name '{node.name}'{did_you_mean(node.name, known)}", node.span,
-                  hint="named targets are DEFINEd names or templates: " + ", ".join(template_names()))
+        report_unknown_name(ctx, node, defines,
+                            hint="named targets are DEFINEd names or templates: " + ", ".join(template_names()))
         ctx.raise_if_errors()
     target, shown, extra = _parse_expansion(ctx, stmt, expansion)
     return target, shown, {**extra, "named": (node, shown, extra.pop("text"))}

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 
-from engine.metrics import LOWER_IS_BETTER, regression_metrics
+from engine.metrics import LOWER_IS_BETTER, SELECTABLE, regression_metrics
 from engine.models.lightgbm_model import LightGBMModel
 from engine.models.task_spec import HURDLE_MIXES, mix_hurdle, zero_inflated
 from engine.train.base import Predictions
@@ -96,7 +96,7 @@ def fit_binary(X_tr: pa.Table, y_tr: np.ndarray, X_va: pa.Table | None, y_va: np
         TaskType.BINARY)
 
 
-REGRESSION_CHOICE = ("mae", "rmse", "r2", "spearman")  # metrics a regression's choices may follow
+REGRESSION_CHOICE = SELECTABLE[TaskType.REGRESSION]  # metrics a regression's choices may follow
 
 
 def choice_metric(metric: str) -> tuple[str, float]:
