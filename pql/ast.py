@@ -22,7 +22,7 @@ Shape::
     Entity(table, column: str|None, values: tuple[Literal, ...]|None, op: '='|'in'|None)
                                                     # FOR EACH t[.pk] | FOR t.pk = v | FOR t.pk IN (v, …)
     Expr        = Literal | ColumnRef | Aggregation | NamedTarget                   (operands)
-                | Arithmetic(op '+'|'-'|'*'|'/', left, right)                       (numbers)
+                | Arithmetic(op '+'|'-'|'*'|'/', left, right) | Negation(operand)  (numbers)
                 | Comparison | InList | Like | StringMatch | IsNull | And | Or | Not (conditions)
     Literal(value, kind)            kind: 'number' (int|float) | 'string' (str) | 'boolean' (bool)
                                           | 'null' (None) | 'timestamp' (ISO text, e.g. '2020-01-01')
@@ -123,6 +123,13 @@ class Arithmetic(Node):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Negation(Node):
+    """``-operand`` on a number that is not a literal (``-5`` is a Literal)."""
+
+    operand: Expr
+
+
+@dataclass(frozen=True, kw_only=True)
 class Comparison(Node):
     op: str
     left: Expr
@@ -171,7 +178,7 @@ class Not(Node):
     item: Expr
 
 
-Expr = Union[Literal, ColumnRef, Aggregation, Arithmetic, Comparison, InList, Like, StringMatch, IsNull, And, Or, Not]
+Expr = Union[Literal, ColumnRef, Aggregation, Arithmetic, Negation, Comparison, InList, Like, StringMatch, IsNull, And, Or, Not]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -37,6 +37,8 @@ def expr_text(expr: BoundExpr) -> str:
             subject += ", " + _window(expr.window)
         return f"{expr.func}({subject})"
     if isinstance(expr, BArith):
+        if _is_negation(expr):
+            return "-" + (f"({expr_text(expr.right)})" if isinstance(expr.right, BArith) else expr_text(expr.right))
         left, right = _arith_operand(expr.left, expr, right=False), _arith_operand(expr.right, expr, right=True)
         return f"{left} {expr.op} {right}"
     if isinstance(expr, BCompare):
@@ -58,10 +60,16 @@ def expr_text(expr: BoundExpr) -> str:
     raise TypeError(f"not a bound expression: {expr!r}")
 
 
+def _is_negation(expr: BArith) -> bool:
+    """``0 - x``, which is how ``-x`` binds (and reads the same)."""
+    return (expr.op == "-" and isinstance(expr.left, BLiteral) and expr.left.kind == "number"
+            and expr.left.value == 0)
+
+
 def _arith_operand(child: BoundExpr, parent: BArith, *, right: bool) -> str:
     """``child`` of ``parent`` in parentheses where precedence or left-to-right order needs them."""
     text = expr_text(child)
-    if not isinstance(child, BArith):
+    if not isinstance(child, BArith) or _is_negation(child):  # a negation binds tighter than any operator
         return text
     rank = {"+": 1, "-": 1, "*": 2, "/": 2}
     tighter = rank[child.op] > rank[parent.op] or (rank[child.op] == rank[parent.op] and not right)

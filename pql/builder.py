@@ -228,6 +228,10 @@ class AstBuilder(Transformer):
         left, op, right = children
         return ast.Arithmetic(op=op.value, left=left, right=right, span=span_of(meta))
 
+    def negation(self, meta, children):
+        _minus, operand = children
+        return ast.Negation(operand=operand, span=span_of(meta))
+
     def comparison(self, meta, children):
         left, op, right = children
         return ast.Comparison(op=_OP_SPELLINGS.get(op.value, op.value), left=left, right=right, span=span_of(meta))

@@ -92,7 +92,7 @@ def _strength(node: ast.Node) -> int:
         return 4
     if isinstance(node, ast.Arithmetic):
         return 5 if node.op in "+-" else 6
-    return 7  # operands
+    return 7  # operands, and a negation (it binds tighter than any operator)
 
 
 def _child(node: ast.Node, at_least: int) -> str:
@@ -107,6 +107,10 @@ def _comparison(node: ast.Comparison) -> str:
 def _arithmetic(node: ast.Arithmetic) -> str:
     own = _strength(node)  # left to right: the right operand of a - b - c binds one step tighter
     return f"{_child(node.left, own)} {node.op} {_child(node.right, own + 1)}"
+
+
+def _negation(node: ast.Negation) -> str:
+    return f"-{_child(node.operand, 7)}"
 
 
 def _in_list(node: ast.InList) -> str:
@@ -207,6 +211,7 @@ _RENDERERS = {
     ast.Aggregation: _aggregation,
     ast.Comparison: _comparison,
     ast.Arithmetic: _arithmetic,
+    ast.Negation: _negation,
     ast.InList: _in_list,
     ast.Like: _like,
     ast.StringMatch: _string_match,

@@ -132,16 +132,25 @@ class ExpressionBinder:
         left = self.bind(node.left, role=role, context=context)
         right = self.bind(node.right, role=role, context=context)
         for side, bound in ((node.left, left), (node.right, right)):
-            kind = kinds.value_kind(bound, self.ctx.db)
-            truth = kinds.is_truth(bound, self.ctx.db)
-            listed = isinstance(bound, BAggregation) and bound.func == "LIST_DISTINCT"
-            key = isinstance(bound, BColumn) and bound.stype == SemanticType.ID
-            if truth or listed or key or kind not in (kinds.NUMBER, None):
-                what = ("a yes/no condition" if truth else "a list" if listed
-                        else "an identifier" if key else f"a {kind}")
-                self.ctx.error(f"'{node.op}' needs numbers on both sides, but this is {what}", side.span or node.span,
-                               hint="arithmetic works on numeric columns, counts, sums and averages")
+            self._check_number(bound, side, f"'{node.op}' needs numbers on both sides", node)
         return BArith(op=node.op, left=left, right=right, span=node.span)
+
+    def _bind_Negation(self, node: ast.Negation, *, role: str, context: Table) -> BoundExpr:
+        """``-x`` is ``0 - x``: everything downstream (SQL, the target's history) already handles it."""
+        operand = self.bind(node.operand, role=role, context=context)
+        self._check_number(operand, node.operand, "'-' in front needs a number", node)
+        return BArith(op="-", left=BLiteral(value=0, kind="number", span=node.span), right=operand, span=node.span)
+
+    def _check_number(self, bound: BoundExpr, side: ast.Node, what_needs: str, node: ast.Node) -> None:
+        kind = kinds.value_kind(bound, self.ctx.db)
+        truth = kinds.is_truth(bound, self.ctx.db)
+        listed = isinstance(bound, BAggregation) and bound.func == "LIST_DISTINCT"
+        key = isinstance(bound, BColumn) and bound.stype == SemanticType.ID
+        if truth or listed or key or kind not in (kinds.NUMBER, None):
+            what = ("a yes/no condition" if truth else "a list" if listed
+                    else "an identifier" if key else f"a {kind}")
+            self.ctx.error(f"{what_needs}, but this is {what}", side.span or node.span,
+                           hint="arithmetic works on numeric columns, counts, sums and averages")
 
     # ---- conditions -----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from pql.binder.templates import TemplateError, expand, template_names
 from pql.errors import did_you_mean
 from pql.span import Span
 
-_THROUGH = (ast.Arithmetic, ast.Comparison, ast.And, ast.Or, ast.Not, ast.InList, ast.Like, ast.StringMatch, ast.IsNull)
+_THROUGH = (ast.Arithmetic, ast.Negation, ast.Comparison, ast.And, ast.Or, ast.Not, ast.InList, ast.Like, ast.StringMatch, ast.IsNull)
 
 
 def report_unknown_name(ctx: BindContext, node: ast.NamedTarget, defines, *, hint: str) -> None:

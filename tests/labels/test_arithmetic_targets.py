@@ -41,8 +41,20 @@ def test_the_target_history_moves_through_arithmetic():
     ("PREDICT (a.x + b.y) * 2 > 3 FOR EACH t", "PREDICT (a.x + b.y) * 2 > 3 FOR EACH t"),
     ("PREDICT a.x + b.y * 2 FOR EACH t", "PREDICT a.x + b.y * 2 FOR EACH t"),
     ("PREDICT a.x -1 FOR EACH t", "PREDICT a.x - 1 FOR EACH t"),
+    ("PREDICT -a.x FOR EACH t", "PREDICT -a.x FOR EACH t"),
+    ("PREDICT a.x * - b.y FOR EACH t", "PREDICT a.x * -b.y FOR EACH t"),
+    ("PREDICT a.x - -b.y FOR EACH t", "PREDICT a.x - -b.y FOR EACH t"),
+    ("PREDICT -(a.x + b.y) < -3 FOR EACH t", "PREDICT -(a.x + b.y) < -3 FOR EACH t"),
+    ("PREDICT -SUM(a.x, 0, 30) FOR EACH t", "PREDICT -SUM(a.x, 0, 30, days) FOR EACH t"),
 ])
 def test_precedence_and_round_trip(text, canonical):
     (stmt,) = pql.parse(text)
     assert str(stmt) == canonical and pql.parse(str(stmt)) == (stmt,)
-    assert isinstance(stmt.target, (ast.Arithmetic, ast.Comparison))
+    assert isinstance(stmt.target, (ast.Arithmetic, ast.Negation, ast.Comparison))
+
+
+def test_a_negation_labels_the_negated_value():
+    (stmt,) = pql.parse("PREDICT -SUM(orders.amount, 0, 10) FOR EACH customers")
+    assert isinstance(stmt.target, ast.Negation)
+    negated = BArith(op="-", left=lit(0), right=agg("SUM", "orders", "amount", 0, 10))  # how `-x` binds
+    assert _labels(negated) == {k: -v for k, v in _labels(agg("SUM", "orders", "amount", 0, 10)).items()}
