@@ -133,6 +133,9 @@ class ExpressionBinder:
         right = self.bind(node.right, role=role, context=context)
         for side, bound in ((node.left, left), (node.right, right)):
             self._check_number(bound, side, f"'{node.op}' needs numbers on both sides", node)
+        if node.op == "/" and isinstance(right, BLiteral) and right.value == 0 and right.kind == "number":
+            self.ctx.error("division by 0: every row would be left without a value", node.right.span or node.span,
+                           hint="a division by zero is missing, and a row without a value drops")
         return BArith(op=node.op, left=left, right=right, span=node.span)
 
     def _bind_Negation(self, node: ast.Negation, *, role: str, context: Table) -> BoundExpr:

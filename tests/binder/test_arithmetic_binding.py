@@ -39,6 +39,7 @@ def test_a_name_inside_arithmetic(retail_db):
     ("PREDICT SUM(orders.total, 0, 30) + customers.tier FOR customers", "but this is an identifier", "customers.tier"),
     ("PREDICT FIRST(orders.status, 0, 30) + 1 FOR customers", "but this is a string", "FIRST"),
     ("PREDICT LIST_DISTINCT(orders.status, 0, 30) * 2 FOR customers", "but this is a list", "LIST_DISTINCT"),
+    ("PREDICT SUM(orders.total, 0, 30) / 0 FOR customers", "division by 0", "0 FOR"),
     ("PREDICT -(COUNT(orders.*, 0, 30) > 0) FOR customers", "'-' in front needs a number, but this is a yes/no",
      "COUNT"),
     ("PREDICT SUM(orders.total, 0, 30) FOR customers WHERE -customers.tier > 1", "but this is an identifier",
