@@ -56,6 +56,8 @@ class RunResult:
     reused: bool
     fingerprint: str
     summary: str
+    #: every warning the run logged (the training table's, absent WHERE values, the models', the allocation's),
+    #: without the "warning: " prefix, in order, each once
     warnings: tuple[str, ...] = ()
     training: TrainingTable | None = field(default=None, repr=False)
     #: ALLOCATE's plan (engine.allocation.pql_bridge.QueryAllocation); ``table`` is then its assignment
@@ -160,7 +162,8 @@ def _interactive() -> bool:
 def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None = None,
         show_progress: bool = False) -> RunResult:
     """Train (or reuse) a model for ``bq`` and return predictions, or test metrics for EVALUATE."""
-    log = log or (lambda msg: None)
+    warned: list[str] = []
+    log = _recording_warnings(log or (lambda msg: None), warned)
     show_progress = show_progress and _interactive()
     started = time.perf_counter()
     tt = training_table(con, db, bq)
@@ -252,11 +255,23 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
             summary += f" (heuristic baseline {shown(baseline['test'].get(metric))})"
     if allocation is not None:
         summary += "\n" + allocation.render()
-    warnings = tt.warnings + (allocation.warnings if allocation is not None else ())
+    warnings = tuple(dict.fromkeys(warned))
     return RunResult(table=table, predictions=predictions, metrics=metrics, baseline=baseline,
                      candidates=candidates, chosen=chosen,
                      reused=reused, fingerprint=fp, summary=summary, warnings=warnings, training=tt,
                      allocation=allocation, test_predictions=test_predictions)
+
+
+def _recording_warnings(log: Callable[[str], None], warned: list[str]) -> Callable[[str], None]:
+    """``log``, also keeping each ``"warning: …"`` line in ``warned``: the models warn through the log
+    (a confounded treatment, rows left out, a time budget that cut training), and a caller reading
+    ``RunResult.warnings`` must see those too, not only the training table's."""
+    def recording(message: str) -> None:
+        if message.startswith("warning:"):
+            warned.append(message.removeprefix("warning:").strip())
+        log(message)
+
+    return recording
 
 
 def _beside_labels(table: pa.Table, rows: pa.Table) -> pa.Table:

@@ -21,7 +21,7 @@ def test_a_tiny_time_budget_stops_after_one_epoch_with_progress_on_stderr(sessio
     assert "macro_f1" in val
     assert [line for line in logged if line.startswith("gnn epoch")] == [
         next(line for line in logged if line.startswith("gnn epoch 1/"))]
-    assert any("time budget" in line for line in logged)
+    assert any(line.startswith("warning: gnn: stopped after 1 of") and "time budget" in line for line in logged)
     assert "gnn training" in capsys.readouterr().err
 
 
@@ -157,3 +157,12 @@ def test_weight_decay_and_dropout_regularise_only_when_asked(session, monkeypatc
     assert bool((model.dropout(h) == 0).any())
     model.eval()
     assert torch.equal(model.dropout(h), h)
+
+
+def test_a_models_warning_reaches_the_runs_warnings(session, tmp_path, monkeypatch):
+    """`RunResult.warnings` holds what the models warned about, not only the training table's warnings."""
+    monkeypatch.setenv("PQL_HOME", str(tmp_path))
+    # 200 epochs cannot fit in one second (each validates), so the budget always cuts this run short
+    (result,) = session.run(f"EVALUATE {CHANNEL}, model = 'gnn', epochs = 200, time_budget = 1, refit = false")
+    assert any(w.startswith("gnn: stopped after") and "of 200 epochs" in w for w in result.run.warnings)
+    assert len(set(result.run.warnings)) == len(result.run.warnings)

@@ -185,7 +185,10 @@ def fit_model(model: RelationalGNN, ctx: GraphContext, train: TrainSet, settings
                 break
             elapsed = time.perf_counter() - started
             if time_budget is not None and elapsed + elapsed / epoch > time_budget and epoch < settings.epochs:
-                log(f"gnn: stopping after {epoch} epochs to stay within the {time_budget:.0f}s time budget")
+                # a warning, not a note: the model is short of training, and a busier machine stops it elsewhere
+                log(f"warning: gnn: stopped after {epoch} of {settings.epochs} epochs to stay within the "
+                    f"{time_budget:.0f}s time budget, so the same query and seed may stop at another epoch on a "
+                    "busier machine; WITH time_budget = s allows more time, WITH epochs = n fixes the count")
                 break
     finally:
         bar.close()
