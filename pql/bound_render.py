@@ -63,7 +63,7 @@ def expr_text(expr: BoundExpr) -> str:
 def _is_negation(expr: BArith) -> bool:
     """``0 - x``, which is how ``-x`` binds (and reads the same)."""
     return (expr.op == "-" and isinstance(expr.left, BLiteral) and expr.left.kind == "number"
-            and expr.left.value == 0)
+            and expr.left.value == 0 and not isinstance(expr.right, BLiteral))  # `0 - -3` stays as written
 
 
 def _arith_operand(child: BoundExpr, parent: BArith, *, right: bool) -> str:

@@ -110,7 +110,8 @@ def _arithmetic(node: ast.Arithmetic) -> str:
 
 
 def _negation(node: ast.Negation) -> str:
-    return f"-{_child(node.operand, 7)}"
+    text = _child(node.operand, 7)
+    return f"-({text})" if text.startswith("-") else f"-{text}"  # `--3` would not parse back
 
 
 def _in_list(node: ast.InList) -> str:

@@ -26,6 +26,8 @@ def test_a_negation_binds_as_zero_minus_and_reads_as_written(retail_db):
     assert expr_text(bq.target) == "-SUM(orders.total, 0, 30, days) * 2"
     assert expr_text(bind(pql.parse("PREDICT -(SUM(orders.total, 0, 30) - 1) FOR customers")[0],
                           retail_db).target) == "-(SUM(orders.total, 0, 30, days) - 1)"
+    for text in ("-(-SUM(orders.total, 0, 30, days))", "SUM(orders.total, 0, 30, days) * (0 - -3)"):
+        assert expr_text(bind(pql.parse(f"PREDICT {text} FOR customers")[0], retail_db).target) == text
 
 
 def test_a_name_inside_arithmetic(retail_db):
