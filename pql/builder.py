@@ -230,6 +230,8 @@ class AstBuilder(Transformer):
 
     def negation(self, meta, children):
         _minus, operand = children
+        if isinstance(operand, ast.Literal) and operand.kind == "number":  # -(3) is the number -3
+            return ast.Literal(value=-operand.value, kind="number", span=span_of(meta))
         return ast.Negation(operand=operand, span=span_of(meta))
 
     def comparison(self, meta, children):

@@ -46,7 +46,8 @@ def test_the_target_history_moves_through_arithmetic():
     ("PREDICT a.x - -b.y FOR EACH t", "PREDICT a.x - -b.y FOR EACH t"),
     ("PREDICT -(a.x + b.y) < -3 FOR EACH t", "PREDICT -(a.x + b.y) < -3 FOR EACH t"),
     ("PREDICT -SUM(a.x, 0, 30) FOR EACH t", "PREDICT -SUM(a.x, 0, 30, days) FOR EACH t"),
-    ("PREDICT -(-3) < a.x FOR EACH t", "PREDICT -(-3) < a.x FOR EACH t"),
+    ("PREDICT -(-3) < a.x FOR EACH t", "PREDICT 3 < a.x FOR EACH t"),
+    ("PREDICT - (3) < a.x FOR EACH t", "PREDICT -3 < a.x FOR EACH t"),
     ("PREDICT -(-a.x) FOR EACH t", "PREDICT -(-a.x) FOR EACH t"),
 ])
 def test_precedence_and_round_trip(text, canonical):

@@ -19,7 +19,7 @@ TOKENS = [
     "WITH", "INTO", "OR", "REPLACE", "RANK", "TOP", "CLASSIFY", "FORECAST", "TIMEFRAMES", "ALLOCATE", "BUDGET",
     "COST", "VALUE", "MAX", "PER", "CAPACITY", "AND", "NOT", "IN", "IS", "NULL", "TRUE", "LIKE", "CONTAINS",
     "STARTS", "ENDS", "INF", "TIMESTAMP", "DATE", "COUNT", "SUM", "LIST_DISTINCT", "days", "dayz", "orders",
-    "c", "id", "*", ".", ",", "(", ")", ";", "=", "<>", ">=", "-", ":", "0", "30", "-7", "1.5", "1e999",
+    "c", "id", "*", ".", ",", "(", ")", ";", "=", "<>", ">=", "-", "+", "/", ":", "0", "30", "-7", "1.5", "1e999",
     "9" * 400, "'s'", "'", '"', '"q"', "`", "`b`", "--", "\n", "é", "\x00",
 ]
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -69,6 +69,21 @@ def mutated(draw):
 @given(mutated())
 def test_mutated_valid_queries(text):
     check(text)
+
+
+ARITHMETIC = st.recursive(
+    st.sampled_from(["a.x", "SUM(a.x, 0, 30)", "3", "-3", "0.5", "n"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(" ".join),
+        inner.map(lambda x: f"-{x}"), inner.map(lambda x: f"- ({x})"), inner.map(lambda x: f"({x})")),
+    max_leaves=8)
+
+
+@SETTINGS
+@given(ARITHMETIC)
+def test_arithmetic_prints_back_to_itself(expression):
+    """Precedence, left-to-right order and minus signs survive printing (``-(3)`` is the number -3)."""
+    check(f"PREDICT {expression} > 1 FOR EACH c")
 
 
 def test_deep_nesting_is_a_pql_error_or_parses():
