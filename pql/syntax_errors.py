@@ -175,11 +175,38 @@ def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
             return err("the statement ends before its FOR clause", hint=hint)
         return err(f"missing FOR: expected {plain_expected(expected)}, got {got}", hint=hint)
     hint = None
-    if tok.type in _CLAUSE_WORDS and re.search(r"\bINTO\b", text[:tok.start_pos], re.IGNORECASE):
+    if _code_in_comment(text, tok.start_pos if tok.type != "$END" else len(text)):
+        hint = "-- starts a comment that runs to the end of the line; for two minus signs write -(-x)"
+    elif tok.type == "MINUS" and text[:tok.start_pos].rstrip().endswith("-"):
+        hint = "for two minus signs write -(-x)"
+    elif tok.type in _CLAUSE_WORDS and re.search(r"\bINTO\b", text[:tok.start_pos], re.IGNORECASE):
         hint = "INTO comes last: PREDICT … FOR … [WHERE …] [USING …] [WITH …] INTO table"
     elif value.upper() in ("=", "IN") and re.search(r"\bFOR\s+EACH\s+\S+\s*\Z", text[:tok.start_pos], re.IGNORECASE):
         hint = "FOR EACH names every entity; for some of them write FOR table.key = v or FOR table.key IN (…)"
     return err(f"unexpected {got}; expected {plain_expected(expected)}", hint=hint)
+
+
+_CODE_AFTER_DASHES = re.compile(r"--[A-Za-z0-9_(.\"`]")
+
+
+def _code_in_comment(text: str, upto: int) -> bool:
+    """Whether a ``--`` before ``upto`` (outside strings) reads like code, not a comment: ``--SUM(…)``,
+    ``--(x)``, ``a --b`` (a double minus). PQL, like SQL, reads the rest of that line as a comment."""
+    i = 0
+    while i < upto:
+        c = text[i]
+        if c in "'\"`":
+            close = text.find(c, i + 1)
+            i = upto if close == -1 else close + 1
+            continue
+        if text.startswith("--", i):
+            if _CODE_AFTER_DASHES.match(text, i):
+                return True
+            nl = text.find("\n", i)
+            i = upto if nl == -1 else nl + 1
+            continue
+        i += 1
+    return False
 
 
 def _reserved_name(word: str, span: Span, text: str) -> PQLSyntaxError:

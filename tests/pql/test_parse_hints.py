@@ -14,6 +14,28 @@ def test_foreign_comments_hint_at_dashes(text):
     assert info.value.hint == "comments start with -- and run to the end of the line"
 
 
+@pytest.mark.parametrize("text", ["PREDICT --SUM(o.x, 0, 30) FOR c", "PREDICT SUM(o.x, 0, 30) - --o.y FOR c",
+                                  "PREDICT o.x > --(5) FOR c"])
+def test_a_double_minus_is_a_comment_and_the_hint_says_so(text):
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse(text)
+    assert info.value.hint.startswith("-- starts a comment") and "-(-x)" in info.value.hint
+    assert pql.parse(text.replace("--", "-(-", 1).replace(" FOR", ") FOR", 1))  # as the hint says
+
+
+def test_two_minus_signs_point_at_parentheses():
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse("PREDICT - -o.x FOR c")
+    assert info.value.hint == "for two minus signs write -(-x)"
+
+
+def test_a_real_comment_gets_no_double_minus_hint():
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse("PREDICT o.x > -- the threshold\n FOR c")
+    assert "-- starts a comment" not in (info.value.hint or "")
+    assert pql.parse("PREDICT -(-o.x) > --5 too\n 1 FOR c")  # a comment after code on the line is fine
+
+
 def test_caret_under_wide_characters_and_tabs():
     text = "a\t'日本' bad"
     pos = text.index("bad")
