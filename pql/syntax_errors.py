@@ -191,7 +191,8 @@ _CODE_AFTER_DASHES = re.compile(r"--[A-Za-z0-9_(.\"`]")
 
 def _code_in_comment(text: str, upto: int) -> bool:
     """Whether a ``--`` before ``upto`` (outside strings) reads like code, not a comment: ``--SUM(…)``,
-    ``--(x)``, ``a --b`` (a double minus). PQL, like SQL, reads the rest of that line as a comment."""
+    ``--(x)``, ``a --b`` (a double minus) after code on its line (a line that starts with ``--Note`` is a
+    comment). PQL, like SQL, reads the rest of that line as a comment."""
     i = 0
     while i < upto:
         c = text[i]
@@ -200,7 +201,8 @@ def _code_in_comment(text: str, upto: int) -> bool:
             i = upto if close == -1 else close + 1
             continue
         if text.startswith("--", i):
-            if _CODE_AFTER_DASHES.match(text, i):
+            line_start = text.rfind("\n", 0, i) + 1
+            if _CODE_AFTER_DASHES.match(text, i) and text[line_start:i].strip():
                 return True
             nl = text.find("\n", i)
             i = upto if nl == -1 else nl + 1

@@ -33,6 +33,9 @@ def test_a_real_comment_gets_no_double_minus_hint():
     with pytest.raises(PQLSyntaxError) as info:
         pql.parse("PREDICT o.x > -- the threshold\n FOR c")
     assert "-- starts a comment" not in (info.value.hint or "")
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse("--Churn, by tier\nPREDICT o.x > FOR c")
+    assert "-- starts a comment" not in (info.value.hint or "")
     assert pql.parse("PREDICT -(-o.x) > --5 too\n 1 FOR c")  # a comment after code on the line is fine
 
 
