@@ -34,7 +34,7 @@ def test_a_real_comment_gets_no_double_minus_hint():
         pql.parse("PREDICT o.x > -- the threshold\n FOR c")
     assert "-- starts a comment" not in (info.value.hint or "")
     with pytest.raises(PQLSyntaxError) as info:
-        pql.parse("--Churn, by tier\nPREDICT o.x > FOR c")
+        pql.parse("--Churn, by tier\nPREDICT o.x > 1 1 FOR c")
     assert "-- starts a comment" not in (info.value.hint or "")
     assert pql.parse("PREDICT -(-o.x) > --5 too\n 1 FOR c")  # a comment after code on the line is fine
 
