@@ -7,6 +7,7 @@ tried in order; the fallback lists the expected tokens in plain words.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -107,27 +108,37 @@ def plain_expected(names: set[str]) -> str:
     return ", ".join(unique[:-1]) + " or " + unique[-1]
 
 
-def _open_paren(text: str, upto: int) -> int | None:
-    """The position of the innermost '(' still open before ``upto`` (strings and comments skipped)."""
-    stack: list[int] = []
+def _code_positions(text: str, upto: int) -> Iterator[tuple[int, bool]]:
+    """``(position, starts a comment)`` for each character before ``upto`` outside quotes; a comment is
+    reported at its ``--`` once and the rest of its line skipped."""
     i = 0
     while i < upto:
         c = text[i]
         if c in "'\"`":
             close = text.find(c, i + 1)
-            while close != -1 and close + 1 < len(text) and text[close + 1] == c:
+            while close != -1 and close + 1 < len(text) and text[close + 1] == c:  # '' inside a string
                 close = text.find(c, close + 2)
             i = len(text) if close == -1 else close + 1
             continue
         if text.startswith("--", i):
+            yield i, True
             nl = text.find("\n", i)
             i = len(text) if nl == -1 else nl + 1
             continue
-        if c == "(":
-            stack.append(i)
-        elif c == ")" and stack:
-            stack.pop()
+        yield i, False
         i += 1
+
+
+def _open_paren(text: str, upto: int) -> int | None:
+    """The position of the innermost '(' still open before ``upto`` (strings and comments skipped)."""
+    stack: list[int] = []
+    for i, comment in _code_positions(text, upto):
+        if comment:
+            continue
+        if text[i] == "(":
+            stack.append(i)
+        elif text[i] == ")" and stack:
+            stack.pop()
     return stack[-1] if stack else None
 
 
@@ -193,21 +204,9 @@ def _code_in_comment(text: str, upto: int) -> bool:
     """Whether a ``--`` before ``upto`` (outside strings) reads like code, not a comment: ``--SUM(…)``,
     ``--(x)``, ``a --b`` (a double minus) after code on its line (a line that starts with ``--Note`` is a
     comment). PQL, like SQL, reads the rest of that line as a comment."""
-    i = 0
-    while i < upto:
-        c = text[i]
-        if c in "'\"`":
-            close = text.find(c, i + 1)
-            i = upto if close == -1 else close + 1
-            continue
-        if text.startswith("--", i):
-            line_start = text.rfind("\n", 0, i) + 1
-            if _CODE_AFTER_DASHES.match(text, i) and text[line_start:i].strip():
-                return True
-            nl = text.find("\n", i)
-            i = upto if nl == -1 else nl + 1
-            continue
-        i += 1
+    for i, comment in _code_positions(text, upto):
+        if comment and _CODE_AFTER_DASHES.match(text, i) and text[text.rfind("\n", 0, i) + 1:i].strip():
+            return True
     return False
 
 
