@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlglot.expressions as exp
 
+from connectors._sql import table_ref
 from engine.schema.model import Database
 import pql
 from pql.bound import BoundQuery
@@ -56,7 +57,7 @@ def data_version(con, tables: tuple[str, ...]) -> list:
         row = exp.column(exp.to_identifier(name, quoted=True))
         query = exp.select(exp.Count(this=exp.Star()),
                            exp.func("sum", exp.func("hash", row)).as_("h")).from_(
-            exp.to_table(name, quoted=True).as_(exp.to_identifier(name, quoted=True)))
+            table_ref(name).as_(exp.to_identifier(name, quoted=True)))
         try:
             count, digest = con.sql(query.sql(dialect="duckdb")).fetchall()[0]
         except Exception as e:  # duckdb.Error; kept broad so a failing hash never blocks prediction

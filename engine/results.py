@@ -139,12 +139,13 @@ def write_into_connection(con, name: str, table: pa.Table, *, replace: bool, que
     their graph instead of learning from earlier predictions."""
     import duckdb
 
+    from connectors._sql import table_ref
     from connectors.catalog import OUTPUT_MARKER
 
     view = "_pql_into_source"
-    target = exp.to_table(name, quoted=True)
+    target = table_ref(name)  # one identifier: a dot or quote in the name is part of it, not SQL
     create = exp.Create(this=target, kind="TABLE", replace=replace,
-                        expression=exp.select("*").from_(exp.to_table(view, quoted=True)))
+                        expression=exp.select("*").from_(table_ref(view)))
     con.register(view, table)
     try:
         con.execute("BEGIN TRANSACTION")  # outside the rollback: a failed BEGIN has nothing to undo

@@ -149,3 +149,17 @@ def test_in_memory_frames_are_never_mutated():
     assert set(frames) == {"customers", "purchases"}
     for name, df in frames.items():
         pd.testing.assert_frame_equal(df, copies[name])
+
+
+@pytest.mark.parametrize("name", ["main.purchases", 'a"b', "x;y"])
+def test_an_into_name_is_one_identifier_not_sql(shop_db, name):
+    """A dot, quote or semicolon is part of the table's name: "main.purchases" must not replace the source."""
+    quoted = '"' + name.replace('"', '""') + '"'
+    with pql.connect(str(shop_db)) as session:
+        session.predict(f"{BUYS} INTO OR REPLACE {quoted}")
+    assert _tables_in(shop_db) == sorted(["customers", name, "purchases"])
+    con = duckdb.connect(str(shop_db), read_only=True)
+    try:
+        assert con.sql('SELECT count(*) FROM "purchases"').fetchall()[0][0] > 40  # the purchases, not predictions
+    finally:
+        con.close()

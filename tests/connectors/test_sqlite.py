@@ -108,3 +108,15 @@ def test_a_failed_into_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     with pql.connect(str(path)) as session, pytest.raises(RuntimeError, match="disk full"):
         session.predict(BUYS + " INTO preds")
     assert _sha(path) == before
+
+
+def test_into_a_name_with_a_quote_is_written_and_reported_written(tmp_path):
+    path = write_sqlite(tmp_path / "shop.sqlite")
+    with pql.connect(str(path)) as session:
+        session.predict(BUYS + ' INTO "a""b"')  # the private copy takes the same name: no error after the write
+        assert 'a"b' not in session.db.table_names
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute('SELECT count(*) FROM "a""b"').fetchone() == (40,)
+    finally:
+        con.close()
