@@ -120,6 +120,13 @@ class Repl:
         """Ctrl-C at the prompt: forget the statement being typed."""
         self.buffer = []
 
+    def leave(self) -> None:
+        """Ctrl-D at the prompt means leave: an unfinished statement is dropped with a note, not run (it
+        could start minutes of training on the way out)."""
+        if "\n".join(self.buffer).strip():
+            self.buffer = []
+            self.echo_error("note: dropped the unfinished statement (no ';' before Ctrl-D); nothing ran")
+
     # ---- statements -----------------------------------------------------------------------------
 
     def execute(self, text: str, *, line: int = 1) -> None:
@@ -425,7 +432,7 @@ def _interact(repl: Repl, source: str | None) -> None:
                 continue
             except EOFError:
                 click.echo()
-                repl.submit()
+                repl.leave()
                 return
             if not repl.feed(line):
                 return

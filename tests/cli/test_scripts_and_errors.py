@@ -273,3 +273,16 @@ def test_train_table_wants_one_predict_in_cli_words(shop_db, tmp_path):
     assert result.stderr == ("Error: train-table exports the training rows of one PREDICT statement, got 2; "
                              "export one at a time (`pql run` is for scripts)\n")
     assert "run()" not in fails("train-table", DEFINE, "--db", str(shop_db), "-o", out).stderr
+
+
+def test_ctrl_d_at_the_prompt_drops_an_unfinished_statement_instead_of_running_it(shop_db):
+    from pql.repl import Repl
+
+    errors: list[str] = []
+    repl = Repl(str(shop_db), echo_error=errors.append)
+    repl.execute = lambda *a, **k: errors.append("ran")  # nothing may run on the way out
+    for line in ["PREDICT COUNT(purchases.*, 0, 30) > 0", "FOR EACH customers"]:
+        repl.feed(line)
+    repl.leave()
+    repl.close()
+    assert errors == ["note: dropped the unfinished statement (no ';' before Ctrl-D); nothing ran"]
