@@ -128,7 +128,11 @@ def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = 
         check_into_postgres(connector.uri, name, replace=replace)
     if connector.kind == "files":
         check_folder_target(into_folder(connector), name, replace=replace)
-    elif not replace and _exists(connector.connection, name):
+    yours = next((t for t in connector.table_names() if t.lower() == name.lower()), None)
+    if yours is not None:  # INTO OR REPLACE replaces only what an earlier INTO wrote, never the user's data
+        raise EngineError(f"INTO {'OR REPLACE ' if replace else ''}{quote_name(name)}: '{yours}' is one of your "
+                          "tables, not one INTO wrote, and pql never overwrites those; choose another name")
+    if connector.kind != "files" and not replace and _exists(connector.connection, name):
         raise EngineError(f"table '{name}' already exists; write INTO OR REPLACE {quote_name(name)} to overwrite it")
 
 

@@ -11,6 +11,9 @@ from pql.errors import PQLError
 from tests.api.shop import BUYS, tables, write_folder
 
 
+NOT_NOTES = BUYS.replace(" WITH", " USING customers, purchases WITH")
+
+
 def _trained(messages: list[str]) -> bool:
     return any(m.startswith("training ") for m in messages)
 
@@ -44,3 +47,43 @@ def test_into_a_dict_of_frames_is_refused_before_training():
         with pytest.raises(PQLError, match="cannot be written.*returned table"):
             s.run(f"{BUYS} INTO preds")
     assert not _trained(messages)
+
+
+@pytest.mark.parametrize("into", ["INTO OR REPLACE notes", "INTO Notes"])
+def test_into_never_replaces_a_users_table_the_query_does_not_read(shop_db, into):
+    import duckdb
+
+    from tests.api.conftest import digest
+
+    con = duckdb.connect(str(shop_db))
+    con.execute("CREATE TABLE notes (note_id INTEGER PRIMARY KEY, body VARCHAR)")
+    con.close()
+    before = digest(shop_db)
+    messages: list[str] = []
+    with pql.connect(str(shop_db), log=messages.append) as s:
+        with pytest.raises(PQLError, match="'notes' is one of your tables, not one INTO wrote"):
+            s.run(f"{NOT_NOTES} {into}")
+        assert not _trained(messages)
+        assert digest(shop_db) == before
+        s.run(f"{NOT_NOTES} INTO preds")
+        s.run(f"{NOT_NOTES} INTO OR REPLACE preds")  # what INTO wrote stays replaceable
+
+
+def test_into_or_replace_of_a_users_sqlite_table_is_refused_before_training(tmp_path):
+    import sqlite3
+
+    from tests.api.shop import write_sqlite
+
+    path = write_sqlite(tmp_path / "shop.sqlite")
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (note_id INTEGER PRIMARY KEY, body TEXT)")
+    con.commit()
+    con.close()
+    messages: list[str] = []
+    with pql.connect(str(path), log=messages.append) as s:
+        with pytest.raises(PQLError, match="'notes' is one of your tables"):
+            s.run(f"{NOT_NOTES} INTO OR REPLACE notes")
+    assert not _trained(messages)
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM notes").fetchone() == (0,)
+    con.close()
