@@ -99,6 +99,7 @@ class KeyDefects:
 
     repeated: int  # distinct complete values found on more than one row
     nulls: int  # rows with a NULL in any of the columns
+    repeated_rows: int = 0  # the rows holding those values (1 value on 1,000 rows is not 1 defect)
 
     def __bool__(self) -> bool:
         return bool(self.repeated or self.nulls)
@@ -106,7 +107,8 @@ class KeyDefects:
     def __str__(self) -> str:
         parts = []
         if self.repeated:
-            parts.append(f"{self.repeated} value{' repeats' if self.repeated == 1 else 's repeat'}")
+            parts.append(f"{self.repeated:,} value{' repeats' if self.repeated == 1 else 's repeat'}"
+                         + (f" on {self.repeated_rows:,} rows" if self.repeated_rows else ""))
         if self.nulls:
             parts.append(f"{self.nulls} {'is' if self.nulls == 1 else 'are'} NULL")
         return " and ".join(parts) or "unique, no NULLs"
@@ -122,6 +124,7 @@ def key_defects(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, 
     query = exp.select(
         exp.Filter(this=exp.func("count", exp.Star()), expression=exp.Where(this=exp.and_(is_complete, n > 1))),
         exp.Filter(this=exp.func("sum", n), expression=exp.Where(this=exp.not_(is_complete))),
+        exp.Filter(this=exp.func("sum", n), expression=exp.Where(this=exp.and_(is_complete, n > 1))),
     ).from_(groups)
-    repeated, nulls = run(con, query, f"check the key of {table}")[0]
-    return KeyDefects(repeated=int(repeated or 0), nulls=int(nulls or 0))
+    repeated, nulls, repeated_rows = run(con, query, f"check the key of {table}")[0]
+    return KeyDefects(repeated=int(repeated or 0), nulls=int(nulls or 0), repeated_rows=int(repeated_rows or 0))
