@@ -127,7 +127,7 @@ def never_appearing(con, db: Database, bq: BoundQuery, events: str | None = None
     if not missing:
         return []
     table = next(iter_aggregations(bq.target)).table
-    return [f"{missing} of {total} {bq.entity.table} ({missing / total:.1%}) never appear in {table}; "
+    return [f"{missing:,} of the {total:,} in {bq.entity.table} ({missing / total:.1%}) never appear in {table}; "
             f"their labels only ever say 'nothing happened'"]
 
 

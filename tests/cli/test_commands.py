@@ -45,7 +45,7 @@ def test_query_prints_the_table_and_summary_and_progress_goes_to_stderr(shop_db)
     summary = [line for line in result.stdout.splitlines() if line.startswith("heuristic · binary")]
     assert len(summary) == 1 and summary[0].endswith("s")  # one unwrapped line
     assert "training heuristic …" in result.stderr
-    assert "warning: 1 of 40 customers (2.5%) never appear in purchases" in result.stderr
+    assert "warning: 1 of the 40 in customers (2.5%) never appear in purchases" in result.stderr
     assert "training" not in result.stdout
 
 
@@ -130,7 +130,7 @@ def test_train_table_exports_rows_splits_and_metadata(shop_db, tmp_path):
     assert table.column_names == ["customer_id", "anchor_time", "label", "split"]
     metadata = pq.read_schema(out).metadata
     assert b"labels over the next 30 days" in metadata[b"pql.schedule"]
-    assert result.stderr.startswith("warning: 1 of 40 customers")
+    assert result.stderr.startswith("warning: 1 of the 40 in customers")
 
 
 @pytest.mark.parametrize("suffix", ["csv", "json"])
@@ -152,7 +152,7 @@ def test_train_table_and_explain_take_quiet(shop_db, tmp_path):
     loud = ok("train-table", query, str(shop_db), "-o", str(tmp_path / "a.parquet"))
     quiet = ok("train-table", query, str(shop_db), "-o", str(tmp_path / "b.parquet"), "-q")
     assert "note: " in loud.stderr and "note: " not in quiet.stderr
-    assert "warning: 1 of 40 customers" in quiet.stderr  # warnings stay, as with query -q
+    assert "warning: 1 of the 40 in customers" in quiet.stderr  # warnings stay, as with query -q
     assert "wrote 360 rows" in quiet.stdout
     assert ok("explain", query, str(shop_db), "-q").stdout == ok("explain", query, "--db", str(shop_db)).stdout
 

@@ -225,7 +225,7 @@ def test_quiet_into_confirms_and_schema_says_why_an_into_table_is_not_there(shop
 def test_a_warning_shows_once_per_session_and_repeats_are_counted(shop_db):
     result = repl_run(shop_db, "\n".join([DEFINE, *PREDICT, *PREDICT, "EVALUATE " + " ".join(PREDICT)]))
     assert result.exit_code == 0, result.output
-    assert result.stderr.count("warning: 1 of 40 customers (2.5%) never appear in purchases") == 1
+    assert result.stderr.count("warning: 1 of the 40 in customers (2.5%) never appear in purchases") == 1
     assert "(2 repeated warnings not shown again)" in result.stderr
 
 

@@ -31,7 +31,7 @@ def test_entities_that_never_appear_in_the_target_table():
     con = shop_connection()
     con.execute("INSERT INTO customers VALUES (5, 'eve', 'FR', TIMESTAMP '2023-01-01')")
     tt = training_table(con, SHOP, query(agg("COUNT", "orders")), schedule=TWO)
-    assert any(w.startswith("1 of 5 customers (20.0%) never appear in orders") for w in tt.warnings)
+    assert any(w.startswith("1 of the 5 in customers (20.0%) never appear in orders") for w in tt.warnings)
 
 
 def test_no_warnings_when_nothing_is_wrong():
