@@ -98,6 +98,7 @@ def render_tree(db: Database):
 
     root = Tree(f"[bold]{escape(db.source or 'database')}[/bold]  "
                 f"[dim]{_count(len(db.tables), 'table')}, {_count(len(db.foreign_keys), 'link')}[/dim]")
+    shown = {t.name for t in db.tables}
     for t in db.tables:
         rows = f"{t.num_rows:,} rows" if t.num_rows is not None else "rows unknown"
         node = root.add(f"[bold]{escape(t.name)}[/bold]  [dim]{rows}[/dim]")
@@ -111,6 +112,12 @@ def render_tree(db: Database):
             links = node.add("links")
             for fk in outgoing:
                 links.add(_link_label(fk))
+        # links into this table from a table the tree leaves out (one table shown: `.schema customer`)
+        incoming = [fk for fk in db.foreign_keys if fk.ref_table == t.name and fk.table not in shown]
+        if incoming:
+            linked = node.add("linked from")
+            for fk in incoming:
+                linked.add(f"{escape(fk.table)}.{escape('+'.join(fk.columns))}  {_origin(fk.inferred)}")
         columns = node.add("columns")
         for c in t.columns:
             mark = "" if c.inferred else "  [green]override[/green]"

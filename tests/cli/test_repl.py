@@ -123,6 +123,7 @@ def test_tables_and_schema_describe_the_database(shop_db):
     assert result.exit_code == 0, result.output
     assert "purchases  " in result.stdout and "rows · key" in result.stdout
     assert "customers" in result.stdout and ".save FILE" in result.stdout
+    assert "linked from" in result.stdout and "purchases.customer_id" in result.stdout  # the link it counts
 
 
 def test_open_switches_database_and_keeps_the_defines(shop_db, shop_master):
