@@ -75,9 +75,13 @@ def decode_script(data: bytes, name: str, *, line: int = 1, offset: int = 0) -> 
                             f"offset {offset + at}) is not UTF-8; save the file as UTF-8") from e
 
 
-def _read_script(source) -> str:
+def _script_name(source) -> str:
     name = getattr(source, "name", "-")
-    return decode_script(source.read(), "standard input" if name in ("-", "<stdin>") else name)
+    return "standard input" if name in ("-", "<stdin>") else name
+
+
+def _read_script(source) -> str:
+    return decode_script(source.read(), _script_name(source))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -196,24 +200,38 @@ def run_command(script, db: str | None, db_option: str | None, output: str | Non
     """Run every statement of a .pql script (DEFINEs included) against DB (the argument, or --db DB),
     showing each result as soon as its statement finishes. Every statement is checked against DB before
     the first one runs."""
-    from pql.parser import parse
     from pql.session import connect
 
     db = _required_db(db, db_option, "SCRIPT")
-    statements = parse(_read_script(script))
+    statements = _statements(_read_script(script), _script_name(script))
     _check_output(output, statements)
     with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
         _run_statements(session, statements, output)
 
 
-def _statements(text: str):
-    """The statements of QUERY text; none is an error (an empty QUERY is a slip, not a request)."""
+def _statements(text: str, what: str = "QUERY"):
+    """The statements of QUERY text (or of the script ``what``); none is an error (an empty QUERY or
+    script is a slip, not a request)."""
+    from pql.errors import PQLSyntaxError
     from pql.parser import parse
 
-    statements = parse(text)
+    try:
+        statements = parse(text)
+    except PQLSyntaxError as e:
+        if what == "QUERY" and _names_a_file(text):
+            name = text.strip()
+            raise PQLInputError(f"QUERY is PQL text, not a file name: to run the statements in {name!r}, "
+                                f"use `pql run {name} DB`") from e
+        raise
     if not statements:
-        raise PQLInputError("no statement given: QUERY is empty or only comments")
+        raise PQLInputError(f"no statement given: {what} is empty or only comments")
     return statements
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether QUERY text that is not PQL is a file name (an existing file, or one word ending in .pql)."""
+    name = text.strip()
+    return bool(name) and (os.path.isfile(name) or (name.lower().endswith(".pql") and not any(c.isspace() for c in name)))
 
 
 def _tables_made(statements) -> int:

@@ -25,8 +25,16 @@ class Span:
         return Span(start=pos, end=pos + 1, line=line, column=column, end_line=line, end_column=column + 1)
 
 
+# A line up to LONG_LINE characters is shown whole (a one-line query, say); a longer one (a generated
+# script's, 100 KB on one line) as a window WINDOW wide around the error, '…' marking each cut end.
+LONG_LINE = 160
+WINDOW = 100
+WINDOW_BEFORE = 60  # of which this much comes before the error, where its cause usually is
+
+
 def caret_block(text: str, span: Span) -> str:
-    """The offending source line and a caret line under ``span`` (``^^^`` across its width on that line)."""
+    """The offending source line and a caret line under ``span`` (``^^^`` across its width on that line);
+    of a line longer than ``LONG_LINE`` characters, only a window around ``span``."""
     lines = text.splitlines() or [""]
     idx = min(max(span.line - 1, 0), len(lines) - 1)
     src = lines[idx]
@@ -35,8 +43,15 @@ def caret_block(text: str, span: Span) -> str:
         width = max(1, span.end_column - span.column)
     width = max(1, min(width, len(src) - span.column + 1)) if src else 1
     start = span.column - 1
+    left = right = ""
+    if len(src) > LONG_LINE:
+        lo = max(0, min(start - WINDOW_BEFORE, len(src) - WINDOW))
+        hi = lo + WINDOW
+        left, right = ("…" if lo > 0 else ""), ("…" if hi < len(src) else "")
+        src, start = src[lo:hi], start - lo
+        width = max(1, min(width, len(src) - start))
     under = src[start:start + width]
-    return f"  {src}\n  {_blank(src[:start])}{'^' * max(1, _display_width(under))}"
+    return f"  {left}{src}{right}\n  {_blank(left + src[:start])}{'^' * max(1, _display_width(under))}"
 
 
 def _display_width(s: str) -> int:

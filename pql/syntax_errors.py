@@ -62,9 +62,27 @@ def _bad_character(e: UnexpectedCharacters, text: str) -> PQLSyntaxError:
     hint = None
     if text.startswith(("/*", "//"), pos) or char == "#":
         hint = "comments start with -- and run to the end of the line"
+    elif char in _CURLY_QUOTES:
+        hint = _straight_quotes_hint(text, pos)
     elif char.isalpha():
         hint = 'quote a name with other letters: "Kündé" or `Kündé`'
     return PQLSyntaxError(f"unexpected character {shown}", text=text, span=span, hint=hint)
+
+
+# Typographic quotes (word processors and chat apps put them in), each with the straight quote it stands for.
+_CURLY_QUOTES = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'}
+
+
+def _straight_quotes_hint(text: str, pos: int) -> str:
+    """``typographic quote: write 'lightgbm' with straight quotes`` for ``‘lightgbm’`` (the quoted text
+    shown when its closing quote is on the same line, not far off)."""
+    quote = _CURLY_QUOTES[text[pos]]
+    end = text.find("\n", pos)
+    line = text[pos + 1:len(text) if end == -1 else end]
+    close = next((i for i, c in enumerate(line) if c in _CURLY_QUOTES), -1)
+    if 0 <= close <= 40:
+        return f"typographic quote: write {quote}{line[:close]}{quote} with straight quotes"
+    return f"typographic quote: write strings with straight quotes ({quote}…{quote})"
 
 
 def _token_span(tok, text: str) -> Span:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import inspect
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,18 +45,38 @@ def ids(n: int) -> np.ndarray:
     return np.arange(1, n + 1, dtype=np.int64)
 
 
+class SizeError(ValueError):
+    """A generator asked for too small a database (too few customers or days): on the command line, a
+    usage error (one line, exit status 2), not a traceback."""
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+_non_negative.__name__ = "non-negative int"  # argparse's words: "invalid non-negative int value: '-1'"
+
+
 def cli(generate: Callable[..., Path], *, description: str, default_customers: int,
         argv: list[str] | None = None) -> Path:
     """``--out PATH --customers N --seed S [--days D]`` → ``generate(out, n_customers=N, ...)``."""
-    parser = argparse.ArgumentParser(description=description)
+    days = inspect.signature(generate).parameters["days"].default
+    module = generate.__module__
+    if module == "__main__":  # run with python -m: the module's own name is in its spec
+        module = getattr(sys.modules["__main__"].__spec__, "name", module)
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
     parser.add_argument("--out", required=True, type=Path, help="DuckDB file to write (replaced)")
-    parser.add_argument("--customers", type=int, default=default_customers)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--days", type=int, default=None, help="days of history (generator default if omitted)")
+    parser.add_argument("--customers", type=int, default=default_customers,
+                        help="number of customers (default: %(default)s)")
+    parser.add_argument("--seed", type=_non_negative, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument("--days", type=int, default=days, help="days of history (default: %(default)s)")
     args = parser.parse_args(argv)
-    options = {"n_customers": args.customers, "seed": args.seed}
-    if args.days is not None:
-        options["days"] = args.days
-    path = generate(args.out, **options)
+    try:
+        path = generate(args.out, n_customers=args.customers, seed=args.seed, days=args.days)
+    except SizeError as e:
+        parser.error(str(e))
     print(path)
     return path

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from examples.generators._common import TRUTH, arrow, cli, day_start, ids
+from examples.generators._common import TRUTH, SizeError, arrow, cli, day_start, ids
 from examples.generators.duckdb_writer import TableSpec, fk, write_database
 
 DOMAINS = {
@@ -146,7 +146,7 @@ def generate(path: str | os.PathLike, *, n_customers: int = 3_000, seed: int = 0
              n_lines: int = 30, n_accessories: int = 40, start: str = "2023-01-01") -> Path:
     """Simulate ``days`` (default two years) of purchase journeys for ``n_customers``; write to ``path``."""
     if n_customers < 10 or days < 60 or n_lines < len(DOMAINS):
-        raise ValueError("need at least 10 customers, 60 days and one product line per domain")
+        raise SizeError("need at least 10 customers, 60 days and one product line per domain")
     rng = np.random.default_rng(seed)
     t0 = day_start(start)
     cat = _catalogue(rng, n_lines, n_accessories)

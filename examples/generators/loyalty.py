@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from examples.generators._common import TRUTH, arrow, cli, day_start, ids
+from examples.generators._common import TRUTH, SizeError, arrow, cli, day_start, ids
 from examples.generators.duckdb_writer import TableSpec, fk, write_database
 from examples.generators.loyalty_sim import TREATMENT_DAYS, Campaign, LoyaltySimulation
 from examples.generators.loyalty_world import (
@@ -112,7 +112,7 @@ def generate(path: str | os.PathLike, *, n_customers: int = 3_000, seed: int = 0
     Defaults give ~3,000 customers and a few tens of thousands of purchases over 18 months.
     """
     if n_customers < 10 or days < 2 * CAMPAIGN_EVERY_DAYS:
-        raise ValueError("need at least 10 customers and 90 days of history")
+        raise SizeError("need at least 10 customers and 90 days of history")
     rng = np.random.default_rng(seed)
     t0 = day_start(start)
     world = build_world(rng, n_customers=n_customers, n_products=n_products, n_rewards=n_rewards)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from examples.generators._common import TRUTH, arrow, cli, day_start, ids
+from examples.generators._common import TRUTH, SizeError, arrow, cli, day_start, ids
 from examples.generators.duckdb_writer import TableSpec, fk, write_database
 
 CATEGORIES = ("electronics", "fashion", "home", "beauty", "grocery", "sports", "toys", "books",
@@ -118,7 +118,7 @@ def generate(path: str | os.PathLike, *, n_customers: int = 3_000, seed: int = 0
     each for validation and test) three training anchors; four years would leave it one.
     """
     if n_customers < 10 or days < 120:
-        raise ValueError("need at least 10 customers and 120 days of history")
+        raise SizeError("need at least 10 customers and 120 days of history")
     rng = np.random.default_rng(seed)
     t0 = day_start(start)
     static, events, latent, product_latent, margin = _simulate(rng, n_customers=n_customers, n_products=n_products,
