@@ -9,9 +9,16 @@ def table_ref(name: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(name, quoted=True))
 
 
-def create_as(name: str, query: exp.Expression, *, kind: str) -> str:
-    """``CREATE <kind> "name" AS <query>`` (``kind`` is "TABLE" or "VIEW")."""
-    return exp.Create(this=table_ref(name), kind=kind, expression=query).sql("duckdb")
+def qualified(table: str, schema: str, database: str) -> exp.Table:
+    """``"database"."schema"."table"``: that very table, past any temporary view named like it."""
+    return exp.Table(this=exp.to_identifier(table, quoted=True), db=exp.to_identifier(schema, quoted=True),
+                     catalog=exp.to_identifier(database, quoted=True))
+
+
+def create_as(name: str, query: exp.Expression, *, kind: str, temporary: bool = False) -> str:
+    """``CREATE [TEMP] <kind> "name" AS <query>`` (``kind`` is "TABLE" or "VIEW")."""
+    properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
+    return exp.Create(this=table_ref(name), kind=kind, expression=query, properties=properties).sql("duckdb")
 
 
 def comment_on_table(name: str, text: str) -> str:

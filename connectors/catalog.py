@@ -59,6 +59,22 @@ def user_table_names(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not n.lower().startswith(HIDDEN_PREFIX)))
 
 
+def temporary_names(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The connection's temporary tables and views (registered frames included): a bare name finds them first."""
+    from pql.errors import ConnectorError
+
+    import duckdb
+
+    temp = exp.column("database_name").eq(exp.Literal.string("temp"))
+    query = exp.union(exp.select(exp.column("table_name")).from_(exp.func("duckdb_tables")).where(temp),
+                      exp.select(exp.column("view_name")).from_(exp.func("duckdb_views")).where(temp)
+                      .where(exp.not_(exp.column("internal"))), distinct=True)
+    try:
+        return frozenset(row[0] for row in con.sql(query.sql("duckdb")).fetchall())
+    except duckdb.Error as e:
+        raise ConnectorError(f"could not list temporary tables: {e}") from e
+
+
 def declared_keys(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], *, schema: str = "main") -> DeclaredKeys:
     """Declared PRIMARY KEY and FOREIGN KEY constraints among ``tables`` (from duckdb_constraints), of the
     visible tables (`_visible`) or those of the current database's ``schema``."""

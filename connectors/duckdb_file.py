@@ -3,7 +3,8 @@
 pql reads the tables and views of the file's ``main`` schema. When ``main`` holds none and exactly one
 other schema does, that schema's are read instead (as temporary views named like them, which is all a
 read-only file allows), keys included; tables in other schemas are otherwise left out, with a note
-that names them.
+that names them. Text columns holding nothing but timestamps read as TIMESTAMP, and TIMESTAMPTZ as
+TIMESTAMP in UTC, through temporary views too (`connectors.text_timestamps`).
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from sqlglot import exp
 
 from connectors import catalog
 from connectors._duckdb import connect
-from connectors._sql import select_all_from, table_ref
+from connectors._sql import create_as, qualified
 from connectors.base import SCHEMA_FILE_NAME, Connector, DeclaredKeys
 from connectors.registry import register
+from connectors.text_timestamps import find_in
 
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
 
@@ -78,15 +80,16 @@ def _schema_to_read(con) -> tuple[str, tuple[str, ...]]:
         ((schema, tables),) = others.items()
         try:
             (database,) = con.sql(exp.select(exp.func("current_database")).sql("duckdb")).fetchone()
+            times = []
             for table in tables:  # fully qualified: a schema may share the file's (the database's) name
-                source = exp.Table(this=exp.to_identifier(table, quoted=True), db=exp.to_identifier(schema, quoted=True),
-                                   catalog=exp.to_identifier(database, quoted=True))
-                con.execute(exp.Create(this=table_ref(table), kind="VIEW", expression=select_all_from(source),
-                                       properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+                source = qualified(table, schema, database)
+                times.append(find_in(con, table, source))
+                con.execute(create_as(table, times[-1].select(source), kind="VIEW", temporary=True))
         except duckdb.Error as e:
             raise ConnectorError(f"cannot read schema {schema!r}: {e}") from e
         shown = f"{', '.join(tables[:5])}{', …' if len(tables) > 5 else ''}"
-        return schema, (f"schema main holds no tables: those of schema {schema} are read instead ({shown})",)
+        return schema, (f"schema main holds no tables: those of schema {schema} are read instead ({shown})",
+                        *(note for found in times for note in found.notes))
     listed = "; ".join(f"{schema}: {', '.join(tables[:5])}{', …' if len(tables) > 5 else ''}"
                        for schema, tables in others.items())
     return "main", (f"tables outside schema main are not read ({listed}); pql reads schema main, or the only schema "
@@ -98,19 +101,12 @@ def _read_text_times(con) -> tuple[str, ...]:
     """Text columns holding only timestamps (a CSV imported as text) read as TIMESTAMP, and TIMESTAMPTZ
     as TIMESTAMP in UTC, as in every other source: a temporary view over the table under its own name
     (the file is never changed). Notes say which."""
-    from connectors.text_timestamps import find_text_timestamps, time_candidates
-
     (database,) = con.sql(exp.select(exp.func("current_database")).sql("duckdb")).fetchall()[0]
     notes: list[str] = []
     for table in catalog.user_table_names(con):
-        stored = exp.Table(this=exp.to_identifier(table, quoted=True), db=exp.to_identifier("main", quoted=True),
-                           catalog=exp.to_identifier(database, quoted=True))
-        text, zoned = time_candidates(con, stored)
-        if not text and not zoned:
-            continue
-        times = find_text_timestamps(con, table, stored, text, zoned=zoned)
+        stored = qualified(table, "main", database)
+        times = find_in(con, table, stored)
         if times.changes:
-            con.execute(exp.Create(this=table_ref(table), kind="VIEW", expression=times.select(stored),
-                                   properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+            con.execute(create_as(table, times.select(stored), kind="VIEW", temporary=True))
         notes += times.notes
     return tuple(notes)

@@ -2,7 +2,9 @@
 
 A pandas frame's named index (``df.set_index("customer_id")``) is kept as a column of that name, as
 ``reset_index`` would make it: it is often the table's key. An unnamed index (0, 1, 2, …) is left out.
-Timezone-aware timestamps are read as TIMESTAMP in UTC.
+Timezone-aware timestamps are read as TIMESTAMP in UTC, and text columns holding nothing but timestamps
+(``pd.read_sql`` from SQLite gives ISO strings) as TIMESTAMP, as from every other source
+(`connectors.text_timestamps`); the caller's frames are never changed.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from connectors._staging import staged
 from connectors.base import Connector
 from connectors.memory_frames import is_frame
 from connectors.registry import register
-from connectors.text_timestamps import ZONED, find_text_timestamps
+from connectors.text_timestamps import find_in
 
 
 @register
@@ -46,9 +48,7 @@ class MemoryConnector(Connector):
             notes += index_note
             try:
                 with staged(con, frame) as staging:
-                    relation = con.table(staging)
-                    zoned = [c for c, t in zip(relation.columns, relation.types) if str(t) == ZONED]
-                    times = find_text_timestamps(con, name, table_ref(staging), (), zoned=zoned)
+                    times = find_in(con, name, table_ref(staging))
                     con.execute(create_as(name, times.select(table_ref(staging)), kind="TABLE"))
             except duckdb.Error as e:
                 con.close()

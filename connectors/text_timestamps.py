@@ -109,6 +109,13 @@ def time_candidates(con, source: exp.Expression) -> tuple[list[str], list[str]]:
     return [c for c, t in types if t == "VARCHAR"], [c for c, t in types if t == ZONED]
 
 
+def find_in(con, table: str, source: exp.Expression, *, zoned: bool = True) -> TextTimestamps:
+    """`find_text_timestamps` over every text column of ``source``, and its TIMESTAMPTZ columns unless not
+    ``zoned`` (a connection pql does not own reads those in UTC already)."""
+    text, zoned_columns = time_candidates(con, source)
+    return find_text_timestamps(con, table, source, text, zoned=zoned_columns if zoned else ())
+
+
 def find_text_timestamps(con, table: str, source: exp.Expression, columns: Sequence[str], *,
                          zoned: Sequence[str] = ()) -> TextTimestamps:
     """Which of the text ``columns`` of ``source`` (a table or scan expression) hold only timestamps;

@@ -2,25 +2,35 @@
 
 Its tables and views of schema ``main`` and its temporary ones (``CREATE TEMP TABLE``, frames made
 visible with ``con.register``) are the source's tables. While pql uses the connection its session time
-zone is UTC (`connectors._duckdb`), so TIMESTAMPTZ values read the same on any machine; ``close()``
-sets it back to what it was.
+zone is UTC (`connectors._duckdb`), so TIMESTAMPTZ values read the same on any machine, and a table of
+``main`` whose text columns hold nothing but timestamps is read through a temporary view of its name that
+reads them as TIMESTAMP (`connectors.text_timestamps`, as for every other source; the table itself is not
+changed). ``close()`` drops those views and sets the time zone back. A temporary table or registered frame
+cannot be shadowed so (DuckDB finds temporary names first): its text timestamps stay text, with a note that
+says how to have them read.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from sqlglot import exp
+
+from connectors import catalog
 from connectors._duckdb import TIME_ZONE, set_time_zone, time_zone
+from connectors._sql import create_as, qualified, table_ref
 from connectors.base import Connector
 from connectors.registry import register
+from connectors.text_timestamps import find_in
 
 
 @register
 class ConnectionConnector(Connector):
     kind = "connection"
 
-    def __init__(self, *, previous_time_zone: str, **kwargs: Any):
+    def __init__(self, *, previous_time_zone: str, views: tuple[str, ...] = (), **kwargs: Any):
         super().__init__(**kwargs)
         self._previous_time_zone = previous_time_zone
+        self._views = views
 
     @classmethod
     def accepts(cls, source: object) -> bool:
@@ -39,16 +49,56 @@ class ConnectionConnector(Connector):
             set_time_zone(source, TIME_ZONE)
         except duckdb.Error as e:
             raise ConnectorError(f"cannot use the duckdb connection: {e}") from e
+        views: list[str] = []
+        try:
+            notes = _read_text_times(source, views)
+        except BaseException as e:
+            _restore(source, views, previous)
+            if isinstance(e, duckdb.Error):
+                raise ConnectorError(f"cannot read the duckdb connection's tables: {e}") from e
+            raise
         # We cannot know how the caller opened it; ``read_only`` records what pql intends to do.
         return cls(name="duckdb connection", connection=source, read_only=read_only, owns_connection=False,
-                   previous_time_zone=previous)
+                   previous_time_zone=previous, views=tuple(views), notes=notes)
 
     def close(self) -> None:
         if not self._closed:
-            import duckdb
-
-            try:
-                set_time_zone(self._connection, self._previous_time_zone)
-            except duckdb.Error:
-                pass  # the caller closed it already: nothing to set back
+            _restore(self._connection, self._views, self._previous_time_zone)
         super().close()
+
+
+def _read_text_times(con, views: list[str]) -> tuple[str, ...]:
+    """Shadow each ``main`` table holding text timestamps with a temporary view that reads them as TIMESTAMP,
+    appending its name to ``views``; notes say which (and which temporary tables' stay text)."""
+    (database,) = con.sql(exp.select(exp.func("current_database")).sql("duckdb")).fetchall()[0]
+    temporary = catalog.temporary_names(con)
+    notes: list[str] = []
+    for table in catalog.user_table_names(con):
+        if table in temporary:
+            times = find_in(con, table, table_ref(table), zoned=False)
+            notes += [n for n in times.notes if not n.startswith(tuple(f"{table}.{c}: " for c in times.parsed))]
+            notes += [f"{table}.{column}: text holding only timestamps, left as text: {table} is a temporary table "
+                      "or registered frame of the connection, which pql reads as it is; convert the column "
+                      "(pandas.to_datetime before con.register, CAST for a temporary table), or pass the frames "
+                      "in a dict"
+                      for column in times.parsed]
+            continue
+        stored = qualified(table, "main", database)
+        times = find_in(con, table, stored, zoned=False)  # the session is in UTC already
+        if times.changes:
+            con.execute(create_as(table, times.select(stored), kind="VIEW", temporary=True))
+            views.append(table)
+        notes += times.notes
+    return tuple(notes)
+
+
+def _restore(con, views, previous_time_zone: str) -> None:
+    """Drop pql's temporary views and set the time zone back (nothing to do once the caller closed it)."""
+    import duckdb
+
+    try:
+        for view in views:
+            con.execute(exp.Drop(tables=[qualified(view, "main", "temp")], kind="VIEW", exists=True).sql("duckdb"))
+        set_time_zone(con, previous_time_zone)
+    except duckdb.Error:
+        pass  # the caller closed it already
