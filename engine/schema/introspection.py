@@ -184,5 +184,6 @@ def _convert_hint(family: Family) -> str:
         return ("; for epoch seconds, read the table through a view with to_timestamp(<column>) "
                 "(DuckDB) and query the view")
     if family is Family.STRING:
-        return "; text is read as TIMESTAMP only when every value parses as one (see `pql schema`'s notes)"
+        return ("; text is read as TIMESTAMP only when every value parses as one, and never in a connection's "
+                "temporary table or registered frame (`pql schema`'s notes say which and why)")
     return ""
