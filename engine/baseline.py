@@ -7,27 +7,40 @@ and reports both: a model that does not beat it has learnt nothing the target's 
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pyarrow as pa
 
-from engine.evaluate import score
+from engine.evaluate import decision_threshold, score
 from engine.train.base import TrainInputs
 from pql.errors import PQLError
+
+if TYPE_CHECKING:
+    from engine.train.heuristic_trainer import HeuristicTrainer
 
 NAME = "heuristic"
 
 
-def baseline_metrics(inputs: TrainInputs, test: pa.Table, log: Callable[[str], None]) -> dict[str, dict[str, float]]:
-    """``{"val": metrics, "test": metrics}`` of the heuristic fitted on the training rows; ``{}`` (with a
-    note) where it cannot be computed, which must not cost the model's own evaluation."""
+def validated(inputs: TrainInputs) -> tuple[HeuristicTrainer, float, dict[str, float]]:
+    """The heuristic fitted on the training rows, its decision threshold and its validation metrics (a yes/no
+    target's at that threshold, as ``WITH model = 'heuristic'`` reports them); raises `PQLError` where it
+    cannot be computed."""
     from engine.train.heuristic_trainer import HeuristicTrainer
 
     trainer = HeuristicTrainer()
+    val = trainer.fit(inputs)
+    threshold, at_threshold = decision_threshold(inputs.bq, inputs, trainer)
+    return trainer, threshold, {**val, **at_threshold}
+
+
+def baseline_metrics(inputs: TrainInputs, test: pa.Table, log: Callable[[str], None]) -> dict[str, dict[str, float]]:
+    """``{"val": metrics, "test": metrics}`` of the heuristic fitted on the training rows, a yes/no target's
+    at the heuristic's own decision threshold (`validated`); ``{}`` (with a note) where it cannot be
+    computed, which must not cost the model's own evaluation."""
     try:
-        val = trainer.fit(inputs)
+        trainer, threshold, val = validated(inputs)
         keys = test.select([*inputs.bq.entity.key, "anchor_time"])
-        test_metrics = score(inputs.bq, test, trainer.predict(inputs, keys))
+        test_metrics = score(inputs.bq, test, trainer.predict(inputs, keys), threshold=threshold)
     except PQLError as e:
         log(f"note: no heuristic baseline for comparison: {e}")
         return {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from engine.metrics import (binary_metrics, multiclass_metrics, multilabel_metrics, ranking_metrics,
+from engine.metrics import (AT_THRESHOLD, binary_metrics, multiclass_metrics, multilabel_metrics, ranking_metrics,
                             regression_metrics)
-from engine.train.base import Predictions
+from engine.train.base import Predictions, Trainer, TrainInputs
 from pql.bound import BoundQuery, TaskType
 
 
@@ -27,15 +27,16 @@ def treatment_index(rows: pa.Table, classes: tuple) -> np.ndarray:
     return out
 
 
-def score(bq: BoundQuery, rows: pa.Table, preds: Predictions) -> dict[str, float]:
-    """Metrics of ``preds`` against the labels of ``rows`` (a split of the training table)."""
+def score(bq: BoundQuery, rows: pa.Table, preds: Predictions, *, threshold: float = 0.5) -> dict[str, float]:
+    """Metrics of ``preds`` against the labels of ``rows`` (a split of the training table); a binary
+    target's accuracy and F1 score the ``prediction`` column cut at ``threshold`` (`decision_threshold`)."""
     if rows.num_rows == 0:
         return {}
     task = bq.task
     y = _labels(rows)
     s = np.asarray(preds.scores)
     if task == TaskType.BINARY:
-        return binary_metrics(np.array(y, dtype=bool), s)
+        return binary_metrics(np.array(y, dtype=bool), s, threshold=threshold)
     if task in (TaskType.REGRESSION, TaskType.FORECASTING):
         return regression_metrics(np.array(y, dtype=float), s)
     if task == TaskType.MULTICLASS:
@@ -103,3 +104,17 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     f1 = 2 * tp / (2 * tp + fp + (y.sum() - tp))
     i = int(np.argmax(f1))
     return float(p[order][i])
+
+
+def decision_threshold(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) -> tuple[float, dict[str, float]]:
+    """The cut-off of a binary ``prediction``: the F1-optimal one on validation, not a blind 0.5 (0.5 for
+    other tasks and without validation rows), and the validation metrics that depend on it (`AT_THRESHOLD`,
+    ``{}`` when not computed), for the validation metrics reported beside the predictions."""
+    val = inputs.tt.split("val")
+    if bq.task != TaskType.BINARY or val.num_rows == 0:
+        return 0.5, {}
+    y = np.array(val.column("label").to_pylist(), dtype=bool)
+    p = np.asarray(trainer.predict(inputs, val.select([*bq.entity.key, "anchor_time"])).scores)
+    threshold = best_threshold(y, p)
+    at = binary_metrics(y, p, threshold=threshold)
+    return threshold, {k: at[k] for k in AT_THRESHOLD}

@@ -1,8 +1,9 @@
 """Metrics per task, with the validation metric each task selects models by.
 
-Binary: AUROC, AP, F1, accuracy. Regression / forecasting: MAE, RMSE, R², Spearman. Multiclass:
-accuracy, macro-F1. Multilabel: macro AUROC, micro-F1. Link ranking: MAP@k, NDCG@k, recall@k, hit@k.
-Uplift: Qini coefficient, AUUC, uplift@k (engine.uplift.metrics) plus the outcome model's own metric.
+Binary: AUROC, AP, F1, accuracy (the last two at the decision threshold). Regression / forecasting: MAE,
+RMSE, R², Spearman. Multiclass: accuracy, macro-F1. Multilabel: macro AUROC, micro-F1. Link ranking:
+MAP@k, NDCG@k, recall@k, hit@k. Uplift: Qini coefficient, AUUC, uplift@k (engine.uplift.metrics) plus the
+outcome model's own metric.
 """
 from __future__ import annotations
 
@@ -70,13 +71,20 @@ def better(a: float | None, b: float | None, *, higher: bool) -> bool:
     return a > b if higher else a < b
 
 
-def binary_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+#: the binary metrics that depend on the decision threshold, and the threshold itself
+AT_THRESHOLD = ("accuracy", "f1", "threshold")
+
+
+def binary_metrics(y: np.ndarray, p: np.ndarray, *, threshold: float = 0.5) -> dict[str, float]:
+    """``threshold`` is the cut-off of ``prediction`` (``p >= threshold``) that accuracy and F1 score,
+    reported as ``threshold``; AUROC and AP do not depend on it."""
     from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
     y = np.asarray(y).astype(int)
     p = np.asarray(p, dtype=float)
-    out = {"accuracy": float(accuracy_score(y, p >= 0.5)), "f1": float(f1_score(y, p >= 0.5, zero_division=0)),
-           "positive_rate": float(y.mean()) if len(y) else float("nan")}
+    predicted = p >= threshold
+    out = {"accuracy": float(accuracy_score(y, predicted)), "f1": float(f1_score(y, predicted, zero_division=0)),
+           "threshold": float(threshold), "positive_rate": float(y.mean()) if len(y) else float("nan")}
     if len(np.unique(y)) == 2:
         out["auroc"] = float(roc_auc_score(y, p))
         out["ap"] = float(average_precision_score(y, p))

@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import sqlglot.expressions as exp
 
@@ -25,7 +25,7 @@ from engine.schema.model import Database
 import pql
 from pql.bound import BoundQuery
 from pql.home import home
-from pql.errors import EngineError
+from pql.errors import EngineError, PQLError, is_interrupt
 
 # Options that change what is predicted but not what is learned, or only how fast.
 _NOT_FINGERPRINTED = {"retrain", "device"}
@@ -83,6 +83,14 @@ def fingerprint(bq: BoundQuery, db: Database, con, *, model: str) -> str:
     return hashlib.sha256(blob).hexdigest()[:24]
 
 
+def query_text(bq: BoundQuery) -> str:
+    """The statement that trains the model, as written, for ``meta.json``'s ``query``: not the rest
+    of a script it came in (other statements, comments between them)."""
+    if bq.span is None or not 0 <= bq.span.start < bq.span.end <= len(bq.text):
+        return bq.text
+    return bq.text[bq.span.start:bq.span.end]
+
+
 def _learning_options(bq: BoundQuery, model: str) -> list[tuple[str, Any]]:
     """The options that change what is learned: not those written at their default (``seed = 0`` is
     the same model as no seed), nor GNN-only ones when no GNN trains."""
@@ -105,26 +113,62 @@ class Entry:
     fingerprint: str
     path: Path
     meta: dict[str, Any]
+    unreadable: str | None = None  # why meta.json cannot be read (then ``meta`` is empty)
 
 
-def lookup(fp: str) -> Entry | None:
+def lookup(fp: str, log: Callable[[str], None] | None = None) -> Entry | None:
+    """The saved entry ``fp``, or None. A broken entry is as good as none: it is retrained and
+    replaced (``log`` gets a warning that says so)."""
+    entry = _read(fp)
+    if entry is not None and entry.unreadable is not None:
+        if log is not None:
+            log(_unloadable(entry, entry.unreadable))
+        return None
+    return entry
+
+
+def _read(fp: str) -> Entry | None:
+    """The entry ``fp``, with ``unreadable`` set when its folder is there but its meta.json is not
+    usable; None when there is no such folder."""
     if not _is_fingerprint(fp):
         return None
     path = models_dir() / fp
-    meta_file = path / "meta.json"
-    if not meta_file.exists():
+    if not path.is_dir():
         return None
     try:
-        meta = json.loads(meta_file.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None  # a broken entry is as good as none: it will be retrained and replaced
+        meta = json.loads((path / "meta.json").read_text())
+        if not isinstance(meta, dict):
+            raise ValueError(f"it holds a JSON {type(meta).__name__}, not an object")
+    except FileNotFoundError:
+        return Entry(fingerprint=fp, path=path, meta={}, unreadable="meta.json is missing")
+    except (OSError, ValueError) as e:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return Entry(fingerprint=fp, path=path, meta={}, unreadable=f"meta.json is not valid: {e}")
     return Entry(fingerprint=fp, path=path, meta=meta)
+
+
+def load_saved(entry: Entry, load: Callable[[], Any], log: Callable[[str], None]) -> Any:
+    """``load()`` the entry's model; None (after a warning naming the entry and why) when its files
+    cannot be loaded (truncated, edited, half deleted): such a model is as good as none, and is
+    trained anew and saved over."""
+    try:
+        return load()
+    except (PQLError, OSError, KeyError, TypeError, ValueError) as e:
+        if is_interrupt(e):
+            raise
+        log(_unloadable(entry, getattr(e, "message", None) or str(e) or type(e).__name__))
+        return None
+
+
+def _unloadable(entry: Entry, reason: str) -> str:
+    return f"warning: the saved model {entry.fingerprint} cannot be loaded ({reason}); training a new one to replace it"
 
 
 def is_current(entry: Entry) -> bool:
     """Whether this pql can reuse the entry: one saved by another format or version has another
-    fingerprint than any query gets now, so it is never found again (only listed, and removable)."""
-    return entry.meta.get("format") == FORMAT_VERSION and entry.meta.get("pql") == pql.__version__
+    fingerprint than any query gets now, so it is never found again (only listed, and removable);
+    nor can it reuse one whose meta.json cannot be read."""
+    return (entry.unreadable is None and entry.meta.get("format") == FORMAT_VERSION
+            and entry.meta.get("pql") == pql.__version__)
 
 
 def save(fp: str, meta: dict[str, Any], write_model) -> Entry:
@@ -151,7 +195,7 @@ def list_entries() -> list[Entry]:
     root = models_dir()
     if not root.exists():
         return []
-    entries = [lookup(p.name) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    entries = [_read(p.name) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
     return sorted((e for e in entries if e is not None), key=lambda e: e.meta.get("saved_at", ""), reverse=True)
 
 

@@ -5,10 +5,13 @@
     result.summary    # one line: sizes, times, the validation metric, which model
 
 `WITH model = 'auto'` trains LightGBM and the GNN and keeps the one with the better validation metric;
-both scores are reported. Under a split by time the kept model is then refitted on train + validation
-(`WITH refit = false` skips it), so predictions learn from the newest labels. Models are saved in the
-registry under a fingerprint of the query, schema, data and options, so the same query on unchanged
-data predicts without training.
+both scores are reported, and a warning says when the heuristic baseline scores better on validation
+than the model kept. Without validation rows there is nothing to choose by: 'auto' trains LightGBM
+only, and says so. A yes/no ``prediction`` is ``probability >= threshold``, the F1-optimal cut-off on
+validation, and EVALUATE's accuracy and F1 score that same column. Under a split by time the kept
+model is then refitted on train + validation (`WITH refit = false` skips it), so predictions learn from
+the newest labels. Models are saved in the registry under a fingerprint of the query, schema, data and
+options, so the same query on unchanged data predicts without training.
 """
 from __future__ import annotations
 
@@ -23,17 +26,17 @@ import numpy as np
 import pyarrow as pa
 
 from engine import registry
-from engine.baseline import NAME as BASELINE, baseline_metrics
-from engine.evaluate import best_threshold, score
+from engine.baseline import NAME as BASELINE, baseline_metrics, validated
+from engine.evaluate import decision_threshold, score
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
 from engine.labels.schedule import NO_WINDOW_FITS
-from engine.metrics import better, query_metric, shown
+from engine.metrics import better, query_metric, shown, undefined
 from engine.results import result_table
 from engine.schema.model import Database
-from engine.train.base import Predictions, Trainer, TrainInputs
+from engine.train.base import Trainer, TrainInputs
 from pql.bound import BoundQuery, TaskType
-from pql.errors import EngineError
+from pql.errors import EngineError, PQLError
 
 TRAINERS: dict[str, tuple[str, str]] = {
     "lightgbm": ("engine.train.lightgbm_trainer", "LightGBMTrainer"),
@@ -186,42 +189,57 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         _check_two_classes(bq, tt)
     family_option = bq.option("model", "auto")
     families = list(AUTO_FAMILIES) if family_option == "auto" else [family_option]
+    auto = family_option == "auto" and counts["val"] > 0  # no validation rows: nothing to choose models by
+    if family_option == "auto" and not auto:
+        families = ["lightgbm"]  # the cheaper model, and the sturdier without validation to stop it early
     inputs = TrainInputs(con=con, db=db, bq=bq, tt=tt, seed=int(bq.option("seed", 0)),
                          device=resolve_device(bq.option("device", "auto"), families),
                          epochs=bq.option("epochs"), time_budget=bq.option("time_budget"), log=log,
                          show_progress=show_progress)
     fp = registry.fingerprint(bq, db, con, model=family_option)
-    entry = None if bq.option("retrain", False) else registry.lookup(fp)
+    entry = None if bq.option("retrain", False) else registry.lookup(fp, log)
 
+    trainer = None
     if entry is not None and entry.meta.get("chosen") in TRAINERS:
         chosen = entry.meta["chosen"]
-        trainer = trainer_class(chosen).load(entry.path / chosen, inputs)
+        trainer = registry.load_saved(entry, lambda: trainer_class(chosen).load(entry.path / chosen, inputs), log)
+    if trainer is not None:
         candidates = entry.meta.get("candidates", {})
         threshold = float(entry.meta.get("threshold", 0.5))
+        heuristic_val = entry.meta.get("heuristic_val", {})
         refitted = bool(entry.meta.get("refit", False))
         reused = True
         log(f"reusing saved model {fp} ({chosen}); WITH retrain = true trains a new one")
     else:
+        if family_option == "auto" and not auto:
+            log("warning: no validation rows, so model = 'auto' cannot compare models: training LightGBM only "
+                "(WITH model = 'gnn' trains the GNN); an earlier val_cutoff, or a shorter anchor_stride or "
+                "target window (more anchors fit in the history), makes a validation split")
         fitted = _fit_all(families, inputs, log)
         chosen = _choose(bq, fitted)
         trainer = fitted[chosen][0]
         candidates = {f: {"val": v, "seconds": round(s, 2)} for f, (_, v, s) in fitted.items()}
         spent = sum(seconds for _, _, seconds in fitted.values())
         fitted.clear()  # the families not kept (their graphs, LightGBM's refit material) can go now
-        threshold = _threshold(bq, inputs, trainer)  # from the model validation scored, before any refit
+        # from the model validation scored, before any refit; its validation F1 and accuracy at that cut-off
+        threshold, at_threshold = decision_threshold(bq, inputs, trainer)
+        candidates[chosen]["val"] = {**candidates[chosen]["val"], **at_threshold}
+        heuristic_val = _heuristic_val(inputs) if auto else {}
         refitted = inputs.wants_refit and _refit(chosen, trainer, inputs, spent=spent, log=log)
-        meta = {"query": bq.text, "task": str(bq.task), "chosen": chosen, "candidates": candidates,
-                "threshold": threshold, "rows": counts, "schedule": tt.schedule.summary(), "refit": refitted}
+        meta = {"query": registry.query_text(bq), "task": str(bq.task), "chosen": chosen, "candidates": candidates,
+                "threshold": threshold, "heuristic_val": heuristic_val, "rows": counts,
+                "schedule": tt.schedule.summary(), "refit": refitted}
         registry.save(fp, meta, lambda d: trainer.save(_mkdir(d / chosen)))
         reused = False
 
     metrics: dict[str, dict[str, float]] = {"val": candidates.get(chosen, {}).get("val", {})}
+    _warn_below_heuristic(bq, chosen, metrics["val"], heuristic_val, log)
     baseline: dict[str, dict[str, float]] = {}
     predictions = test_predictions = None
     if bq.mode == "evaluate":
         test = tt.split("test")
         test_preds = trainer.predict(inputs, test.select([*bq.entity.key, "anchor_time"]))
-        metrics["test"] = score(bq, test, test_preds)
+        metrics["test"] = score(bq, test, test_preds, threshold=threshold)
         baseline = baseline_metrics(inputs, test, log) if chosen != BASELINE else {}
         table = metrics_table(chosen, metrics, candidates, baseline, first=query_metric(bq)[0])
         test_predictions = _beside_labels(
@@ -242,9 +260,10 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     seconds = time.perf_counter() - started
     metric, _ = query_metric(bq)
     val_value = metrics["val"].get(metric)
+    cut_off = f" · threshold {threshold:.4f}" if bq.task is TaskType.BINARY else ""  # of the binary prediction
     summary = (f"{chosen} · {bq.task} · rows train {counts['train']:,} / val {counts['val']:,} / test "
                f"{counts['test']:,}{'' if bq.mode == 'evaluate' else f' · predicted {tt.prediction.num_rows:,}'} · val {metric} "
-               f"{shown(val_value)} · "
+               f"{shown(val_value)}{cut_off} · "
                f"{'reused model' if reused else 'trained'}{' (refit on train + val)' if refitted else ''} · "
                f"{seconds:.1f}s")
     if len(candidates) > 1:
@@ -307,15 +326,26 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _threshold(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) -> float:
-    """Binary predictions use the F1-optimal cut-off on validation, not a blind 0.5."""
-    if bq.task not in (TaskType.BINARY, TaskType.MULTILABEL):
-        return 0.5
-    val = inputs.tt.split("val")
-    if val.num_rows == 0 or bq.task != TaskType.BINARY:
-        return 0.5
-    preds: Predictions = trainer.predict(inputs, val.select([*bq.entity.key, "anchor_time"]))
-    return best_threshold(np.array(val.column("label").to_pylist(), dtype=bool), np.asarray(preds.scores))
+def _heuristic_val(inputs: TrainInputs) -> dict[str, float]:
+    """The heuristic baseline's validation metrics (one aggregation, no training), for `model = 'auto'` to
+    hold its pick against; ``{}`` where the heuristic cannot be computed."""
+    try:
+        return validated(replace(inputs, log=lambda _: None))[2]
+    except PQLError:
+        return {}
+
+
+def _warn_below_heuristic(bq: BoundQuery, chosen: str, val: dict[str, float], heuristic_val: dict[str, float],
+                          log: Callable[[str], None]) -> None:
+    """Warn when the heuristic baseline beats the model `model = 'auto'` kept on validation. The heuristic
+    stays a yardstick, not a candidate (`AUTO_FAMILIES`): switching to it silently would hide that neither
+    model learnt more than the target's own history says."""
+    metric, higher = query_metric(bq)
+    kept, heuristic = val.get(metric), heuristic_val.get(metric)
+    if undefined(kept) or not better(heuristic, kept, higher=higher):
+        return
+    log(f"warning: the heuristic baseline beats the kept {chosen} on validation ({metric} {shown(heuristic)} vs "
+        f"{shown(kept)}); WITH model = 'heuristic' predicts with it")
 
 
 def _item_key(db: Database, bq: BoundQuery) -> str | None:

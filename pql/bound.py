@@ -178,6 +178,7 @@ class BoundAllocate:
     value: str | float | None = None
     max_per: int | None = None
     capacities: tuple[tuple[str, int], ...] = ()
+    cost_span: Span | None = _span()  # where COST's column or constant is written, for errors about its values
 
 
 @dataclass(frozen=True, kw_only=True)

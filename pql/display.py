@@ -134,7 +134,8 @@ def remove_model(prefix: str) -> str:
 
 
 def remove_old_models(console=None) -> int:
-    """Delete every saved model this pql would never reuse (`engine.registry.is_current`); how many."""
+    """Delete every saved model this pql would never reuse (`engine.registry.is_current`: an older pql
+    saved it, or its meta.json cannot be read); how many."""
     from rich.console import Console
 
     from engine import registry
@@ -143,7 +144,8 @@ def remove_old_models(console=None) -> int:
     old = [e for e in registry.list_entries() if not registry.is_current(e)]
     size = sum(f.stat().st_size for e in old for f in e.path.rglob("*") if f.is_file())
     removed = sum(registry.remove(e.fingerprint) for e in old)
-    console.print(f"removed {removed} saved model{'s' if removed != 1 else ''} an older pql saved "
+    why = "an older pql saved" + (" or that cannot be read" if any(e.unreadable for e in old) else "")
+    console.print(f"removed {removed} saved model{'s' if removed != 1 else ''} {why} "
                   f"({size / 2**20:.1f} MiB)", markup=False, highlight=False)
     return removed
 
@@ -185,7 +187,7 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
     width = short_ids([*_registry_names(), *(e.fingerprint for e in everything)])
     rows = [("id", "saved", "model", "task", "refit")]
     rows += [(e.fingerprint[:width], e.meta.get("saved_at", ""), e.meta.get("chosen", ""), e.meta.get("task", ""),
-              "yes" if e.meta.get("refit") else "no") for e in entries]
+              "" if e.unreadable else "yes" if e.meta.get("refit") else "no") for e in entries]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
     title = "saved models for this database" if here is not None else f"saved models ({registry.models_dir()})"
@@ -195,6 +197,10 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
     wrap = max(console.width, 40)
     for entry, row in zip(entries, rows[1:]):
         say(line(row))
+        if entry.unreadable is not None:
+            say(f"{indent}(unreadable, {entry.unreadable}; never reused, retrained when asked again; "
+                "`pql models --remove-old` deletes it)")
+            continue
         for text in (entry.meta.get("query") or "").strip().splitlines() or [""]:
             say(textwrap.fill(text.strip(), wrap, initial_indent=indent, subsequent_indent=indent + "  ",
                               break_long_words=False, break_on_hyphens=False) or indent.rstrip())

@@ -48,6 +48,15 @@ class PQLInputError(PQLError, ValueError):
     """Something the user wrote or passed in is wrong (as opposed to an internal failure)."""
 
 
+class OptionValueError(PQLInputError):
+    """A ``WITH`` option's value that only the data shows to be wrong (a cut-off outside the data's span);
+    the session points it at the option in the query text (``option``: its name)."""
+
+    def __init__(self, message: str, *, option: str):
+        self.option = option
+        super().__init__(message)
+
+
 class QueryTextError(PQLInputError):
     """An error that points at a place in query text."""
 

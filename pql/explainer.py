@@ -26,9 +26,9 @@ def explain(text: str, db: Any = None) -> str:
         from pql.session import Session, connect
 
         if isinstance(db, Session):  # an open session: its DEFINEs and overrides apply
-            return explain_bound(parse(text), db)
+            return db.explain(text)
         with connect(db) as session:
-            return explain_bound(parse(text), session)
+            return session.explain(text)
     statements = parse(text)
     if not statements:
         return "(no statements)"

@@ -84,7 +84,8 @@ def _str(v: Any) -> str:
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(name="model", default="auto",
-               help="'auto' trains LightGBM and the GNN and keeps the better on validation; "
+               help="'auto' trains LightGBM and the GNN and keeps the better on validation (LightGBM alone "
+                    "when there are no validation rows), warning when the heuristic scores better there; "
                     "'heuristic' is the persistence baseline",
                check=_choice("auto", "gnn", "lightgbm", "heuristic")),
     OptionSpec(name="metric", default=None,

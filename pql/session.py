@@ -13,6 +13,7 @@ DuckDB connection. DEFINEs made in a session apply to its later queries.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -117,7 +118,9 @@ class Session:
         """What pql understands from the query: PQL, the bound query, the training SQL and the plan."""
         from pql.explainer import explain_bound
 
-        return explain_bound(self._parse(query), self)
+        statements = self._parse(query)
+        with _at_the_option(statements):
+            return explain_bound(statements, self)
 
     def train_table(self, query: str) -> pa.Table:
         """The labelled training rows (entity key…, anchor_time, label, split) as Arrow; what the
@@ -132,7 +135,8 @@ class Session:
         from engine.labels import training_table
 
         bq = self.bind(query)
-        return training_table(self.con, self.db_for(bq.option("schema")), bq)
+        with _at_the_option(self._parse(query)):
+            return training_table(self.con, self.db_for(bq.option("schema")), bq)
 
     def analyze_experiment(self, assignments: str, arm: str, outcome: str, *, covariate: str | None = None,
                            control: str | None = None, unit: str | None = None, at: str | None = None,
@@ -183,7 +187,8 @@ class Session:
         if statement.mode == "explain":
             from pql.explainer import explain_bound
 
-            return StatementResult(statement=statement, text=explain_bound((statement,), self))
+            with _at_the_option((statement,)):
+                return StatementResult(statement=statement, text=explain_bound((statement,), self))
         bq = self._bind(statement)
         for note in bq.notes:
             self.log(f"note: {note}")
@@ -191,11 +196,13 @@ class Session:
             from engine.results import check_into
 
             check_into(self.connector, bq.into, replace=bq.into_replace, reads=bq.using)
+        self._check_allocate(bq)
         from engine.run import run
 
         try:
-            result = run(bq, self.db_for(bq.option("schema")), self.con, log=self.log,
-                         show_progress=self.show_progress)
+            with _at_the_option((statement,)):
+                result = run(bq, self.db_for(bq.option("schema")), self.con, log=self.log,
+                             show_progress=self.show_progress)
         except PQLError as e:
             if is_interrupt(e):  # DuckDB turns Ctrl-C into its own error: let it stay a Ctrl-C
                 raise KeyboardInterrupt from e
@@ -292,7 +299,15 @@ class Session:
                 check_define(statement, self.db, defines)
                 defines.add(statement)
                 continue
-            self._bind(statement, defines)  # INTO tables are left out of graphs: nothing later reads them
+            bq = self._bind(statement, defines)  # INTO tables are left out of graphs: nothing later reads them
+            self._check_allocate(bq)
+
+    def _check_allocate(self, bq: BoundQuery) -> None:
+        """ALLOCATE's COST column, checked against the data before minutes of training, not after."""
+        if bq.allocate is not None and bq.mode != "explain":
+            from engine.allocation.pql_bridge import check_cost_column
+
+            check_cost_column(self.con, self.db_for(bq.option("schema")), bq)
 
     def _run_one(self, query: str, *, mode: str) -> StatementResult:
         statements = self._parse(query)
@@ -303,6 +318,8 @@ class Session:
             raise PQLInputError("predict() returns predictions; use evaluate() for an EVALUATE statement")
         if mode == "evaluate" and any(s.into for s in predicts):
             raise PQLInputError("evaluate() reports metrics and writes nothing; drop INTO (predict() writes it)")
+        if mode == "evaluate" and any(s.allocate for s in predicts):
+            raise PQLInputError("evaluate() reports metrics and makes no plan; drop ALLOCATE (predict() returns it)")
         if len(predicts) != 1:
             raise PQLInputError(f"{mode}() runs one PREDICT statement, got {len(predicts)}; use run() for scripts")
         self._check_script(statements)
@@ -374,6 +391,22 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextmanager
+def _at_the_option(statements) -> Iterator[None]:
+    """A ``WITH`` value only the data rules out (`OptionValueError`: a cut-off outside the data) is
+    reported at that option in the query text, with a caret, like any other mistake in it."""
+    from pql.errors import OptionValueError, PQLBindError
+
+    try:
+        yield
+    except OptionValueError as e:
+        for statement in statements:
+            option = next((o for o in reversed(getattr(statement, "options", ())) if o.name.lower() == e.option), None)
+            if option is not None:
+                raise PQLBindError(e.message, text=statement.source, span=option.span) from e
+        raise
 
 
 def _keep_unwritten(name: str, table: pa.Table) -> Path:

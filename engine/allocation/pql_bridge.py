@@ -20,10 +20,11 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from connectors._sql import table_ref
 from engine.allocation import AllocationResult, allocate
 from engine.schema.model import Database
 from pql.bound import BoundAllocate, BoundQuery
-from pql.errors import EngineError
+from pql.errors import EngineError, PQLBindError
 
 ROW = "_pql_row"
 PLAIN_ARM = "treated"  # the one arm of a yes/no treatment
@@ -91,6 +92,42 @@ def entity_numbers(con, db: Database, bq: BoundQuery, keys: pa.Table, column: st
     return out
 
 
+def check_cost_column(con, db: Database, bq: BoundQuery) -> None:
+    """A COST column's values, checked with one query over the entity table before anything trains.
+
+    As for a constant COST (which must be positive): a negative cost is an error, and so is a column
+    that is 0 for every row (the budget would limit nothing) or null for every row (no entity has a
+    cost, so none can get an arm). Some nulls or some zeros are fine: those entities get no arm, or
+    are free (`allocate_query` warns about each)."""
+    alloc = bq.allocate
+    if alloc is None or not isinstance(alloc.cost, str):
+        return
+    entity = db.table(bq.entity.table)
+    if entity is None:
+        raise EngineError(f"entity table '{bq.entity.table}' is not in the database")
+    value = exp.cast(exp.column(alloc.cost, quoted=True), exp.DataType.Type.DOUBLE)
+    query = exp.select(exp.Count(this=exp.Star()), exp.Count(this=value),
+                       exp.func("count_if", exp.LT(this=value, expression=exp.Literal.number(0))),
+                       exp.func("count_if", exp.EQ(this=value, expression=exp.Literal.number(0))),
+                       exp.Min(this=value)).from_(table_ref(entity.name))
+    try:
+        rows, known, negative, zero, lowest = con.sql(query.sql(dialect="duckdb")).fetchall()[0]
+    except duckdb.Error as e:
+        raise EngineError(f"reading {entity.name}.{alloc.cost} for ALLOCATE failed: {e}") from e
+    name = f"{entity.name}.{alloc.cost}"
+    if negative:
+        problem = (f"a cost must not be negative, but {name} is negative in {negative:,} of {rows:,} rows "
+                   f"(min {lowest:g})")
+    elif rows and not known:
+        problem = f"{name} is null in every row, so no entity has a cost and none can get an arm"
+    elif known and zero == known:
+        problem = f"a cost must be positive, but {name} is 0 in every row, so the budget would limit nothing"
+    else:
+        return
+    raise PQLBindError(problem, text=bq.text if alloc.cost_span is not None else None, span=alloc.cost_span,
+                       hint=f"COST takes a column of {entity.name} with a positive cost per entity, or a constant")
+
+
 def _per_entity(spec: str | float | None, con, db: Database, bq: BoundQuery, keys: pa.Table,
                 default: float) -> np.ndarray:
     if spec is None:
@@ -114,6 +151,7 @@ def allocate_query(bq: BoundQuery, db: Database, con, predictions: pa.Table, *, 
     alloc = bq.allocate
     if alloc is None:
         raise EngineError("the query has no ALLOCATE clause")
+    check_cost_column(con, db, bq)
     arms = arms_of(bq)
     keys = predictions.select(list(bq.entity.key))
     warnings: list[str] = []
@@ -130,12 +168,18 @@ def allocate_query(bq: BoundQuery, db: Database, con, predictions: pa.Table, *, 
     if unknown_cost.any():
         warnings.append(f"{int(unknown_cost.sum())} entities have no COST ({bq.entity.table}.{alloc.cost} "
                         "is null); they get no arm")
+    free = (cost == 0).all(axis=1)
+    if free.any():
+        warnings.append(f"{int(free.sum())} entities have COST 0 ({bq.entity.table}.{alloc.cost}): they are free, "
+                        "so each with a positive expected gain gets an arm outside the budget")
     value = np.nan_to_num(uplift * np.nan_to_num(unit_value)[:, None])
     value[unknown_cost] = 0.0  # with cost 0 and value 0 the pair has no gain and is never chosen
     cost = np.where(unknown_cost[:, None], 0.0, cost)
     charge_cost = alloc.value is not None
     result = allocate(value, cost, budget=alloc.budget, capacity=dict(alloc.capacities) or None,
                       max_per=alloc.max_per or 1, arms=arms, seed=seed, charge_cost=charge_cost)
+    if result.summary.nothing_fits:
+        warnings.append(result.summary.note)
     result = dataclasses.replace(result, assignment=_keyed(result.assignment, keys))
     return QueryAllocation(result=result, objective="value - cost" if charge_cost else "incremental outcome",
                            warnings=tuple(warnings))

@@ -25,6 +25,7 @@ class PolicyOutcome:
     expected_incremental_value: float
     net_value: float  # expected incremental value - cost
     roi: float  # net_value / total_cost
+    draws: int = 1  # how many seeded draws the totals are the mean of (randomised baselines)
 
     @classmethod
     def of(cls, name: str, problem: AllocationProblem, chosen: np.ndarray) -> PolicyOutcome:
@@ -41,7 +42,7 @@ class PolicyOutcome:
 
         cost, value, net = avg("total_cost"), avg("expected_incremental_value"), avg("net_value")
         return cls(name=name, n_assigned=avg("n_assigned"), total_cost=cost, expected_incremental_value=value,
-                   net_value=net, roi=_roi(net, cost))
+                   net_value=net, roi=_roi(net, cost), draws=len(outcomes))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +63,7 @@ class AllocationSummary:
     seconds: float
     milp_variables: int = 0  # binaries HiGHS saw after fixing (0 when it did not run)
     note: str = ""
+    nothing_fits: bool = False  # every pair worth giving costs more than the budget: the plan is empty
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,8 +79,9 @@ class AllocationResult:
         s = self.summary
         lines = [
             f"allocation of {s.n_entities} entities × {s.n_arms} arms, budget {s.budget:,.2f}",
-            f"  solver {s.solver} ({s.status}) in {s.seconds:.2f}s; gap to LP bound {s.gap:.5%}"
-            f" (bound {s.upper_bound:,.2f})",
+            f"  solver {s.solver} ({s.status}) in {s.seconds:.2f}s; "
+            + ("gap to LP bound n/a (nothing fits the budget)" if s.nothing_fits else
+               f"gap to LP bound {s.gap:.5%} (bound {s.upper_bound:,.2f})"),
             "  arms given: " + ", ".join(f"{arm} {count}" for arm, count in s.arm_counts),
         ]
         if s.note:
@@ -90,8 +93,12 @@ class AllocationResult:
         lines.append(header)
         for r in rows:
             roi = "n/a" if math.isnan(r.roi) else f"{r.roi:.2f}"
-            lines.append(f"  {r.name:<16}{r.n_assigned:>10,.0f}{r.total_cost:>14,.2f}"
+            assigned = f"{r.n_assigned:,.1f}" if r.draws > 1 else f"{r.n_assigned:,.0f}"  # a mean: 0.2, not 0
+            lines.append(f"  {r.name:<16}{assigned:>10}{r.total_cost:>14,.2f}"
                          f"{r.expected_incremental_value:>14,.2f}{r.net_value:>14,.2f}{roi:>9}")
+        averaged = [r for r in self.baselines if r.draws > 1]
+        if averaged:
+            lines.append(f"  ({', '.join(r.name for r in averaged)}: the mean of {averaged[0].draws} seeded draws)")
         return "\n".join(lines)
 
 

@@ -83,11 +83,17 @@ def solve(
     started = time.perf_counter()
     heuristic = solve_lagrangian(problem)
     chosen, bound = heuristic.chosen, heuristic.dual.bound
+    cheapest = _cheapest_cost(problem)
+    nothing_fits = np.isfinite(cheapest) and cheapest > problem.budget  # inf: no pair is worth giving at all
+    if nothing_fits:  # the empty plan is the only one, hence optimal: the LP's fractional plans bound nothing
+        chosen, bound = np.zeros_like(chosen), 0.0
     if _relative_gap(bound, _net_value(problem, chosen)) > 1e-9:
         chosen = polish_core(problem, heuristic.dual, chosen, time_limit=min(10.0, time_limit))
     best = _net_value(problem, chosen)
     solver, status, note, milp_variables = "lagrangian", "heuristic", "", 0
-    if not heuristic.dual.converged:
+    if nothing_fits:
+        note = f"budget {problem.budget:g} is below the cheapest cost ({cheapest:g}): nothing can be allocated"
+    elif not heuristic.dual.converged:
         note = f"dual not converged after {heuristic.dual.iterations} steps; the bound is still valid"
     if method != "lagrangian" and _relative_gap(bound, best) > 1e-9:
         fixing = fix_by_bound(problem, heuristic.dual, best)
@@ -137,8 +143,15 @@ def solve(
         seconds=seconds,
         milp_variables=milp_variables,
         note=note,
+        nothing_fits=bool(nothing_fits),
     )
     return AllocationResult(assignment=assignment_table(problem, chosen), summary=summary, baselines=baselines)
+
+
+def _cheapest_cost(problem: AllocationProblem) -> float:
+    """The lowest cost of a pair worth giving (positive net value, an arm with room); inf when none is."""
+    worth = problem.candidates & (problem.capacity > 0)[None, :]
+    return float(problem.cost[worth].min()) if worth.any() else float("inf")
 
 
 def _net_value(problem: AllocationProblem, chosen: np.ndarray) -> float:

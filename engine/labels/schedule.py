@@ -28,7 +28,7 @@ from typing import Any
 from engine.labels.splits import describe_split
 from engine.labels.windows import describe, shift_py, window_length
 from pql.bound import BoundQuery
-from pql.errors import PQLInputError
+from pql.errors import OptionValueError, PQLInputError
 
 DEFAULT_MAX_EVAL_ANCHORS = 40
 SPLITS = ("train", "val", "test")
@@ -154,11 +154,11 @@ def _check_times(opt: dict[str, Any], data_start: datetime, data_end: datetime) 
         t = opt.get(name)
         if t is not None and not data_start < t <= data_end:
             side = "after the last" if t > data_end else "at or before the first"
-            raise PQLInputError(f"{name} {t} is {side} timestamp the query reads ({span})")
+            raise OptionValueError(f"{name} {t} is {side} timestamp the query reads ({span})", option=name)
     anchor_time = opt.get("anchor_time")
     if anchor_time is not None and anchor_time < data_start:
-        raise PQLInputError(f"anchor_time {anchor_time} is before the first timestamp the query reads ({span}): "
-                            "there is nothing to predict from")
+        raise OptionValueError(f"anchor_time {anchor_time} is before the first timestamp the query reads ({span}): "
+                               "there is nothing to predict from", option="anchor_time")
     if anchor_time is not None and anchor_time > data_end:
         return [f"anchor_time {anchor_time} is {(anchor_time - data_end).days} days after the last timestamp the "
                 f"query reads ({data_end}): the features see that time as quiet"]
@@ -215,7 +215,8 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     ref = min(prediction_time, data_end)  # labels must be complete by then
     val_cutoff, test_cutoff = opt.get("val_cutoff"), opt.get("test_cutoff")
     if val_cutoff and test_cutoff and val_cutoff >= test_cutoff:
-        raise PQLInputError(f"val_cutoff ({val_cutoff}) must be before test_cutoff ({test_cutoff})")
+        raise OptionValueError(f"val_cutoff ({val_cutoff}) must be before test_cutoff ({test_cutoff})",
+                               option="test_cutoff")
 
     def ends_by(t: datetime, limit: datetime | None) -> bool:
         return limit is None or shift_py(t, horizon[0], horizon[1]) <= limit

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from engine import saved_json
 from engine.evaluate import score
-from engine.metrics import query_metric
+from engine.metrics import query_metric, shown
 from engine.models.lightgbm_deadline import deadline_passed, training_deadline
 from engine.models.lightgbm_model import LightGBMModel
 from engine.models.lightgbm_progress import boosting_progress
@@ -84,7 +84,7 @@ class LightGBMTrainer(Trainer):
         metrics = score(bq, val, self.predict(inputs, val.select([*bq.entity.key, ANCHOR]))) if val.num_rows else {}
         metric, _ = query_metric(bq)
         inputs.log(f"lightgbm: {bq.task} trained in {time.perf_counter() - started:.1f}s; validation "
-                   f"{metric} {metrics.get(metric, float('nan')):.4f}")
+                   f"{metric} {shown(metrics.get(metric))}")
         return metrics
 
     def refit(self, inputs: TrainInputs) -> bool:

@@ -109,6 +109,7 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
     _check_target_reads_data(ctx, target, target_node)
     _check_target_looks_ahead(ctx, target, target_node, forecast=stmt.forecast is not None)
     _check_into(ctx, stmt)
+    _check_evaluate_allocate(ctx, stmt)
     _check_metric(ctx, task, stmt.options)
     ctx.raise_if_errors()
 
@@ -354,6 +355,8 @@ def _bind_allocate(ctx: BindContext, node: ast.Allocate | None, entity: Table, *
         cost = tuple((c.arm, float(c.cost)) for c in node.cost)
         for c in node.cost:
             _check_arm(ctx, c.arm, c.span, arm_names, "COST")
+            if float(c.cost) <= 0:
+                ctx.error(f"a cost must be positive, not {c.cost:g}", c.span)
         missing = [a for a in arm_names if a not in {c.arm for c in node.cost}]
         if missing:
             ctx.error(f"COST gives no cost for arm(s) {', '.join(repr(a) for a in missing)}",
@@ -374,7 +377,8 @@ def _bind_allocate(ctx: BindContext, node: ast.Allocate | None, entity: Table, *
         ctx.error(f"a cost must be positive, not {node.cost.value:g}", node.cost.span)
     return BoundAllocate(budget=float(node.budget), cost=cost, value=value,
                          max_per=node.max_per.limit if node.max_per else None,
-                         capacities=tuple((c.arm, c.limit) for c in node.capacities))
+                         capacities=tuple((c.arm, c.limit) for c in node.capacities),
+                         cost_span=getattr(node.cost, "span", None))
 
 
 def _check_arm(ctx: BindContext, arm: str, span, arms: tuple[str, ...], clause: str) -> None:
@@ -484,6 +488,15 @@ def _check_into(ctx: BindContext, stmt: ast.PredictStatement) -> None:
     if stmt.into is not None and stmt.mode == "evaluate":
         ctx.error("EVALUATE reports metrics and writes no predictions, so it takes no INTO",
                   ctx.at(stmt.span, "INTO"), hint="drop INTO, or PREDICT … INTO <table> to store predictions")
+
+
+def _check_evaluate_allocate(ctx: BindContext, stmt: ast.PredictStatement) -> None:
+    """EVALUATE scores the model on held-out rows; an ALLOCATE plan would be silently dropped."""
+    if stmt.allocate is not None and stmt.mode == "evaluate":
+        ctx.error("EVALUATE reports the model's metrics and makes no plan, so it takes no ALLOCATE",
+                  ctx.at(stmt.allocate.span, "ALLOCATE"),
+                  hint="drop ALLOCATE, or PREDICT … ALLOCATE … to get the plan (its summary compares it with "
+                       "simpler policies)")
 
 
 def _treatment_arms(assuming: BoundExpr | None) -> tuple[str, ...]:

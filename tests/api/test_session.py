@@ -147,7 +147,7 @@ def test_a_script_runs_define_predict_evaluate_and_explain_in_order(session):
     assert evaluate.run.reused  # EVALUATE of the same query reuses PREDICT's model
     assert "expands to: COUNT(purchases.*, 0, 30, days) > 0" in explain.text and explain.table is None
     assert re.fullmatch(r"heuristic · binary · rows train \d+ / val \d+ / test \d+ · predicted 40 · "
-                        r"val auroc \d\.\d{4} · trained · \d+\.\ds", predict.summary)
+                        r"val auroc \d\.\d{4} · threshold \d\.\d{4} · trained · \d+\.\ds", predict.summary)
 
 
 def test_an_error_in_statement_two_points_at_its_line_before_anything_trains(session):
@@ -227,3 +227,14 @@ def test_defaults_and_options_the_model_ignores_do_not_change_the_fingerprint(se
     assert session.run(BUYS.replace("'heuristic'", "'heuristic', seed = 0"))[0].run.fingerprint == base
     assert session.run(BUYS.replace("'heuristic'", "'heuristic', epochs = 3"))[0].run.fingerprint == base
     assert session.run(BUYS.replace("'heuristic'", "'heuristic', seed = 1"))[0].run.fingerprint != base
+
+
+@pytest.mark.parametrize("option, value", [("anchor_time", "'2001-01-01'"), ("val_cutoff", "'2030-01-01'")])
+def test_a_cut_off_outside_the_data_is_an_error_at_its_option(session, option, value):
+    query = BUYS.replace("'heuristic'", f"'heuristic', {option} = {value}")
+    column = query.index(option) + 1
+    for call in (session.explain, session.predict, session.train_table):
+        with pytest.raises(PQLBindError) as e:
+            call(query)
+        assert (e.value.span.line, e.value.span.column) == (1, column), call
+        assert e.value.message.startswith(option)

@@ -1,0 +1,81 @@
+"""`WITH model = 'auto'` (engine.run): it warns when the heuristic baseline beats the model it kept on
+validation, and without validation rows it trains LightGBM alone instead of choosing blind."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import engine.run
+import pql
+from engine.train.base import Predictions
+from engine.train.heuristic_trainer import HeuristicTrainer
+from tests.fixtures.shop import CUSTOMER, ShopSpec, build
+
+CHURN = f"PREDICT COUNT(orders.*, 0, 30, days) > 0 {CUSTOMER}"
+
+
+class Backwards(HeuristicTrainer):
+    """The heuristic upside down: a 'model' that validation scores below the heuristic baseline."""
+
+    name = "backwards"
+
+    def predict(self, inputs, rows) -> Predictions:
+        preds = super().predict(inputs, rows)
+        return replace(preds, scores=1.0 - np.asarray(preds.scores))
+
+
+def _run(path, tmp_path, monkeypatch, statement: str):
+    monkeypatch.setenv("PQL_HOME", str(tmp_path / "home"))
+    logged: list[str] = []
+    with pql.connect(str(path), log=logged.append) as session:
+        (result,) = session.run(statement)
+    return result.run, logged
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("auto") / "shop.duckdb", ShopSpec(n_customers=120, days=200))
+
+
+def test_auto_warns_when_the_heuristic_beats_the_kept_model(shop, tmp_path, monkeypatch):
+    monkeypatch.setitem(engine.run.TRAINERS, "backwards", (__name__, "Backwards"))
+    monkeypatch.setattr(engine.run, "AUTO_FAMILIES", ("backwards",))
+    run, _ = _run(shop, tmp_path, monkeypatch, CHURN)
+    kept = run.metrics["val"]["auroc"]
+    (warning,) = [w for w in run.warnings if "heuristic baseline beats" in w]
+    assert f"auroc {1 - kept:.4f} vs {kept:.4f}" in warning  # the heuristic is the model upside down
+    assert "WITH model = 'heuristic'" in warning
+    assert run.chosen == "backwards"  # a warning, not a silent switch
+    again, _ = _run(shop, tmp_path, monkeypatch, CHURN)  # a reused model warns too
+    assert again.reused and warning in again.warnings
+
+
+def test_the_warning_compares_by_the_selection_metric(shop):
+    with pql.connect(str(shop)) as session:
+        churn, spend = session.bind(CHURN), session.bind(f"PREDICT SUM(orders.amount, 0, 30, days) {CUSTOMER}")
+    logged: list[str] = []
+    warn = engine.run._warn_below_heuristic
+    warn(churn, "gnn", {"auroc": 0.8}, {"auroc": 0.7}, logged.append)
+    warn(churn, "gnn", {"auroc": float("nan")}, {"auroc": 0.7}, logged.append)  # nothing to compare
+    warn(churn, "gnn", {"auroc": 0.8}, {}, logged.append)  # no heuristic
+    warn(spend, "gnn", {"mae": 3.0}, {"mae": 4.0}, logged.append)  # lower is better
+    assert logged == []
+    warn(spend, "gnn", {"mae": 5.0}, {"mae": 4.0}, logged.append)
+    assert logged == ["warning: the heuristic baseline beats the kept gnn on validation (mae 4.0000 vs 5.0000); "
+                      "WITH model = 'heuristic' predicts with it"]
+
+
+def test_auto_without_validation_trains_lightgbm_alone(tmp_path, monkeypatch):
+    path = build(tmp_path / "two_years.duckdb", ShopSpec(n_customers=40, days=730, mails=False))
+    # two 300-day windows fit in two years: both anchors train, none is left for validation
+    run, logged = _run(path, tmp_path, monkeypatch,
+                       f"PREDICT SUM(orders.amount, 0, 300, days) {CUSTOMER} WITH epochs = 1")
+    assert run.training.counts()["val"] == 0
+    assert run.chosen == "lightgbm" and list(run.candidates) == ["lightgbm"]
+    (warning,) = [w for w in run.warnings if "model = 'auto'" in w]
+    assert "no validation rows" in warning and "val_cutoff" in warning
+    assert "val mae n/a" in run.summary
+    assert not any(re.search(r"\bnan\b", line) for line in [*logged, run.summary])
