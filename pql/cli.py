@@ -162,10 +162,10 @@ def explain_command(query: str, db: str | None, db_option: str | None, quiet: bo
 
 DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, a postgresql:// URI, or a folder of CSV/Parquet/JSON files.")
 OUTPUT_OPTION = click.option("--output", "-o", default=None, metavar="FILE",
-                             help="Write the result to FILE (.parquet, .csv or .json) instead of printing it.")
+                             help="Write the result to FILE (.parquet, .csv, .json or .jsonl) instead of printing it.")
 RESULTS_OPTION = click.option(
     "--output", "-o", default=None, metavar="FILE",
-    help="Write the result tables to files (.parquet, .csv or .json) instead of printing them: one table goes "
+    help="Write the result tables to files (.parquet, .csv, .json or .jsonl) instead of printing them: one table goes "
          "to FILE, several to FILE numbered (out.parquet: out-1.parquet, out-2.parquet, …); each file is "
          "written as soon as its statement finishes.")
 
@@ -315,7 +315,7 @@ def repl_command(db: str | None, db_option: str | None, quiet: bool) -> None:
 @DB_ALIAS
 @click.option("--output", "-o", required=True, metavar="FILE",
               help="Where to write the table: .parquet (with the anchor schedule and warnings in its metadata), "
-                   ".csv or .json.")
+                   ".csv, .json (one array) or .jsonl (one object per line).")
 @QUIET_OPTION
 @friendly
 def train_table_command(query: str, db: str | None, db_option: str | None, output: str, quiet: bool) -> None:

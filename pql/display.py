@@ -16,14 +16,14 @@ def check_output(path: str | Path) -> Path:
     """Validate an --output path up front, so a typo fails before minutes of training, not after."""
     path = Path(path)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise PQLInputError(f"cannot write '{path.name}': use a .parquet, .csv or .json file")
+        raise PQLInputError(f"cannot write '{path.name}': use a .parquet, .csv, .json or .jsonl file")
     if not path.parent.is_dir():
         raise PQLInputError(f"cannot write {path}: folder {path.parent} does not exist")
     return path
 
 
 def write_table(table: pa.Table, path: str | Path) -> Path:
-    """Write ``table`` as Parquet, CSV or JSON (one object per line), by the file's suffix."""
+    """Write ``table`` as Parquet, CSV, JSON (an array of objects) or JSON Lines, by the file's suffix."""
     path = check_output(path)
     suffix = path.suffix.lower()
     try:
@@ -35,8 +35,8 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
             import pyarrow.csv as pcsv
 
             pcsv.write_csv(_flat_for_csv(table), path)
-        elif suffix in (".json", ".jsonl"):
-            table.to_pandas().to_json(path, orient="records", lines=True, date_format="iso",
+        elif suffix in (".json", ".jsonl"):  # .json one array of objects (json.load reads it), .jsonl one per line
+            table.to_pandas().to_json(path, orient="records", lines=suffix == ".jsonl", date_format="iso",
                                       double_precision=15)  # pandas' default, 10 digits, does not round-trip
     except (OSError, pa.ArrowException) as e:
         raise PQLInputError(f"cannot write {path}: {e}") from e

@@ -35,7 +35,7 @@ Commands:
   .tables            the tables, their rows, keys and time columns
   .schema [TABLE]    what pql sees: keys, links, time columns, column types
   .defines           the names DEFINEd in this session
-  .save FILE         write the last result table (.parquet, .csv or .json)
+  .save FILE         write the last result table (.parquet, .csv, .json or .jsonl)
   .models [all]      the saved models of this database (all: of every database)
   .open DB           work on another database (DEFINEs are kept)
   .help              this text

@@ -94,8 +94,19 @@ def test_json_output_keeps_the_digits(tmp_path):
 
     from pql.display import write_table
 
-    path = write_table(pa.table({"p": [0.14133751923456789]}), tmp_path / "out.json")
-    assert abs(json.loads(path.read_text())["p"] - 0.14133751923456789) < 1e-15
+    path = write_table(pa.table({"p": [0.14133751923456789, 0.5]}), tmp_path / "out.json")
+    assert abs(json.loads(path.read_text())[0]["p"] - 0.14133751923456789) < 1e-15  # one JSON document
+
+
+def test_jsonl_output_is_one_object_per_line(tmp_path):
+    import json
+
+    import pyarrow as pa
+
+    from pql.display import write_table
+
+    path = write_table(pa.table({"p": [0.25, 0.5]}), tmp_path / "out.jsonl")
+    assert [json.loads(line)["p"] for line in path.read_text().splitlines()] == [0.25, 0.5]
 
 
 def test_csv_output_writes_list_labels_as_json_text(tmp_path):

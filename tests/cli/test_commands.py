@@ -55,7 +55,7 @@ def test_quiet_keeps_the_warnings_only(shop_db):
     assert lines and all(line.startswith("warning: ") for line in lines)
 
 
-@pytest.mark.parametrize("suffix", ["parquet", "csv", "json"])
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "json", "jsonl"])
 def test_query_output_writes_every_row(shop_db, tmp_path, suffix):
     out = tmp_path / f"preds.{suffix}"
     result = ok("query", BUYS, "--db", str(shop_db), "-o", str(out), "-q")
@@ -65,7 +65,8 @@ def test_query_output_writes_every_row(shop_db, tmp_path, suffix):
     elif suffix == "csv":
         table = pcsv.read_csv(out)
     else:
-        table = [json.loads(line) for line in out.read_text().splitlines()]
+        text = out.read_text()
+        table = json.loads(text) if suffix == "json" else [json.loads(line) for line in text.splitlines()]
         assert len(table) == 40 and set(table[0]) == {"customer_id", "anchor_time", "probability", "prediction"}
         return
     assert table.num_rows == 40
@@ -74,7 +75,7 @@ def test_query_output_writes_every_row(shop_db, tmp_path, suffix):
 
 def test_a_bad_output_file_fails_before_any_work(shop_db, tmp_path):
     result = fails("query", BUYS, "--db", str(shop_db), "-o", str(tmp_path / "preds.xlsx"))
-    assert "Error: cannot write 'preds.xlsx': use a .parquet, .csv or .json file" in result.stderr
+    assert "Error: cannot write 'preds.xlsx': use a .parquet, .csv, .json or .jsonl file" in result.stderr
     assert "training" not in result.stderr
     result = fails("query", BUYS, "--db", str(shop_db), "-o", str(tmp_path / "nowhere" / "p.csv"))
     assert "does not exist" in result.stderr
@@ -133,7 +134,7 @@ def test_train_table_exports_rows_splits_and_metadata(shop_db, tmp_path):
     assert result.stderr.startswith("warning: 1 of the 40 in customers")
 
 
-@pytest.mark.parametrize("suffix", ["csv", "json"])
+@pytest.mark.parametrize("suffix", ["csv", "json", "jsonl"])
 def test_train_table_writes_csv_and_json_as_query_does(shop_db, tmp_path, suffix):
     out = tmp_path / f"train.{suffix}"
     result = ok("train-table", BUYS, "--db", str(shop_db), "-o", str(out))
@@ -141,9 +142,10 @@ def test_train_table_writes_csv_and_json_as_query_does(shop_db, tmp_path, suffix
     if suffix == "csv":
         assert pcsv.read_csv(out).column_names == ["customer_id", "anchor_time", "label", "split"]
     else:
-        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        text = out.read_text()
+        rows = json.loads(text) if suffix == "json" else [json.loads(line) for line in text.splitlines()]
         assert len(rows) == 360 and set(rows[0]) == {"customer_id", "anchor_time", "label", "split"}
-    assert "use a .parquet, .csv or .json file" in fails("train-table", BUYS, str(shop_db), "-o",
+    assert "use a .parquet, .csv, .json or .jsonl file" in fails("train-table", BUYS, str(shop_db), "-o",
                                                          str(tmp_path / "train.txt")).stderr
 
 
