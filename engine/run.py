@@ -170,6 +170,8 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     show_progress = show_progress and _interactive()
     started = time.perf_counter()
     tt = training_table(con, db, bq)
+    for note in tt.notes:
+        log(f"note: {note}")
     for warning in tt.warnings:
         log(f"warning: {warning}")
     absent = absent_values(con, bq)

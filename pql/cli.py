@@ -338,6 +338,8 @@ def train_table_command(query: str, db: str | None, db_option: str | None, outpu
         for note in session.bind(query).notes:  # what the binder decided for the user, as query shows it
             log(f"note: {note}")
         tt = session.training_table(query)
+        for note in tt.notes:
+            log(f"note: {note}")
         path = write_parquet(tt, output) if output.lower().endswith(".parquet") else write_table(tt.table, output)
     counts = ", ".join(f"{k} {v:,}" for k, v in tt.counts().items())
     click.echo(f"wrote {tt.table.num_rows:,} rows ({counts}) to {path}")

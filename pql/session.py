@@ -126,6 +126,8 @@ class Session:
         """The labelled training rows (entity key…, anchor_time, label, split) as Arrow; what the
         training table warns about goes to the log, as before a run (`training_table` returns it)."""
         tt = self.training_table(query)
+        for note in tt.notes:
+            self.log(f"note: {note}")
         for warning in tt.warnings:
             self.log(f"warning: {warning}")
         return tt.table

@@ -166,7 +166,7 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
                 *checks.unlisted_entities(bq, prediction)]
     return TrainingTable(table=labelled, prediction=prediction, entity_key=tuple(bq.entity.key), schedule=schedule,
                          sql=explain_sql(db, bq, schedule, query=explained), label_columns=_static_columns(bq) if static else (),
-                         warnings=tuple(warnings))
+                         warnings=tuple(warnings), notes=schedule.info)
 
 
 def train_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery) -> pa.Table:

@@ -53,7 +53,8 @@ class AnchorSchedule:
     cohort: bool = False  # one labelled anchor (the only ``train`` time), its entities split at random
     stratify: tuple[str, ...] = ()  # cohort: training-table columns the random split is stratified by
     seed: int = 0  # seed of a static or cohort random split
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # what the user should act on: logged as warnings
+    info: tuple[str, ...] = field(default=())  # how the anchors were placed, as asked or as they must be: notes
 
     def anchors(self) -> list[tuple[datetime, str]]:
         """Every (anchor_time, split) pair, the prediction anchor under ``'predict'``."""
@@ -74,7 +75,7 @@ class AnchorSchedule:
             span = "none" if not times else str(times[0]) if len(times) == 1 else f"{times[0]} .. {times[-1]}"
             lines.append(f"{split:>5}: {len(times):4d} anchor{'s' if len(times) != 1 else ' '}  {span}")
         lines.append(f"cut-offs: val {self.val_cutoff}, test {self.test_cutoff}; predict at {self.prediction_time}")
-        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+        return "\n".join(lines + [f"note: {n}" for n in (*self.info, *self.notes)])
 
     def _cohort_summary(self) -> str:
         by = " and ".join({"treatment": "treatment arm"}.get(c, c) for c in self.stratify)
@@ -83,7 +84,7 @@ class AnchorSchedule:
                  f"entities split at random (seed {self.seed}): {describe_split()}"
                  + (f", stratified by {by}" if by else ""),
                  f"predict at {self.prediction_time}; features see rows up to the anchor only"]
-        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+        return "\n".join(lines + [f"note: {n}" for n in (*self.info, *self.notes)])
 
 
 MIN_HISTORY_ANCHORS = 12
@@ -184,6 +185,7 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     length = window_length(window)
     horizon = (window.end + (steps - 1) * length, window.unit)
     notes: list[str] = _check_times(opt, data_start, data_end)
+    info: list[str] = []
     if shift_py(data_start, horizon[0], horizon[1]) > data_end:
         notes.append(f"the target looks {describe(*horizon)} ahead but the data spans only "
                      f"{data_start} .. {data_end}: {NO_WINDOW_FITS}")
@@ -195,10 +197,10 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
     if lookback is not None:  # the label compares with the past: only anchors with that past recorded
         first = target_start if target_start is not None else data_start
         history_start = max(data_start, shift_py(first, -lookback.start, lookback.unit))
-        notes.append(f"the target reads {describe(-lookback.start, lookback.unit)} before its anchor, so "
+        info.append(f"the target reads {describe(-lookback.start, lookback.unit)} before its anchor, so "
                      f"anchors start that long after the target's first row ({first})")
     elif shift_py(data_start, horizon[0], horizon[1]) < history_start:  # a whole window or more is cut: say so
-        notes.append(f"anchors start one window before the target's first row ({target_start}), not at the "
+        info.append(f"anchors start one window before the target's first row ({target_start}), not at the "
                      f"data's first timestamp ({data_start}): an earlier window would label what was not "
                      "recorded yet")
     stride_days = opt.get("anchor_stride")
@@ -271,10 +273,10 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
                          refine_stride=False, target_start=target_start)
     if max_train is not None and len(train) > max_train:
         train = sorted(train)[-max_train:]
-        notes.append(f"training anchors capped at the latest {max_train} (WITH max_anchors)")
+        info.append(f"training anchors capped at the latest {max_train} (WITH max_anchors)")
     return AnchorSchedule(
         train=tuple(sorted(train)), val=tuple(sorted(val)), test=tuple(sorted(test)),
         prediction_time=prediction_time, val_cutoff=val_cutoff, test_cutoff=test_cutoff,
         data_start=data_start, data_end=data_end, stride=describe(*stride) + (" (overlapping windows: the history is short; WITH anchor_stride sets it)"
                                      if refined and stride != (length, window.unit) else ""), horizon=describe(*horizon),
-        notes=tuple(notes))
+        notes=tuple(notes), info=tuple(info))

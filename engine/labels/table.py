@@ -29,6 +29,7 @@ class TrainingTable:
     sql: str
     label_columns: tuple[tuple[str, str], ...] = ()  # (table, column) a static target reads: hide from features
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # how the anchors were placed (`AnchorSchedule.info`): said, not warned
 
     def split(self, name: str) -> pa.Table:
         if name not in SPLITS:

@@ -42,7 +42,7 @@ def test_bound_windows_and_schedule():
     s = build_schedule(bq, data_start=datetime(2020, 1, 1), data_end=datetime(2022, 1, 1), target_start=first)
     assert min(s.train) >= first + 30 * D  # no anchor compares with a past nobody recorded
     assert s.test[-1] + 10 * D <= datetime(2022, 1, 1) and s.train[1] - s.train[0] == 10 * D
-    assert any("reads 30 days before its anchor" in n for n in s.notes)
+    assert any("reads 30 days before its anchor" in n for n in s.info)
 
 
 def test_the_target_history_moves_as_one_piece():

@@ -62,7 +62,7 @@ def test_options_cap_start_and_move_the_prediction_time():
     s = schedule(max_anchors=5, train_start=datetime(2020, 6, 1), anchor_time=datetime(2021, 10, 1))
     assert len(s.train) == 5 and s.prediction_time == datetime(2021, 10, 1)
     assert s.test[-1] + 30 * D <= datetime(2021, 10, 1)  # no label reaches past the prediction time
-    assert any("max_anchors" in n for n in s.notes)
+    assert any("max_anchors" in n for n in s.info)
 
 
 def test_month_windows_step_by_calendar_months():
@@ -107,7 +107,8 @@ def test_anchors_start_one_window_before_the_targets_first_row():
     first_order = datetime(2021, 3, 1)
     s = build_schedule(bq, data_start=START, data_end=END, target_start=first_order)
     assert s.train[0] >= first_order - 30 * D and s.train[0] - 30 * D < first_order - 30 * D
-    assert any("one window before the target's first row" in n for n in s.notes)
+    assert any("one window before the target's first row" in n for n in s.info)  # a note: nothing to act on
+    assert not any("one window before" in n for n in s.notes)
     # a target table that starts with the data changes nothing, and says nothing
     same = build_schedule(bq, data_start=START, data_end=END, target_start=START + D)
     assert same == build_schedule(bq, data_start=START, data_end=END)
@@ -132,3 +133,4 @@ def test_older_rows_of_another_table_do_not_place_anchors_before_the_target_thro
     assert tt.schedule.train[0] >= datetime(2023, 1, 1) - 30 * D
     labels = [r["label"] for r in tt.table.to_pylist() if r["split"] == "train"]
     assert sum(labels) > 0.5 * len(labels)  # anchors from 2018 would make nearly every label "no purchase"
+    assert any("one window before" in n for n in tt.notes) and not any("one window before" in w for w in tt.warnings)
