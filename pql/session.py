@@ -295,14 +295,39 @@ class Session:
         """Bind a script's statements without running them (DEFINEs go to a scratch copy)."""
         if len(statements) < 2:
             return
+        from pql.errors import PQLBindError, PQLErrorGroup
+
         defines = Defines(targets=dict(self.defines.targets))
+        errors: list[PQLError] = []  # every statement's mistakes at once, as the binder does within one
+        written: set[str] = set()
         for statement in statements:
             if isinstance(statement, ast.DefineStatement):
-                check_define(statement, self.db, defines)
+                try:
+                    check_define(statement, self.db, defines)
+                except (PQLBindError, PQLErrorGroup) as e:
+                    raise _grouped([*errors, e]) from e  # later statements may use it: stop here
                 defines.add(statement)
                 continue
-            bq = self._bind(statement, defines)  # INTO tables are left out of graphs: nothing later reads them
-            self._check_allocate(bq)
+            try:
+                bq = self._bind(statement, defines)  # INTO tables are left out of graphs: nothing later reads them
+                self._check_allocate(bq)
+            except (PQLBindError, PQLErrorGroup) as e:
+                errors.append(e)
+                continue
+            if bq.into and bq.into.lower() in written and not bq.into_replace:
+                errors.append(PQLBindError(f"an earlier statement of this script writes INTO {bq.into} too; "
+                                           "write INTO OR REPLACE to overwrite it, or choose another name",
+                                           text=statement.source, span=statement.span))
+            if bq.into and bq.into.lower() not in written:
+                from engine.results import check_into
+
+                try:  # an INTO that would fail at the end of statement 3 stops the script before statement 1
+                    check_into(self.connector, bq.into, replace=bq.into_replace, reads=bq.using)
+                except PQLError as e:
+                    errors.append(e)
+                written.add(bq.into.lower())
+        if errors:
+            raise _grouped(errors)
 
     def _check_allocate(self, bq: BoundQuery) -> None:
         """ALLOCATE's COST column, checked against the data before minutes of training, not after."""
@@ -393,6 +418,14 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _grouped(errors: list) -> PQLError:
+    """One error as it is; several flattened into one `PQLErrorGroup` (each keeps its line and caret)."""
+    from pql.errors import PQLErrorGroup
+
+    flat = [inner for e in errors for inner in (e.errors if isinstance(e, PQLErrorGroup) else (e,))]
+    return flat[0] if len(flat) == 1 else PQLErrorGroup(flat)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import pytest
 
 import pql
 from pql.errors import PQLError
-from tests.api.shop import BUYS, tables, write_folder
+from tests.api.shop import BUYS, SPEND, tables, write_folder
 
 
 NOT_NOTES = BUYS.replace(" WITH", " USING customers, purchases WITH")
@@ -87,3 +87,27 @@ def test_into_or_replace_of_a_users_sqlite_table_is_refused_before_training(tmp_
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM notes").fetchone() == (0,)
     con.close()
+
+
+def test_a_script_reports_every_statements_mistakes_and_a_doubled_into_before_anything_trains(shop_db):
+    messages: list[str] = []
+    script = (f"{BUYS} INTO preds;\n"
+              "PREDICT SUM(purchases.amout, 0, 30) FOR EACH customers;\n"
+              f"{BUYS} INTO Preds;\n")
+    with pql.connect(str(shop_db), log=messages.append) as s:
+        with pytest.raises(PQLError) as e:
+            s.run(script)
+    assert not _trained(messages)
+    text = str(e.value)
+    assert text.startswith("2 errors:") and "line 2, column 23: table 'purchases' has no column 'amout'" in text
+    assert "line 3, column 1: an earlier statement of this script writes INTO Preds too" in text
+
+
+def test_a_script_whose_into_table_exists_stops_before_its_first_statement_trains(shop_db):
+    messages: list[str] = []
+    with pql.connect(str(shop_db), log=messages.append) as s:
+        s.run(f"{BUYS} INTO preds")
+        messages.clear()
+        with pytest.raises(PQLError, match="'preds' already exists"):
+            s.run(f"{SPEND};\n{BUYS} INTO preds;")
+    assert not _trained(messages)
