@@ -228,7 +228,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         candidates[chosen]["val"] = {**candidates[chosen]["val"], **at_threshold}
         heuristic_val = _heuristic_val(inputs) if auto else {}
         refitted = inputs.wants_refit and _refit(chosen, trainer, inputs, spent=spent, log=log)
-        meta = {"query": registry.query_text(bq), "task": str(bq.task), "chosen": chosen, "candidates": candidates,
+        meta = {"query": registry.query_text(bq), "source": db.source, "task": str(bq.task), "chosen": chosen, "candidates": candidates,
                 "threshold": threshold, "heuristic_val": heuristic_val, "rows": counts,
                 "schedule": tt.schedule.summary(), "refit": refitted}
         registry.save(fp, meta, lambda d: trainer.save(_mkdir(d / chosen)))

@@ -204,6 +204,8 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
         for text in (entry.meta.get("query") or "").strip().splitlines() or [""]:
             say(textwrap.fill(text.strip(), wrap, initial_indent=indent, subsequent_indent=indent + "  ",
                               break_long_words=False, break_on_hyphens=False) or indent.rstrip())
+        if entry.meta.get("source"):  # models saved before pql recorded it have none
+            say(f"{indent}on {entry.meta['source']}")  # a path stays whole, to copy
         if not registry.is_current(entry):
             say(f"{indent}(saved by an older pql: never reused, retrained when asked again; `pql models --remove-old` deletes it)")
     if others:

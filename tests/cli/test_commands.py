@@ -189,6 +189,7 @@ def test_models_lists_and_removes_saved_models(shop_db, pql_home):
     (fingerprint,) = [p.name for p in (pql_home / "models").iterdir()]
     listing = ok("models").stdout
     assert fingerprint[:8] in listing and "heuristic" in listing
+    assert f"on {shop_db}" in " ".join(listing.split())  # which database it learnt from
     assert ok("models", "--remove", fingerprint[:8]).stdout == f"removed {fingerprint} (heuristic, binary)\n"
     assert not (pql_home / "models" / fingerprint).exists()
     result = fails("models", "--remove", fingerprint)
@@ -201,7 +202,8 @@ def test_models_fit_an_80_column_terminal_with_ids_that_remove_accepts(shop_db, 
     result = CliRunner().invoke(main, ["models"], env={"COLUMNS": "80"})
     lines = result.stdout.splitlines()
     assert result.exit_code == 0, result.output
-    assert all(len(line) <= 80 for line in lines if str(pql_home) not in line), result.stdout  # a path stays whole
+    assert all(len(line) <= 80 for line in lines if str(pql_home) not in line and str(shop_db) not in line), \
+        result.stdout  # a path stays whole
     assert "…" not in result.stdout
     assert lines[1].split() == ["id", "saved", "model", "task", "refit"]  # headers whole
     ids = [line.split()[0] for line in lines[2:] if line[:1] not in (" ", "`", "")]
