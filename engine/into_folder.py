@@ -62,6 +62,8 @@ def check_folder_target(folder: Path, name: str, *, replace: bool) -> Path:
 
 
 def _check_file_name(name: str) -> None:
+    from connectors.files import DATA_SUFFIXES
+
     if not name.strip():
         why = "it is empty"
     elif "\0" in name:
@@ -70,6 +72,10 @@ def _check_file_name(name: str) -> None:
         why = "it holds a path separator, / or \\"
     elif name.startswith("."):
         why = "it starts with '.': a hidden file, never read back"
+    elif suffix := max((x for x in DATA_SUFFIXES if name.lower().endswith(x)), key=len, default=""):
+        stem = name[: -len(suffix)]  # the table preds.parquet would be the file preds.parquet.parquet
+        raise EngineError(f"INTO {name!r}: name the table, not the file: INTO {quote_name(stem)} writes "
+                          f"{stem}.parquet")
     else:
         return
     raise EngineError(f"INTO {name!r}: the table becomes a file beside the data, and this is no plain file name "

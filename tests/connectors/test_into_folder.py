@@ -3,6 +3,7 @@ name's case, the umask's permissions; and the refusal for a dict of DataFrames."
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pandas as pd
@@ -70,6 +71,15 @@ def test_a_name_that_is_no_plain_file_name_is_refused(folder, name, why):
         write_into_folder(folder, name, PREDICTIONS, replace=True)
     assert sorted(p.name for p in folder.iterdir()) == ["customers.csv"]
     assert not (folder.parent / "up.parquet").exists()
+
+
+@pytest.mark.parametrize(("name", "into"), [("preds.parquet", "preds"), ("Preds.CSV.gz", "Preds"),
+                                          ("a.b.jsonl", '"a.b"')])
+def test_a_file_name_for_a_table_name_points_at_the_table_name(folder, name, into):
+    written = into.strip('"') + ".parquet"
+    with pytest.raises(EngineError, match=re.escape(f"name the table, not the file: INTO {into} writes {written}")):
+        check_folder_target(folder, name, replace=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["customers.csv"]
 
 
 def test_into_folder_is_beside_a_single_file(folder):
