@@ -180,9 +180,35 @@ def allocate_query(bq: BoundQuery, db: Database, con, predictions: pa.Table, *, 
                       max_per=alloc.max_per or 1, arms=arms, seed=seed, charge_cost=charge_cost)
     if result.summary.nothing_fits:
         warnings.append(result.summary.note)
+    warnings += _stacked_arms(bq, result.assignment, uplift, predictions)
     result = dataclasses.replace(result, assignment=_keyed(result.assignment, keys))
     return QueryAllocation(result=result, objective="value - cost" if charge_cost else "incremental outcome",
                            warnings=tuple(warnings))
+
+
+def _stacked_arms(bq: BoundQuery, assignment: pa.Table, uplift: np.ndarray, predictions: pa.Table) -> list[str]:
+    """MAX k PER with k > 1 adds up the gains of one entity's arms, each predicted as if it were the only
+    one: say so, and for a yes/no outcome count the entities whose summed uplift exceeds what is left to
+    gain (1 - p_control), where the plan's value is certainly overstated."""
+    entity = assignment.column("entity_index").to_numpy()
+    if entity.size == 0:
+        return []
+    counts = np.bincount(entity, minlength=uplift.shape[0])
+    stacked = np.flatnonzero(counts > 1)
+    if stacked.size == 0:
+        return []
+    per = bq.entity.table
+    message = (f"{stacked.size:,} entities of {per} get more than one arm (MAX {bq.allocate.max_per} PER): the plan adds "
+               "their arms' predicted gains as if each worked alone, which overstates them when arms overlap")
+    if "p_control" in predictions.column_names:
+        arm = assignment.column("arm_index").to_numpy()
+        gained = np.bincount(entity, weights=uplift[entity, arm], minlength=uplift.shape[0])
+        left = 1.0 - predictions.column("p_control").to_numpy(zero_copy_only=False).astype(float)
+        over = int((gained[stacked] > left[stacked] + 1e-9).sum())
+        if over:
+            message += (f"; for {over:,} of them the summed uplift exceeds 1 - p_control, more than a yes/no "
+                        "outcome can gain")
+    return [message + "; MAX 1 PER (the default) assumes nothing of the kind"]
 
 
 def _keyed(assignment: pa.Table, keys: pa.Table) -> pa.Table:
