@@ -367,10 +367,20 @@ def _bind_allocate(ctx: BindContext, node: ast.Allocate | None, entity: Table, *
         value = _allocate_column(ctx, node.value, entity, "VALUE")
     elif isinstance(node.value, ast.Literal):
         value = float(node.value.value)
+    if isinstance(node.value, ast.Literal) and float(node.value.value) <= 0:
+        ctx.error(f"VALUE prices one unit of uplift, so it must be positive, not {node.value.value:g}: at "
+                  "this price no arm is worth its cost", node.value.span)
     if node.max_per is not None:
         _check_max_per(ctx, node.max_per, entity)
+        if node.max_per.limit > len(arm_names):
+            ctx.note(f"MAX {node.max_per.limit} PER {entity.name}: the treatment has {len(arm_names)} arm"
+                     f"{'s' if len(arm_names) != 1 else ''}, so no entity gets more than {len(arm_names)}")
+    capped: set[str] = set()
     for c in node.capacities:
         _check_arm(ctx, c.arm, c.span, arm_names, "CAPACITY")
+        if c.arm in capped:
+            ctx.error(f"CAPACITY names arm '{c.arm}' twice; give each arm one limit", ctx.at(c.span, c.arm))
+        capped.add(c.arm)
     if node.budget < 0:
         ctx.error(f"the budget must not be negative, not {node.budget:g}", ctx.at(node.span, "BUDGET"))
     if isinstance(node.cost, ast.Literal) and float(node.cost.value) <= 0:

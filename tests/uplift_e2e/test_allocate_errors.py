@@ -45,6 +45,12 @@ CASES = [
     (PLAIN + "ALLOCATE BUDGET 100 VALUE customer.region",
      block(PLAIN + "ALLOCATE BUDGET 100 VALUE customer.region", "region",
            "VALUE needs a numeric column, but 'customer.region' is categorical (VARCHAR)")),
+    (PLAIN + "ALLOCATE BUDGET 100 VALUE 0",
+     block(PLAIN + "ALLOCATE BUDGET 100 VALUE 0", "0", "VALUE prices one unit of uplift, so it must be positive, "
+           "not 0: at this price no arm is worth its cost", after="VALUE")),
+    (ARMS + "ALLOCATE BUDGET 100 CAPACITY sms 10, sms 20",
+     block(ARMS + "ALLOCATE BUDGET 100 CAPACITY sms 10, sms 20", "sms",
+           "CAPACITY names arm 'sms' twice; give each arm one limit", after="10, ")),
     (PLAIN + "ALLOCATE BUDGET 100 VALUE customer.margn",
      block(PLAIN + "ALLOCATE BUDGET 100 VALUE customer.margn", "margn",
            "table 'customer' has no column 'margn'; did you mean 'margin'?")),
@@ -73,6 +79,11 @@ def test_valid_clause_binds(db):
     alloc = bound.allocate
     assert (alloc.budget, alloc.cost, alloc.value, alloc.max_per, alloc.capacities) == (
         50.0, (("email", 1.0), ("sms", 0.5)), "margin", 1, (("sms", 20),))
+
+
+def test_more_arms_per_entity_than_there_are_is_a_note(db):
+    bound = bind(pql.parse(PLAIN + "ALLOCATE BUDGET 100 MAX 2 PER customer")[0], db)
+    assert "MAX 2 PER customer: the treatment has 1 arm, so no entity gets more than 1" in bound.notes
 
 
 def test_single_error_is_a_bind_error(db):
