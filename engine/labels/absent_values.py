@@ -3,20 +3,23 @@
 ``WHERE customer.channel = 'web'`` on a shop whose channels are 'email', 'organic', … keeps no customer,
 and ``COUNT(purchase.* WHERE purchase.status = 'Shipped', …)`` on lower-case statuses labels every row
 0: SQL runs both without complaint. `absent_values` finds such literals (``=``, ``!=``, ``IN``, ``NOT
-IN`` against a string column, anywhere in the target, the WHERE filter or the ASSUMING condition) with
-one lookup each (the column's values are counted only for a literal it lacks), and `AbsentValue.error`
-points at the literal with the values the column does hold.
+IN`` against a string column, or the ``FIRST``/``LAST`` of one, anywhere in the target, the WHERE filter
+or the ASSUMING condition) with one lookup each (the column's values are counted only for a literal it
+lacks), and `AbsentValue.error` points at the literal with the values the column does hold. An arm of a
+categorical treatment (``ASSUMING FIRST(t.channel, …) IN ('Email', …)``) that the column never holds
+would get no rows, so every outcome model per arm would fail after the features are built: that is an
+error at the value here.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
 from engine.labels.scope import ident
 from engine.schema.model import SemanticType
-from pql.bound import BColumn, BCompare, BIn, BLiteral, BoundExpr, BoundQuery, iter_nodes
+from pql.bound import BAggregation, BColumn, BCompare, BIn, BLiteral, BoundExpr, BoundQuery, iter_nodes
 from pql.errors import PQLBindError, did_you_mean
 
 SHOWN_VALUES = 8  # distinct values listed in the message when none is close to the literal
@@ -51,9 +54,28 @@ class AbsentValue:
 
 
 def absent_values(con, bq: BoundQuery) -> list[AbsentValue]:
-    """Every string literal of ``bq`` compared with a column that holds no such value, in query order."""
-    found = (_absent(con, column, literal) for column, literal in _comparisons(bq))
-    return [value for value in found if value is not None]
+    """Every string literal of ``bq`` compared with a column that holds no such value, in query order.
+
+    Raises `PQLBindError` at the value when it is an arm of the treatment (``ASSUMING … IN (…)``)."""
+    found = (_absent(con, column, literal) for column, literal in _comparisons(con, bq))
+    absent = [value for value in found if value is not None]
+    for value in absent:
+        arm = _treatment_arm(bq, value)
+        if arm is not None:
+            raise replace(value, literal=arm).error(
+                bq.text, f"the treatment arm {arm.value!r} would get no rows")
+    return absent
+
+
+def _treatment_arm(bq: BoundQuery, value: AbsentValue) -> BLiteral | None:
+    """The ASSUMING literal naming an arm of a categorical treatment that ``value`` says never occurs."""
+    node = bq.assuming
+    if not bq.treatment_arms or not isinstance(node, BIn) or node.negated:
+        return None
+    column = _compared_column(node.expr)
+    if column is None or (column.table, column.column) != (value.column.table, value.column.column):
+        return None
+    return next((v for v in node.values if v.value == value.literal.value), None)
 
 
 def _absent(con, column: BColumn, literal: BLiteral) -> AbsentValue | None:
@@ -78,11 +100,13 @@ def _absent(con, column: BColumn, literal: BLiteral) -> AbsentValue | None:
     return AbsentValue(column, literal, tuple(v for v, _ in rows), rows[0][1], near)
 
 
-def _comparisons(bq: BoundQuery) -> Iterator[tuple[BColumn, BLiteral]]:
+def _comparisons(con, bq: BoundQuery) -> Iterator[tuple[BColumn, BLiteral]]:
     seen = set()
     for root in (bq.target, bq.where, bq.assuming):
         for column, literal in _walk(root):
             key = (column.table, column.column, literal.value)
+            if not column.dtype:  # the column under a FIRST/LAST: its type is the database's
+                column = replace(column, dtype=_dtype(con, column))
             if key not in seen and _is_string(column):
                 seen.add(key)
                 yield column, literal
@@ -92,10 +116,26 @@ def _walk(expr: BoundExpr | None) -> Iterator[tuple[BColumn, BLiteral]]:
     for node in iter_nodes(expr):
         if isinstance(node, BCompare) and node.op in ("=", "!="):
             for a, b in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(a, BColumn) and isinstance(b, BLiteral) and b.kind == "string":
-                    yield a, b
-        elif isinstance(node, BIn) and isinstance(node.expr, BColumn):
-            yield from ((node.expr, v) for v in node.values if v.kind == "string")
+                column = _compared_column(a)
+                if column is not None and isinstance(b, BLiteral) and b.kind == "string":
+                    yield column, b
+        elif isinstance(node, BIn) and (column := _compared_column(node.expr)) is not None:
+            yield from ((column, v) for v in node.values if v.kind == "string")
+
+
+def _compared_column(expr: BoundExpr) -> BColumn | None:
+    """The column whose values ``expr`` compares: a column, or the one under ``FIRST``/``LAST`` (its
+    ``dtype`` left empty for `_comparisons` to look up)."""
+    if isinstance(expr, BColumn):
+        return expr
+    if isinstance(expr, BAggregation) and expr.func in ("FIRST", "LAST") and expr.column is not None:
+        return BColumn(table=expr.table, column=expr.column, stype=expr.result_stype, dtype="", span=expr.span)
+    return None
+
+
+def _dtype(con, column: BColumn) -> str:
+    query = exp.select(exp.column(ident(column.column))).from_(exp.Table(this=ident(column.table))).limit(0)
+    return str(con.sql(query.sql("duckdb")).types[0])
 
 
 def _is_string(column: BColumn) -> bool:

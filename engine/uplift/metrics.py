@@ -18,7 +18,10 @@ Conventions follow scikit-uplift (``sklift.metrics``, v0.5), so numbers can be c
   is used as the reference.
 - uplift@k: mean outcome of treated minus mean outcome of control among the top ``floor(k * n)`` rows
   overall (sklift ``strategy='overall'``), or among the top ``floor(k * n_T)`` treated and top
-  ``floor(k * n_C)`` control rows (``strategy='by_group'``); at least one row is always taken.
+  ``floor(k * n_C)`` control rows (``strategy='by_group'``); at least one row is always taken. Ties are
+  one group here too (unlike sklift, which cuts them in row order): a tied group the cut splits counts
+  with the fraction of each of its rows that fits, so a constant score gives the average effect at every
+  ``k`` whatever the row order.
 """
 from __future__ import annotations
 
@@ -199,20 +202,30 @@ def uplift_at_k(uplift, treatment, outcome, *, k: float = 0.3, strategy: str = "
     score, t, y = _as_inputs(uplift, treatment, outcome)
     if not 0 < k <= 1:
         raise PQLInputError(f"k must be a fraction in (0, 1], got {k}")
-    order = np.argsort(score, kind="mergesort")[::-1]
-    t, y = t[order], y[order]
+    treated, control = t == 1, t == 0
     if strategy == "overall":
-        top = slice(0, _top_count(k, len(y)))
-        top_t, top_y = t[top], y[top]
-        treated, control = top_y[top_t == 1], top_y[top_t == 0]
+        m = _top_count(k, len(y))
+        n_t, y_t = _top_sums(score, m, treated.astype(np.float64), np.where(treated, y, 0.0))
+        n_c, y_c = _top_sums(score, m, control.astype(np.float64), np.where(control, y, 0.0))
     elif strategy == "by_group":
-        y_t, y_c = y[t == 1], y[t == 0]
-        treated, control = y_t[: _top_count(k, len(y_t))], y_c[: _top_count(k, len(y_c))]
+        ones_t, ones_c = np.ones(int(treated.sum())), np.ones(int(control.sum()))
+        n_t, y_t = _top_sums(score[treated], _top_count(k, len(ones_t)), ones_t, y[treated])
+        n_c, y_c = _top_sums(score[control], _top_count(k, len(ones_c)), ones_c, y[control])
     else:
         raise PQLInputError(f"strategy must be 'overall' or 'by_group', got {strategy!r}")
-    if len(treated) == 0 or len(control) == 0:
+    if n_t == 0 or n_c == 0:
         return math.nan
-    return float(treated.mean() - control.mean())
+    return float(y_t / n_t - y_c / n_c)
+
+
+def _top_sums(score: np.ndarray, m: int, *values: np.ndarray) -> tuple[float, ...]:
+    """Sum of each of ``values`` [n] over the ``m`` highest-scored rows, a tied group the cut splits
+    counting in proportion to how many of its rows fit (its rows' mean times that many)."""
+    order = np.argsort(score, kind="mergesort")[::-1]
+    s = score[order]
+    step_ends = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
+    rows = np.r_[0.0, step_ends + 1.0]
+    return tuple(float(np.interp(m, rows, np.r_[0.0, np.cumsum(v[order])[step_ends]])) for v in values)
 
 
 def correlation_with_truth(uplift, true_uplift) -> tuple[float, float]:

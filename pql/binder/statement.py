@@ -13,8 +13,8 @@ from pql.binder.named_operands import expand_named_operands, has_named_operands,
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS, infer_task
 from pql.binder.templates import Expansion, TemplateError, expand, looks_like_template, template_names
-from pql.bound import (BAggregation, BColumn, BIn, BoundAllocate, BoundEntity, BoundExpr, BoundQuery, TaskType,
-                       iter_aggregations, iter_nodes)
+from pql.bound import (BAggregation, BColumn, BCompare, BIn, BLiteral, BoundAllocate, BoundEntity, BoundExpr,
+                       BoundQuery, TaskType, iter_aggregations, iter_nodes)
 from pql.errors import did_you_mean
 from pql.options import GNN_ONLY_OPTIONS, check_option
 from pql.render import quote_arm
@@ -87,6 +87,8 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
         bound = _try(lambda: exprs.bind(node, role=role))
         if bound is not None and role == "where":
             exprs.check_truth((bound,), (node,), "WHERE")
+        if bound is not None and role == "assuming":
+            _check_treatment(ctx, bound, node)
         if not written and named is not None:
             _point_at_name(ctx, start, *named)
         return bound
@@ -507,6 +509,57 @@ def _check_evaluate_allocate(ctx: BindContext, stmt: ast.PredictStatement) -> No
                   ctx.at(stmt.allocate.span, "ALLOCATE"),
                   hint="drop ALLOCATE, or PREDICT … ALLOCATE … to get the plan (its summary compares it with "
                        "simpler policies)")
+
+
+def _check_treatment(ctx: BindContext, assuming: BoundExpr, node: ast.Node) -> None:
+    """ASSUMING names who is treated: a condition (``COUNT(t.*, 0, 7, days) > 0``) or the arms of a
+    categorical treatment (``FIRST(t.channel, 0, 7, days) IN ('email', 'sms')``). A bare number would
+    reach SQL as a treatment flag (a count silently, a sum as a type error), so it is stopped here."""
+    if kinds.is_truth(assuming, ctx.db):
+        _check_count_treatment(ctx, assuming, node)
+        return
+    span = node.span
+    written = ctx.text[span.start:span.end] if span is not None and ctx.text else str(node)
+    kind = kinds.value_kind(assuming, ctx.db)
+    categorical = (isinstance(assuming, BAggregation) and assuming.func in ("FIRST", "LAST")
+                   and assuming.result_stype in (SemanticType.CATEGORICAL, SemanticType.TEXT))
+    if categorical:
+        hint = f"name the arms, e.g. {written} IN ('<arm>', …), or write {written} IS NOT NULL for treated or not"
+    else:
+        hint = f"write {written} > 0" if kind == kinds.NUMBER else "compare it, e.g. … > 0"
+    ctx.error("ASSUMING needs a condition saying who is treated, or a categorical treatment's arms "
+              f"(FIRST(…) IN (…)), but {_describe_operand(assuming)} is "
+              f"{'a ' + kind if kind else 'not a yes/no value'}", span, hint=hint)
+
+
+def _check_count_treatment(ctx: BindContext, assuming: BoundExpr, node: ast.Node) -> None:
+    """``COUNT(…) >= 0`` holds for every row (nobody is left as control) and ``COUNT(…) < 0`` for none;
+    either would fail only after the features are built, with no word of the clause."""
+    if not (isinstance(assuming, BCompare) and isinstance(assuming.left, BAggregation)
+            and assuming.left.func in ("COUNT", "COUNT_DISTINCT") and isinstance(assuming.right, BLiteral)
+            and assuming.right.kind == "number"):
+        return
+    v = float(assuming.right.value)
+    every = {">=": v <= 0, ">": v < 0, "!=": v < 0, "<=": False, "<": False, "=": False}[assuming.op]
+    never = {"<": v <= 0, "<=": v < 0, "=": v < 0, ">=": False, ">": False, "!=": False}[assuming.op]
+    if not (every or never):
+        return
+    count = _describe_operand(assuming.left)
+    span = node.span
+    written = ctx.text[span.start:span.end] if span is not None and ctx.text else str(node)
+    agg = written.split(assuming.op)[0].strip() if assuming.op in written else count
+    ctx.error(f"ASSUMING holds for every row ({count} is never negative), so every row would be treated and none "
+              "left as control" if every else
+              f"ASSUMING holds for no row ({count} is never negative), so no row would be treated", span,
+              hint=f"write {agg} > 0 for treated or not")
+
+
+def _describe_operand(expr: BoundExpr) -> str:
+    if isinstance(expr, BAggregation):
+        return f"{expr.func}({expr.table}.{expr.column or '*'})"
+    if isinstance(expr, BColumn):
+        return f"'{expr.table}.{expr.column}'"
+    return "the expression"
 
 
 def _treatment_arms(assuming: BoundExpr | None) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ Scores [n, A + 1]: column 0 the outcome under control, column j under arm j.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -58,9 +59,14 @@ class ConstantUplift(Baseline):
             base = self.outcome.probabilities(inputs, rows)
         else:
             base = self.outcome.values(inputs, rows)
-        scores = base.reshape(-1, 1) + np.asarray(self.offsets, dtype=float).reshape(1, -1)
-        if self._binary(inputs):
-            scores = np.clip(scores, 0.0, 1.0)
+        offsets = np.asarray(self.offsets, dtype=float)
+        effects = offsets[1:] - offsets[0]  # each arm's uplift, computed once: the same for every row
+        control = base + offsets[0]
+        if self._binary(inputs):  # keep control and every arm in [0, 1] without clipping the uplift away
+            control = np.clip(control, max(0.0, -float(effects.min(initial=0.0))),
+                              min(1.0, 1.0 - float(effects.max(initial=0.0))))
+        control, effects = _on_grid(control, effects)
+        scores = np.column_stack([control, *(control + e for e in effects)])
         return Predictions(task=TaskType.UPLIFT, scores=scores, classes=self.classes)
 
     def state(self) -> dict[str, Any]:
@@ -73,3 +79,16 @@ class ConstantUplift(Baseline):
         kinds = {BinaryPersistence.kind: BinaryPersistence, LastValue.kind: LastValue}
         outcome = kinds[state["outcome_kind"]].from_state(state["outcome"])
         return cls(outcome, tuple(state["offsets"]), tuple(state["classes"]))
+
+
+def _on_grid(control: np.ndarray, effects: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``control`` [n] and ``effects`` [A] rounded to one power-of-two grid fine enough to change no
+    value by more than ~1e-13 of the largest, so ``(control + e) - control`` is exactly ``e`` on every
+    row: consumers take the uplift as a difference of score columns, and float rounding there would
+    otherwise make the constant uplift differ in the last bits and rank rows after all."""
+    finite = np.abs(np.r_[control[np.isfinite(control)], effects])
+    largest = float(finite.max(initial=0.0))
+    if largest == 0.0:
+        return control, effects
+    quantum = 2.0 ** (math.frexp(largest)[1] - 48)  # sums of two grid values up to 2·largest stay exact
+    return np.round(control / quantum) * quantum, np.round(effects / quantum) * quantum
