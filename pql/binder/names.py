@@ -40,8 +40,23 @@ def resolve_table(ctx: BindContext, name: str, span: Span | None) -> Table:
         ctx.error(f"table name '{name}' is ambiguous: it could be {names}", ctx.at(span, name),
                   hint="write the table's exact name")
     else:
-        ctx.error(f"unknown table '{name}'{did_you_mean(name, ctx.db.table_names)}", ctx.at(span, name))
+        suggestion = did_you_mean(name, ctx.db.table_names)
+        ctx.error(f"unknown table '{name}'{suggestion}", ctx.at(span, name),
+                  hint=None if suggestion else _entity_column_hint(ctx, name))
     raise Unresolved(name)
+
+
+def _entity_column_hint(ctx: BindContext, name: str) -> str | None:
+    """No table 'customer', but a column CustomerID or customer_id (a single CSV of order lines): an
+    entity table can be derived from that column's values."""
+    squeezed = name.lower().replace("_", "")
+    for table in ctx.db.tables:
+        for column in table.columns:
+            col = column.name.lower().replace("_", "")
+            if col == squeezed or (col.startswith(squeezed) and col[len(squeezed):] in ("id", "key", "no", "nr")):
+                return (f"to predict per {column.name}, derive the entity table from its values: "
+                        f"WITH schema = 'entity {name} = {table.name}.{column.name}'")
+    return None
 
 
 def resolve_column(ctx: BindContext, table: Table, name: str, span: Span | None) -> Column:

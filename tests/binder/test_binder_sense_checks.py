@@ -115,3 +115,11 @@ def test_a_treatment_counted_from_the_outcome_table_is_noted(retail_db):
     bq = bind(pql.parse("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers "
                         "ASSUMING COUNT(orders.*, 0, 7) > 0")[0], retail_db)
     assert any("both count rows of orders" in n for n in bq.notes)
+
+
+def test_an_unknown_table_named_like_a_key_column_hints_at_deriving_the_entity(retail_db):
+    with pytest.raises(PQLBindError) as e:
+        bind(pql.parse("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH line")[0], retail_db)
+    assert e.value.message == "unknown table 'line'"
+    assert e.value.hint == ("to predict per line_id, derive the entity table from its values: "
+                            "WITH schema = 'entity line = order_lines.line_id'")
