@@ -210,9 +210,22 @@ def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
         hint = "for two minus signs write -(-x)"
     elif tok.type in _CLAUSE_WORDS and re.search(r"\bINTO\b", text[:tok.start_pos], re.IGNORECASE):
         hint = "INTO comes last: PREDICT … FOR … [WHERE …] [USING …] [WITH …] INTO table"
+    elif tok.type in ("STAR", "SLASH", "PLUS", "MINUS") and _in_aggregation_subject(text, tok.start_pos):
+        hint = ("an aggregation reads one column, not a formula: give the table that column (quantity * price "
+                "as an amount column of the file, or a database view), then SUM(table.amount, …)")
     elif value.upper() in ("=", "IN") and re.search(r"\bFOR\s+EACH\s+\S+\s*\Z", text[:tok.start_pos], re.IGNORECASE):
         hint = "FOR EACH names every entity; for some of them write FOR table.key = v or FOR table.key IN (…)"
     return err(f"unexpected {got}; expected {plain_expected(expected)}", hint=hint)
+
+
+_AGGREGATION_OPENED = re.compile(r"\b[A-Za-z_]+\s*\(\s*[A-Za-z_\"`][^,()]*\Z")
+
+
+def _in_aggregation_subject(text: str, pos: int) -> bool:
+    """``SUM(lines.qty * lines.price, …)``: the token follows the column an aggregation's '(' opened."""
+    opened = _open_paren(text, pos)
+    return opened is not None and bool(_AGGREGATION_OPENED.search(text[:pos].rstrip(), 0)) and \
+        re.search(r"[A-Za-z_]\s*\Z", text[:opened]) is not None
 
 
 _CODE_AFTER_DASHES = re.compile(r"--[A-Za-z0-9_(.\"`]")

@@ -69,3 +69,17 @@ def test_pql_explain_stays_a_function_after_the_cli_imported_its_module():
 
     importlib.import_module("pql.explainer")
     assert "PQL:" in pql.explain("PREDICT churn_90d FOR customer")
+
+
+@pytest.mark.parametrize("text", ["PREDICT SUM(lines.qty * lines.price, 0, 90) FOR EACH c",
+                                  "PREDICT AVG(lines.amount / 100) FOR EACH c"])
+def test_a_formula_inside_an_aggregation_points_at_a_column(text):
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse(text)
+    assert info.value.hint.startswith("an aggregation reads one column, not a formula")
+
+
+def test_arithmetic_between_aggregations_gets_no_such_hint():
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse("PREDICT (SUM(lines.a, 0, 9) * ) FOR EACH c")
+    assert info.value.hint is None or "formula" not in info.value.hint
