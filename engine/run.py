@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -154,6 +155,31 @@ def _check_two_classes(bq: BoundQuery, tt: TrainingTable) -> None:
                           "answers; widen the target's window or loosen its condition")
 
 
+def _check_arms_trained(bq: BoundQuery, tt: TrainingTable) -> None:
+    """An uplift model compares each arm's outcomes with control's: an arm (control included) that no
+    training row got is an error at ASSUMING, not a model's complaint after the features are built."""
+    from pql.errors import PQLBindError
+
+    if bq.task is not TaskType.UPLIFT or "treatment" not in tt.table.column_names:
+        return
+    arms = bq.treatment_arms or ("treated",)
+    got = Counter("control" if t in (None, False) or (isinstance(t, str) and t not in arms)
+                  else t if isinstance(t, str) else "treated"
+                  for t in tt.split("train").column("treatment").to_pylist())
+    empty = [a for a in ("control", *arms) if not got[a]]
+    if not empty:
+        return
+    if empty == ["control"]:
+        message = "every training row is treated under ASSUMING, so none is left as control to compare with"
+    else:
+        message = (f"no training row got {', '.join(repr(a) for a in empty)} under ASSUMING, so there is "
+                   "nothing to compare with control")
+    span = getattr(bq.assuming, "span", None)
+    raise PQLBindError(message, text=bq.text if span is not None else None, span=span,
+                       hint="check the treatment's condition and window against the data (pql explain shows "
+                            "the training rows' anchors)")
+
+
 def _interactive() -> bool:
     """Progress bars redraw a line with ``\r``: only for a person at a terminal, never in a log or CI."""
     import os
@@ -189,6 +215,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
                           "anchor_stride)")
     if learns:
         _check_two_classes(bq, tt)
+        _check_arms_trained(bq, tt)
     family_option = bq.option("model", "auto")
     families = list(AUTO_FAMILIES) if family_option == "auto" else [family_option]
     auto = family_option == "auto" and counts["val"] > 0  # no validation rows: nothing to choose models by

@@ -94,3 +94,15 @@ def test_evaluate_takes_no_allocate(promo_db):
         assert err.value.span.start == text.index("ALLOCATE")
         with pytest.raises(PQLInputError, match="evaluate\\(\\) reports metrics and makes no plan; drop ALLOCATE"):
             session.evaluate(PLAIN + "ALLOCATE BUDGET 5" + HEURISTIC)
+
+
+def test_a_treatment_every_training_row_got_is_an_error_at_assuming(promo_db):
+    import pql
+    from pql.errors import PQLBindError
+
+    query = ("PREDICT COUNT(purchase.*, 0, 30) > 0 FOR EACH customer ASSUMING COUNT(promo.*, 0, 7) < 1000000 "
+             "WITH model = 'lightgbm'")
+    with pql.connect(str(promo_db)) as s, pytest.raises(PQLBindError) as e:
+        s.predict(query)
+    assert e.value.message.startswith("every training row is treated under ASSUMING")
+    assert e.value.span.column == query.index("COUNT(promo") + 1
