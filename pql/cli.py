@@ -364,20 +364,29 @@ def train_table_command(query: str, db: str | None, db_option: str | None, outpu
 @click.option("--control-at", default=None, metavar="TIME",
               help="When the control units without a row were assigned (default: the one shared send time).")
 @click.option("--alpha", default=0.05, show_default=True, type=float, help="1 - confidence level.")
+@click.option("--expected-split", default=None, metavar="ARM=SHARE,…",
+              help="The designed split the sample-ratio check tests, e.g. holdout=0.1,treatment=0.9 "
+                   "(default: equal arms).")
+@click.option("--override", default=None, metavar="TEXT",
+              help="Schema overrides, e.g. 'time purchase = ts' (as `pql schema --override`).")
 @OUTPUT_OPTION
 @friendly
 def experiment_command(db: str, assignments: str, arm: str, outcome: str, covariate: str | None,
                        control: str | None, unit: str | None, at: str | None, control_at: str | None,
-                       alpha: float, output: str | None) -> None:
-    """Analyse a randomized experiment recorded in DB: per-arm rates, lifts, p-values, SRM, CUPED."""
+                       alpha: float, expected_split: str | None, override: str | None, output: str | None) -> None:
+    """Analyse a randomized experiment recorded in DB: per-arm rates, lifts, p-values, SRM, CUPED.
+    With -o, one row per (adjustment, arm); the SRM and CUPED figures repeat on every row."""
+    from engine.experiments.srm import parse_split
     from pql.display import check_output, write_table
     from pql.session import connect
 
     if output is not None:
         check_output(output)
-    with connect(db) as session:
+    split = parse_split(expected_split) if expected_split is not None else None
+    with connect(db, overrides=override) as session:
         report = session.analyze_experiment(assignments, arm, outcome, covariate=covariate, control=control,
-                                            unit=unit, at=at, control_at=control_at, alpha=alpha)
+                                            unit=unit, at=at, control_at=control_at, alpha=alpha,
+                                            expected_split=split)
     click.echo(report.render())
     if output is not None:
         click.echo(f"wrote {write_table(report.to_arrow(), output)}", err=True)

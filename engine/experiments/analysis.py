@@ -15,6 +15,21 @@ from engine.experiments.stats import ArmStats, Comparison, arm_stats, compare_me
 from pql.errors import PQLInputError, did_you_mean
 
 CONTROL_NAMES = ("control", "ctrl", "holdout", "baseline")
+SHOWN_ARMS = 10  # an error lists this many arms; an id column passed as the arm has thousands
+MANY_ARMS = 50  # more distinct arms than this: the arm column is likely an id
+
+
+def list_arms(labels) -> str:
+    """``'a', 'b', 'c'`` for an error message: the first few arms and how many more."""
+    labels = sorted(str(a) for a in labels)
+    shown = ", ".join(repr(a) for a in labels[:SHOWN_ARMS])
+    return shown if len(labels) <= SHOWN_ARMS else f"{shown}, … {len(labels) - SHOWN_ARMS:,} more"
+
+
+def id_like(labels, column: str) -> str:
+    """``"; 6,000 distinct arms: …"`` when so many arms suggest an id column passed as the arm, else ``""``."""
+    n = len(set(labels))
+    return f"; {n:,} distinct arms: {column!r} looks like an id, not an arm column" if n > MANY_ARMS else ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,7 +46,12 @@ class ExperimentAnalysis:
     cuped_comparisons: tuple[Comparison, ...] = ()
 
     def to_arrow(self) -> pa.Table:
-        """One row per (adjustment, arm); lift columns are null on the control rows."""
+        """One row per (adjustment, arm); lift columns are null on the control rows. The SRM check and
+        the CUPED fit are one value per experiment, repeated on every row (``srm_expected_share``: that
+        arm's share in the split assumed; ``cuped_*`` null without a covariate), so a CSV keeps them."""
+        share = dict(zip(self.srm.arms, self.srm.expected_share))
+        theta = self.cuped and self.cuped.theta
+        reduction = self.cuped and self.cuped.variance_reduction
         rows = []
         for adjustment, arms, comparisons in (("none", self.arms, self.comparisons),
                                               ("cuped", self.cuped_arms, self.cuped_comparisons)):
@@ -48,6 +68,9 @@ class ExperimentAnalysis:
                     "relative_ci_high": c and _none_if_nan(c.relative_ci[1]),
                     "test": c and c.test, "statistic": c and c.statistic,
                     "df": c and c.df, "p_value": c and c.p_value,
+                    "srm_expected_share": share.get(a.arm), "srm_chi2": self.srm.chi2,
+                    "srm_p_value": self.srm.p_value, "srm_mismatch": self.srm.mismatch,
+                    "cuped_theta": theta, "cuped_variance_reduction": reduction,
                 })
         schema = pa.schema([
             ("adjustment", pa.string()), ("arm", pa.string()), ("is_control", pa.bool_()), ("n", pa.int64()),
@@ -55,7 +78,9 @@ class ExperimentAnalysis:
             ("absolute_ci_low", pa.float64()), ("absolute_ci_high", pa.float64()),
             ("relative_lift", pa.float64()), ("relative_ci_low", pa.float64()),
             ("relative_ci_high", pa.float64()), ("test", pa.string()), ("statistic", pa.float64()),
-            ("df", pa.float64()), ("p_value", pa.float64()),
+            ("df", pa.float64()), ("p_value", pa.float64()), ("srm_expected_share", pa.float64()),
+            ("srm_chi2", pa.float64()), ("srm_p_value", pa.float64()), ("srm_mismatch", pa.bool_()),
+            ("cuped_theta", pa.float64()), ("cuped_variance_reduction", pa.float64()),
         ])
         return pa.Table.from_pylist(rows, schema=schema)
 
@@ -70,7 +95,8 @@ class ExperimentAnalysis:
             lines += _render_block(self.cuped_arms, self.cuped_comparisons, "adj. mean", self.control)
         srm = self.srm
         verdict = "MISMATCH: check assignment before trusting the lifts" if srm.mismatch else "ok"
-        lines.append(f"sample ratio: chi2 {srm.chi2:.2f} (df {srm.df}), p {srm.p_value:.3g} -> {verdict}")
+        lines.append(f"sample ratio: chi2 {srm.chi2:.2f} (df {srm.df}), p {srm.p_value:.3g} assuming {srm.assumed} "
+                     f"-> {verdict}")
         return "\n".join(lines)
 
 
@@ -128,16 +154,17 @@ def _numeric(values: np.ndarray, name: str) -> np.ndarray:
         raise PQLInputError(f"column {name!r} must be numeric: {e}") from e
 
 
-def _pick_control(labels: list[str], control) -> str:
+def _pick_control(labels: list[str], control, column: str) -> str:
     if control is not None:
         if str(control) not in labels:
-            raise PQLInputError(f"control arm {str(control)!r} is not among the arms {labels}"
-                                f"{did_you_mean(str(control), labels)}")
+            raise PQLInputError(f"control arm {str(control)!r} is not among the arms ({list_arms(labels)})"
+                                f"{did_you_mean(str(control), labels)}{id_like(labels, column)}")
         return str(control)
     named = [a for a in labels if a.lower() in CONTROL_NAMES]
     if len(named) == 1:
         return named[0]
-    raise PQLInputError(f"cannot tell which arm is the control among {labels}; pass control=<arm>")
+    raise PQLInputError(f"cannot tell which arm is the control among the arms ({list_arms(labels)}); "
+                        f"pass control=<arm>{id_like(labels, column)}")
 
 
 def analyze_experiment(
@@ -189,12 +216,13 @@ def analyze_experiment(
     labels = sorted(set(labels_per_unit.tolist()))
     if len(labels) < 2:
         raise PQLInputError(f"an experiment needs at least two arms; {arm!r} has only {labels}")
-    control_arm = _pick_control(labels, control)
+    control_arm = _pick_control(labels, control, arm)
     ordered = [control_arm, *(a for a in labels if a != control_arm)]
     members = {a: labels_per_unit == a for a in ordered}
     small = [a for a in ordered if members[a].sum() < 2]
     if small:
-        raise PQLInputError(f"arm(s) {small} have fewer than 2 units; no variance can be estimated")
+        raise PQLInputError(f"{len(small):,} arm(s) have fewer than 2 units ({list_arms(small)}); no variance can "
+                            f"be estimated{id_like(labels, arm)}")
 
     arms, comparisons = _analyse(ordered, members, y, binary=binary, alpha=alpha)
     counts = [int(members[a].sum()) for a in ordered]

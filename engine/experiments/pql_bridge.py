@@ -16,6 +16,7 @@ other unit of the unit table, anchored at the one assignment time all rows share
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,16 +27,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from engine.experiments.analysis import CONTROL_NAMES, ExperimentAnalysis, analyze_experiment
-from engine.experiments.unit_outcomes import UnitDesign, UnitOutcomes, assigned_query
-from engine.schema.model import Database, Table
+from engine.experiments.analysis import (CONTROL_NAMES, MANY_ARMS, ExperimentAnalysis, analyze_experiment,
+                                         list_arms)
+from engine.experiments.outcome_coverage import check_outcome_windows
+from engine.experiments.unit_outcomes import ASSIGNED, UnitDesign, UnitOutcomes, assigned_query, unassigned_query
+from engine.labels.scope import ident
+from engine.schema.model import Database, SemanticType, Table
 from pql import ast
 from pql.binder.context import BindContext, Unresolved
 from pql.binder.expressions import ExpressionBinder
 from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS
 from pql.bound import BoundExpr
-from pql.errors import EngineError, PQLErrorGroup, PQLInputError, QueryTextError
+from pql.errors import EngineError, PQLErrorGroup, PQLInputError, PQLSyntaxError, QueryTextError, did_you_mean
 from pql.span import Span
 
 
@@ -77,6 +81,23 @@ def _resolve_column(db: Database, table: Table, name: str) -> str:
         raise PQLInputError(f"table '{table.name}' has no column '{name}'") from None
 
 
+def _assignment_time(table: Table, name: str) -> str:
+    """``at`` names a timestamp column: the windows are measured from it (DuckDB cannot cast an arm to a time)."""
+    column = table.column(name)
+    assert column is not None
+    if column.stype is SemanticType.TIMESTAMP:
+        return name
+    times = [c.name for c in table.columns if c.stype is SemanticType.TIMESTAMP]
+    if len(times) == 1:
+        hint = f"; did you mean '{times[0]}'?"
+    elif times:
+        hint = f"{did_you_mean(name, times)} (its time columns: {', '.join(times)})"
+    else:
+        hint = f" ('{table.name}' has no time column)"
+    raise PQLInputError(f"the assignment time (at=…, --at) must be a timestamp column, but '{table.name}.{name}' is "
+                        f"{column.dtype} ({column.stype}){hint}")
+
+
 def _single_key(table: Table) -> str:
     if len(table.primary_key) != 1:
         raise PQLInputError(f"the unit table '{table.name}' needs a one-column primary key, it has "
@@ -89,7 +110,7 @@ def design_of(db: Database, *, assignments: str, arm: str, unit: str | None = No
     """Which table holds the units and which column of the assignments points at them."""
     table = _resolve_table(db, assignments, "assignment")
     arm_column = _resolve_column(db, table, arm)
-    at_column = _resolve_column(db, table, at) if at is not None else None
+    at_column = _assignment_time(table, _resolve_column(db, table, at)) if at is not None else None
     fks = [fk for fk in db.foreign_keys_from(table.name) if len(fk.columns) == 1]
     if unit is not None:
         unit_table = _resolve_table(db, unit, "unit")
@@ -130,10 +151,51 @@ def _bind(db: Database, unit: Table, text: str, *, role: str, what: str) -> Boun
         except Unresolved:
             bound = None
         ctx.raise_if_errors()
+    except PQLSyntaxError as e:
+        raise _in_own_text(_without_wrapper(e, text, what), text, offset=len("PREDICT "), what=what) from e
     except (QueryTextError, PQLErrorGroup) as e:
         raise _in_own_text(e, text, offset=len("PREDICT "), what=what) from e
     assert bound is not None
     return bound
+
+
+def _without_wrapper(error: PQLSyntaxError, text: str, what: str) -> PQLSyntaxError:
+    """A syntax error about the user's text, not the hidden ``FOR EACH`` after it: an unfinished text
+    (``COUNT(…) >``) otherwise reads as "got the keyword FOR". Parsing ``PREDICT <text>`` alone meets the
+    same tokens, then the text's end instead of FOR; only a complete text fails there for want of FOR."""
+    from pql.parser import parse
+
+    try:
+        parse(f"PREDICT {text}")
+    except PQLSyntaxError as alone:
+        if "before its FOR clause" not in alone.message:
+            return PQLSyntaxError(alone.message.replace("end of query", f"end of the {what}"), text=alone.text,
+                                  span=alone.span, hint=alone.hint)
+    return error
+
+
+# Binder messages written for a PREDICT's clauses, in the words of this command (the binder knows no covariate
+# role: a covariate binds as a WHERE does, looking back; a time-column fix cannot go in a WITH here).
+_WHERE_WINDOW = re.compile(r"a WHERE window looks back: (.*)")
+_WITH_SCHEMA = re.compile(r"set one with a schema override: WITH schema = '(time (.+?) = (.+?))'(.*)")
+_AGGREGATION = re.compile(r"([A-Za-z_]+)\(\s*([^,()]+)")
+
+
+def _in_this_command(message: str, hint: str | None, text: str, what: str) -> tuple[str, str | None]:
+    looks_back = _WHERE_WINDOW.match(message)
+    if what == "covariate" and looks_back:
+        agg = _AGGREGATION.search(text)
+        example = (f"{agg.group(1)}({agg.group(2).strip()}, -90, 0, days)" if agg
+                   else "SUM(purchase.amount, -90, 0, days)")
+        return (f"a covariate window looks back (a covariate is measured before assignment): {looks_back.group(1)}",
+                f"e.g. {example}; what happens after assignment belongs in the outcome")
+    with_schema = _WITH_SCHEMA.match(hint or "")
+    if with_schema:
+        override, table, column, rest = with_schema.groups()
+        return message, (f"set one with a schema override: --override '{override}' (pql experiment), "
+                         f"overrides='{override}' in pql.connect, or [time_columns] {table} = \"{column}\" in "
+                         f"pql_schema.toml next to the data{rest}")
+    return message, hint
 
 
 def _in_own_text(error, text: str, *, offset: int, what: str):
@@ -142,15 +204,16 @@ def _in_own_text(error, text: str, *, offset: int, what: str):
     moved = []
     for e in errors:
         span = getattr(e, "span", None)
-        if span is not None and offset <= span.start < offset + len(text):
-            start, end = span.start - offset, min(span.end - offset, len(text))
+        if span is not None and offset <= span.start <= offset + len(text):  # at its end: the text stops short
+            start = span.start - offset
+            end = max(start + 1, min(span.end - offset, len(text)))
             at = Span.point(text, start)
             span = Span(start=start, end=end, line=at.line, column=at.column, end_line=at.line,
-                        end_column=at.column + max(end - start, 1))
+                        end_column=at.column + (end - start))
         else:
             span = None
-        moved.append(type(e)(f"in the {what}: {getattr(e, 'message', str(e))}", text=text, span=span,
-                             hint=getattr(e, "hint", None)))
+        message, hint = _in_this_command(getattr(e, "message", str(e)), getattr(e, "hint", None), text, what)
+        moved.append(type(e)(f"in the {what}: {message}", text=text, span=span, hint=hint))
     return moved[0] if len(moved) == 1 else PQLErrorGroup(moved)
 
 
@@ -161,9 +224,22 @@ def _run(con, query: exp.Expression, what: str) -> pa.Table:
         raise EngineError(f"computing the experiment's {what} failed in DuckDB: {e}") from e
 
 
-def _control_time(con, db: Database, design: UnitDesign, control_at) -> datetime:
+def _parse_time(value) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise PQLInputError(f"control_at (--control-at) {value!r} is not a time; write a date or timestamp such as "
+                            "2024-01-01 or '2024-01-01 09:00'")
+    return stamp.to_pydatetime()
+
+
+def _control_time(con, db: Database, design: UnitDesign, control_at: datetime | None) -> datetime:
     if control_at is not None:
-        return pd.Timestamp(control_at).to_pydatetime()
+        return control_at
     anchor = exp.column("anchor_time", quoted=True)
     times = exp.select(exp.alias_(exp.Min(this=anchor), "low"), exp.alias_(exp.Max(this=anchor.copy()), "high")).from_(
         exp.Subquery(this=assigned_query(db, design), alias=exp.TableAlias(this=exp.to_identifier("x"))))
@@ -184,6 +260,7 @@ def analyze_experiment_db(con, db: Database, *, assignments: str, arm: str, outc
                           expected_split: Mapping[str, float] | None = None) -> ExperimentReport:
     """Per-arm outcome rates/means, lifts vs control with intervals and p-values, SRM check and (with
     ``covariate``) CUPED, for the experiment recorded in ``assignments``; see the module docstring."""
+    control_at = _parse_time(control_at)
     design = design_of(db, assignments=assignments, arm=arm, unit=unit, at=at)
     notes: list[str] = []
     if design.unit.name != design.assignments.name:
@@ -193,16 +270,20 @@ def analyze_experiment_db(con, db: Database, *, assignments: str, arm: str, outc
     covariate_expr = _bind(db, design.unit, covariate, role="where", what="covariate") if covariate else None
 
     arms_present = _arms_present(con, db, design)
+    if len(arms_present) > MANY_ARMS:
+        raise PQLInputError(f"'{design.assignments.name}.{design.arm}' has {len(arms_present):,} distinct values "
+                            f"({list_arms(arms_present)}): it looks like an id, not an arm column")
     if control is None and len([a for a in arms_present if a.lower() in CONTROL_NAMES]) != 1:
-        raise PQLInputError(f"cannot tell which arm is the control among {sorted(arms_present)}; name it "
+        raise PQLInputError(f"cannot tell which arm is the control among {list_arms(arms_present)}; name it "
                             "(control=…, --control), or name a new arm for the units with no row in "
                             f"'{design.assignments.name}'")
     same_but_case = [a for a in arms_present if control is not None and a.lower() == str(control).lower()]
     if control is not None and str(control) not in arms_present and same_but_case:
         raise PQLInputError(f"no arm is called '{control}'; did you mean '{same_but_case[0]}'? (arms: "
-                            f"{', '.join(sorted(arms_present))}; an arm no row names stands for the units with no "
+                            f"{list_arms(arms_present)}; an arm no row names stands for the units with no "
                             f"row in '{design.assignments.name}')")
-    if control is not None and str(control) not in arms_present and design.unit.name != design.assignments.name:
+    if control is not None and str(control) not in arms_present:
+        _check_units_without_a_row(con, db, design, str(control), arms_present)
         when = _control_time(con, db, design, control_at)
         design = dataclasses.replace(design, control=str(control), control_at=when)
         notes.append(f"control arm '{control}' = the units of '{design.unit.name}' with no row in "
@@ -217,14 +298,32 @@ def analyze_experiment_db(con, db: Database, *, assignments: str, arm: str, outc
                   "AVG/MIN/MAX/FIRST/LAST)", "covariate": "no covariate value"}[column]
         warnings.append(f"{count} units dropped: {reason}")
     _check_one_row_per_unit(units.column(0), design)
+    warnings += check_outcome_windows(con, db, outcome_expr, units)
     units = units.rename_columns(["unit", "arm", "anchor_time", outcome, *([covariate] if covariate else [])])
     analysis = analyze_experiment(units, arm="arm", outcome=outcome, unit="unit", control=control,
                                   covariate=covariate, expected_split=expected_split, alpha=alpha,
                                   outcome_type="binary" if isinstance(outcome_expr, CONDITIONS) else "continuous")
-    if analysis.srm.mismatch:
+    if analysis.srm.mismatch and analysis.srm.designed:
         warnings.append("sample ratio mismatch: the arms' sizes do not match the designed split")
+    elif analysis.srm.mismatch:
+        warnings.append("sample ratio mismatch: the arms' sizes are not equal; if the design split them unequally, "
+                        "give the split (expected_split=…, --expected-split holdout=0.1,treatment=0.9)")
     return ExperimentReport(analysis=analysis, units=units, sql=query.sql(dialect="duckdb", pretty=True),
                             notes=tuple(notes), warnings=tuple(warnings))
+
+
+def _check_units_without_a_row(con, db: Database, design: UnitDesign, control: str, arms: set[str]) -> None:
+    """An arm no row names stands for the units with no row: there must be some."""
+    if design.unit.name != design.assignments.name:
+        rows = unassigned_query(dataclasses.replace(design, control=control))  # only counted: no time needed
+        count = (exp.select(exp.alias_(exp.Count(this=exp.Star()), "n"))
+                 .from_(exp.Subquery(this=rows, alias=exp.TableAlias(this=exp.to_identifier("y"))))
+                 .with_(ident(ASSIGNED), as_=assigned_query(db, design), copy=False))
+        if _run(con, count, "units without a row").column("n")[0].as_py():
+            return
+    raise PQLInputError(f"control arm '{control}' is not among the arms ({list_arms(arms)}), and it cannot stand for "
+                        f"the units with no row in '{design.assignments.name}': every {design.unit.name} unit has "
+                        f"one{did_you_mean(control, arms)}")
 
 
 def _arms_present(con, db: Database, design: UnitDesign) -> set[str]:

@@ -63,7 +63,7 @@ def assigned_query(db: Database, design: UnitDesign) -> exp.Select:
     return scope.apply(select).where(not_null(unit.copy()), copy=False)
 
 
-def _unassigned_query(design: UnitDesign) -> exp.Select:
+def unassigned_query(design: UnitDesign) -> exp.Select:
     """Units of the unit table with no assignment row: the control arm, anchored at ``control_at``."""
     key = col("e", design.unit_key)
     taken = (exp.select(exp.Literal.number(1)).from_(table_ref(ASSIGNED, "x"))
@@ -114,7 +114,7 @@ class UnitOutcomes:
         query = query.with_(ident(ASSIGNED), as_=assigned, copy=False)
         everyone = exp.select(exp.Star()).from_(exp.Table(this=ident(ASSIGNED)))
         if self.design.control is not None:
-            everyone = exp.union(everyone, _unassigned_query(self.design), distinct=False)
+            everyone = exp.union(everyone, unassigned_query(self.design), distinct=False)
         query = query.with_(ident(ASSIGN), as_=everyone, copy=False)
         for agg, name in self._windows.items():
             query = query.with_(ident(name), as_=self._window(agg), copy=False)
