@@ -257,7 +257,7 @@ def _run_statements(session, statements, output: str | None) -> None:
     A statement that fails after others ran is named, so the results above are not mistaken for it."""
     from rich.console import Console
 
-    from pql.display import output_paths, show_result, write_table
+    from pql.display import output_paths, rows_text, show_result, write_table
 
     console = Console()
     paths = output_paths(output, _tables_made(statements)) if output is not None else []
@@ -269,7 +269,7 @@ def _run_statements(session, statements, output: str | None) -> None:
             if result.table is not None and output is not None:
                 path = write_table(result.table, paths.pop(0) if paths else output)
                 which = f" (statement {done + 1})" if len(statements) > 1 else ""
-                console.print(f"wrote {result.table.num_rows:,} rows to {path}{which}", markup=False,
+                console.print(f"wrote {rows_text(result.table.num_rows)} to {path}{which}", markup=False,
                               highlight=False, soft_wrap=True)
             done += 1
     except Exception as e:
@@ -323,7 +323,7 @@ def train_table_command(query: str, db: str | None, db_option: str | None, outpu
     argument, or --db DB)."""
     from engine.labels import write_parquet
     from pql import ast
-    from pql.display import check_output, write_table
+    from pql.display import check_output, rows_text, write_table
     from pql.session import connect
 
     db = _required_db(db, db_option, "QUERY")
@@ -342,7 +342,7 @@ def train_table_command(query: str, db: str | None, db_option: str | None, outpu
             log(f"note: {note}")
         path = write_parquet(tt, output) if output.lower().endswith(".parquet") else write_table(tt.table, output)
     counts = ", ".join(f"{k} {v:,}" for k, v in tt.counts().items())
-    click.echo(f"wrote {tt.table.num_rows:,} rows ({counts}) to {path}")
+    click.echo(f"wrote {rows_text(tt.table.num_rows)} ({counts}) to {path}")
     for warning in tt.warnings:
         click.echo(f"warning: {warning}", err=True)
 

@@ -12,6 +12,11 @@ MAX_METRIC_ROWS_SHOWN = 200  # EVALUATE's (model, split, metric) rows: every one
 OUTPUT_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl")
 
 
+def rows_text(n: int) -> str:
+    """``1 row``, ``40 rows``, ``1,200 rows``."""
+    return f"{n:,} row{'' if n == 1 else 's'}"
+
+
 def check_output(path: str | Path) -> Path:
     """Validate an --output path up front, so a typo fails before minutes of training, not after."""
     path = Path(path)

@@ -262,14 +262,14 @@ class Repl:
             self.echo(f"{statement.name} AS {statement.target}")
 
     def _save(self, arg: str) -> None:
-        from pql.display import write_table
+        from pql.display import rows_text, write_table
 
         if not arg:
             raise PQLInputError(".save needs a file: .save predictions.parquet")
         if self.last_table is None:
             raise PQLInputError("no result to save yet: run a PREDICT or EVALUATE first")
         path = write_table(self.last_table, arg)
-        self.echo(f"wrote {self.last_table.num_rows:,} rows to {path}")
+        self.echo(f"wrote {rows_text(self.last_table.num_rows)} to {path}")
 
     def _models(self, arg: str) -> None:
         from pql.display import show_models

@@ -385,6 +385,7 @@ class Session:
     def _write_into_source(self, bq: BoundQuery, table: pa.Table) -> None:
         import connectors
         from engine.results import into_folder, write_into_connection, write_into_folder
+        from pql.display import rows_text
 
         kind = self.connector.kind
         if kind == "files":
@@ -406,7 +407,7 @@ class Session:
                 self.connector.close()  # a DuckDB file is opened once per process: reopen it writable
                 self.connector = connectors.open(name, read_only=False)
             write_into_connection(self.con, bq.into, table, replace=bq.into_replace, query=bq.text)
-        self.log(f"wrote {table.num_rows:,} rows into {bq.into}")
+        self.log(f"wrote {rows_text(table.num_rows)} into {bq.into}")
         self._db = None  # re-read the schema from the (possibly reopened) connection on next use
         self._db_with.clear()
 
