@@ -10,6 +10,8 @@ sniffer types the columns, except that a date or timestamp layout it guesses wit
 (``06/01/2021``: June or January?) is read as text and left to pql's own check below, which keeps an
 ambiguous column as text, with a note. In a file whose fields are not comma-separated (``;`` in
 European exports), text columns of numbers with a decimal comma (``117,79``) are read as numbers.
+Missing-value markers (``NA``, ``N/A``, ``NULL``, ``0000-00-00``) in a column that otherwise holds only
+numbers or ISO dates are read as NULL, with a note (`_read_missing_markers`).
 Parquet files become views (DuckDB scans them fast). JSON files (one array of objects, or one object
 per line) are loaded like CSV; nested values (objects, lists) are kept as JSON text. In all three, text columns that hold nothing but
 timestamps — ISO text in exported Parquet, `12/1/2010 8:26` in a CSV — are read as TIMESTAMP
@@ -35,6 +37,10 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 DATA_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES
 NULL_STRINGS = ("\\N", "")
+# what exports write for a missing value (R's NA, Excel's #N/A, MySQL's zero date), compared trimmed and
+# case-insensitively; read as NULL only in a text column that holds nothing else but numbers or dates
+MISSING_MARKERS = ("NA", "N/A", "#N/A", "NULL", "NAN", "NONE", "NIL")
+ZERO_DATE = "0000-00-00"
 
 
 def _data_suffix(path: Path) -> str | None:
@@ -282,10 +288,54 @@ def _load_csv(con, table: str, paths: list[Path]) -> list[str]:
         except duckdb.Error as e:
             raise ConnectorError(f"cannot read CSV file {_where(paths)}: {_short(e)}") from e
     try:
+        notes += _read_missing_markers(con, table)
         times = _read_times(con, table)
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read CSV file {_where(paths)}: {_short(e)}") from e
     return notes + list(times.notes)
+
+
+def _read_missing_markers(con, table: str) -> list[str]:
+    """Text columns of ``table`` that hold numbers (or ISO dates) except for missing-value markers
+    (``NA``, ``N/A``, ``NULL``, ``0000-00-00``, `MISSING_MARKERS`): read the markers as NULL and the column
+    as numbers (dates), with a note. Text that is not otherwise numeric (a country code ``NA``) is kept,
+    and so are numbers with leading zeros (``00123``: codes, not quantities)."""
+    relation = con.table(table)
+    text = [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
+    replaced: dict[str, str] = {}
+    notes: list[str] = []
+    for column in text:
+        c = exp.to_identifier(column, quoted=True).sql("duckdb")
+        markers = ", ".join(f"'{m}'" for m in MISSING_MARKERS)
+        marker = f"(upper(trim({c})) IN ({markers}) OR trim({c}) LIKE '{ZERO_DATE}%')"
+        other = f"NOT {marker}"
+        row = con.sql(
+            f"SELECT count(*) FILTER (WHERE {marker}), count(*) FILTER (WHERE {other}), "
+            f"count(*) FILTER (WHERE {other} AND TRY_CAST({c} AS DOUBLE) IS NULL), "
+            f"count(*) FILTER (WHERE {other} AND (TRY_CAST({c} AS BIGINT) IS NULL "
+            f"  OR TRY_CAST({c} AS BIGINT) <> TRY_CAST({c} AS DOUBLE))), "
+            f"count(*) FILTER (WHERE {other} AND regexp_matches({c}, '^\\s*[-+]?0[0-9]')), "
+            f"count(*) FILTER (WHERE {other} AND TRY_CAST({c} AS TIMESTAMP) IS NULL), "
+            f"count(*) FILTER (WHERE {other} AND TRY_CAST({c} AS DATE) IS NULL), "
+            f"list(DISTINCT trim({c}) ORDER BY trim({c})) FILTER (WHERE {marker}) "
+            f"FROM {table_ref(table).sql('duckdb')} WHERE {c} IS NOT NULL").fetchall()[0]
+        n_markers, n_other, not_number, not_integer, zeros, not_timestamp, not_date, found = row
+        if not n_markers or not n_other:
+            continue
+        if not not_number and not zeros:
+            dtype, what = ("BIGINT" if not not_integer else "DOUBLE"), "a number"
+        elif not not_timestamp:
+            dtype, what = ("DATE" if not not_date else "TIMESTAMP"), "a date"
+        else:
+            continue
+        replaced[column] = f"TRY_CAST(CASE WHEN {marker} THEN NULL ELSE {c} END AS {dtype}) AS {c}"
+        shown = ", ".join(repr(v) for v in found[:4])
+        notes.append(f"{table}.{column}: {n_markers:,} missing-value marker(s) ({shown}) read as NULL; every other "
+                     f"value is {what}, so the column is read as {dtype}")
+    if replaced:
+        con.execute(f"CREATE OR REPLACE TABLE {table_ref(table).sql('duckdb')} AS SELECT * REPLACE ("
+                    + ", ".join(replaced.values()) + f") FROM {table_ref(table).sql('duckdb')}")
+    return notes
 
 
 def _read_times(con, table: str):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from sqlglot import exp
+
 from engine.schema.dtypes import Family
 from engine.schema.keys import PrimaryKey, primary_keys
 from engine.schema.links import declared_links, infer_links
@@ -19,6 +21,7 @@ from engine.schema.model import Column, Database, ForeignKey, SemanticType, Tabl
 from engine.schema.derived import derive_entities
 from engine.schema.overrides import SchemaOverrides, resolve
 from engine.schema.profile import TableProfile, profile_table
+from engine.schema.sql import column_ref, not_null, run, table_ref
 from engine.schema.stypes import semantic_type
 from engine.schema.timecols import choose_time_column, inherited_times
 from pql.errors import SchemaError
@@ -56,7 +59,8 @@ def introspect(source: Connector | duckdb.DuckDBPyConnection, *,
         notes.append("foreign keys are declared in the database; none inferred")
     else:
         links = infer_links(con, profiles, keys, notes)
-    links = _apply_link_overrides(links, ov, keys, notes)
+    links = _apply_link_overrides(links, ov, keys, notes, con=con, profiles=profiles)
+    _check_numerical_overrides(con, profiles, ov)
 
     own_time, static = _time_columns(profiles, ov, notes)
     inherited = inherited_times(tuple(profiles), own_time, static, links, notes)
@@ -88,7 +92,8 @@ def _overrides(connector: Connector, overrides, use_schema_file: bool, notes: li
 
 
 def _apply_link_overrides(links: list[ForeignKey], ov: SchemaOverrides, keys: Mapping[str, PrimaryKey],
-                          notes: list[str]) -> list[ForeignKey]:
+                          notes: list[str], *, con=None,
+                          profiles: Mapping[str, TableProfile] | None = None) -> list[ForeignKey]:
     links = list(links)
     for spec in ov.drop_foreign_keys:
         kept = [fk for fk in links if not (fk.table == spec.table and fk.columns == spec.columns
@@ -108,12 +113,81 @@ def _apply_link_overrides(links: list[ForeignKey], ov: SchemaOverrides, keys: Ma
             errors.append(f"{where}: {len(spec.columns)} column(s) cannot reference "
                           f"{len(ref_columns)} ({'+'.join(ref_columns)})")
             continue
+        if con is not None and profiles is not None:
+            mismatch = _link_type_mismatch(con, profiles, spec, ref_columns)
+            if mismatch:
+                errors.append(f"{where}: {mismatch}")
+                continue
+        # the link is made: inference's "not linked" notes about these columns no longer hold
+        refused = tuple(f"{spec.table}.{c} -> {spec.ref_table}:" for c in spec.columns)
+        notes[:] = [n for n in notes if not (n.startswith(refused) and n.endswith("not linked"))]
         links = [fk for fk in links if not (fk.table == spec.table and fk.columns == spec.columns)]
         links.append(ForeignKey(table=spec.table, columns=spec.columns, ref_table=spec.ref_table,
                                 ref_columns=ref_columns, inferred=False))
     if errors:
         raise SchemaError("\n".join(errors))
     return links
+
+
+def _not_castable(con, table: str, column: str, dtype: str) -> tuple[int, list[str]]:
+    """(how many non-NULL values of ``table.column`` do not cast to ``dtype``, up to three of them)."""
+    value = column_ref(column)
+    bad = exp.and_(not_null(value), exp.Is(this=exp.TryCast(this=value.copy(), to=exp.DataType.build(dtype)),
+                                            expression=exp.Null()))
+    count = run(con, exp.select(exp.func("count", exp.Star())).from_(table_ref(table)).where(bad),
+                f"check the values of {table}.{column}")[0][0]
+    examples = run(con, exp.select(value.copy()).distinct().from_(table_ref(table)).where(bad.copy())
+                   .order_by(value.copy()).limit(3), f"check the values of {table}.{column}") if count else []
+    return int(count), [str(r[0]) for r in examples]
+
+
+def _examples(values: list[str]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _link_type_mismatch(con, profiles: Mapping[str, TableProfile], spec, ref_columns: tuple[str, ...]) -> str:
+    """Why ``spec``'s columns cannot join ``ref_columns`` as DuckDB would compare them, or ``""``: a text
+    column against a number or date joins only when every value converts (DuckDB casts the text)."""
+    child, parent = profiles[spec.table], profiles[spec.ref_table]
+    for column, ref in zip(spec.columns, ref_columns):
+        a, b = child.column(column), parent.column(ref)
+        if a.family is b.family or {a.family, b.family} <= {Family.INTEGER, Family.FLOAT}:
+            continue
+        if Family.STRING not in (a.family, b.family):
+            return (f"{spec.table}.{column} is {a.dtype} and {spec.ref_table}.{ref} is {b.dtype}, "
+                    "which do not join")
+        text_table, text, other = (spec.table, a, b) if a.family is Family.STRING else (spec.ref_table, b, a)
+        count, examples = _not_castable(con, text_table, text.name, other.dtype)
+        if count:
+            return (f"{spec.table}.{column} is {a.dtype} and {spec.ref_table}.{ref} is {b.dtype}, and "
+                    f"{count:,} value(s) of {text_table}.{text.name} do not convert to {other.dtype} "
+                    f"(e.g. {_examples(examples)}); if they mark missing values, read them as NULL "
+                    "(for a CSV, pql does so when they are the only non-numbers), or link through a view "
+                    f"with TRY_CAST({text.name} AS {other.dtype})")
+    return ""
+
+
+def _check_numerical_overrides(con, profiles: Mapping[str, TableProfile], ov: SchemaOverrides) -> None:
+    """``type t.c = numerical`` on a text column: SUM/AVG over text cannot run, so refuse it here, with
+    how many values are not numbers, rather than fail later inside the training-table SQL."""
+    errors = []
+    for key, stype in ov.semantic_types.items():
+        if stype is not SemanticType.NUMERICAL:
+            continue
+        table, _, name = key.partition(".")
+        column = profiles[table].column(name)
+        if column.family is not Family.STRING:
+            continue
+        count, examples = _not_castable(con, table, name, "DOUBLE")
+        what = (f"{count:,} of its {column.non_null:,} values are not numbers (e.g. {_examples(examples)})"
+                if count else "its values are numbers stored as text")
+        errors.append(f"{ov.where(f'type {key}')}type override {key} = numerical: {key} is {column.dtype} and "
+                      f"{what}; a type override changes how a column is encoded, not what it holds. Read the "
+                      f"table through a view with TRY_CAST({name} AS DOUBLE) and query the view"
+                      + ("; values such as 'NA' or 'NULL' in a CSV are read as missing when every other value "
+                         "is a number" if count else ""))
+    if errors:
+        raise SchemaError("\n".join(errors))
 
 
 def _time_columns(profiles: Mapping[str, TableProfile], ov: SchemaOverrides,

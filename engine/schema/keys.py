@@ -17,9 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlglot import exp
+
 from engine.schema.dtypes import Family
 from engine.schema.names import key_names, norm, words
 from engine.schema.profile import ColumnProfile, TableProfile, key_defects
+from engine.schema.sql import run, table_ref
 from pql.errors import SchemaError
 
 if TYPE_CHECKING:
@@ -71,7 +74,8 @@ def primary_keys(con: duckdb.DuckDBPyConnection, profiles: Mapping[str, TablePro
         if table in keys:
             continue
         tried = _own_key_names(profiles[table])
-        candidates = [c for c in _first_column_key(profiles[table], profiles, keys, refused[table]) if c not in tried]
+        candidates = [c for c in _first_column_key(con, profiles[table], profiles, keys, refused[table])
+                      if c not in tried]
         column = _first_unique(con, profiles[table], candidates, refused[table])
         if column is not None:
             keys[table] = PrimaryKey(columns=(column,), inferred=True)
@@ -104,7 +108,8 @@ def _own_key_names(profile: TableProfile) -> list[ColumnProfile]:
     return specific + generic
 
 
-def _first_column_key(profile: TableProfile, profiles: Mapping[str, TableProfile],
+def _first_column_key(con: duckdb.DuckDBPyConnection, profile: TableProfile,
+                      profiles: Mapping[str, TableProfile],
                       keys: Mapping[str, PrimaryKey], refused: list[str]) -> list[ColumnProfile]:
     if not profile.columns:
         return []
@@ -117,9 +122,40 @@ def _first_column_key(profile: TableProfile, profiles: Mapping[str, TableProfile
             continue
         if norm(first.name) in key_names(other) or (len(key.columns) == 1 and norm(key.columns[0]) == norm(first.name)):
             refused.append(f"{first.name} is named as the key of {other}, so it is read as a link to it, not an "
-                           f"identity; 'pk {profile.name} = {first.name}' makes it the key")
+                           f"identity; {_pk_advice(con, profile, first, refused)}")
             return []
     return [first]
+
+
+def _pk_advice(con: duckdb.DuckDBPyConnection, profile: TableProfile, column: ColumnProfile,
+               refused: list[str]) -> str:
+    """What a ``pk`` override would do for ``column``: suggest it only when it would be accepted (unique,
+    never NULL); otherwise say why not, and whether the repeats are whole duplicate rows."""
+    if profile.num_rows == 0 or column.family not in _KEY_FAMILIES:
+        return f"it cannot be the key ({column.dtype})" if profile.num_rows else "the table is empty"
+    defects = key_defects(con, profile.name, (column.name,))
+    if not defects:
+        return f"'pk {profile.name} = {column.name}' makes it the key"
+    said = any(r.startswith(f"{column.name}: ") for r in refused)  # its defects are already in the note
+    advice = "'pk' would not make it the key either" if said else f"it cannot be the key ({defects})"
+    if defects.repeated and _duplicate_rows(con, profile.name):
+        advice += (": the table holds duplicate rows (identical in every column), which 'pk' cannot fix; "
+                   "deduplicate the source, or derive an entity table with "
+                   f"'entity <name> = {profile.name}.{column.name}'")
+    elif defects.repeated:
+        advice += (f"; {profile.name} holds several rows per {column.name}, so to predict per {column.name}, "
+                   f"derive an entity table with 'entity <name> = {profile.name}.{column.name}'")
+    return advice
+
+
+def _duplicate_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """How many rows of ``table`` are exact copies of another row (0 when none)."""
+    distinct = exp.select(exp.func("count", exp.Star())).from_(
+        exp.select(exp.Star()).distinct().from_(table_ref(table)).subquery("d"))
+    total = exp.select(exp.func("count", exp.Star())).from_(table_ref(table))
+    n_distinct = run(con, distinct, f"count the distinct rows of {table}")[0][0]
+    n_total = run(con, total, f"count the rows of {table}")[0][0]
+    return int(n_total) - int(n_distinct)
 
 
 def _first_unique(con: duckdb.DuckDBPyConnection, profile: TableProfile,
