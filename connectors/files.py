@@ -289,6 +289,7 @@ def _load_csv(con, table: str, paths: list[Path]) -> list[str]:
             raise ConnectorError(f"cannot read CSV file {_where(paths)}: {_short(e)}") from e
     try:
         notes += _read_missing_markers(con, table)
+        notes += _read_grouped_decimals(con, table)
         times = _read_times(con, table)
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read CSV file {_where(paths)}: {_short(e)}") from e
@@ -332,6 +333,36 @@ def _read_missing_markers(con, table: str) -> list[str]:
         shown = ", ".join(repr(v) for v in found[:4])
         notes.append(f"{table}.{column}: {n_markers:,} missing-value marker(s) ({shown}) read as NULL; every other "
                      f"value is {what}, so the column is read as {dtype}")
+    if replaced:
+        con.execute(f"CREATE OR REPLACE TABLE {table_ref(table).sql('duckdb')} AS SELECT * REPLACE ("
+                    + ", ".join(replaced.values()) + f") FROM {table_ref(table).sql('duckdb')}")
+    return notes
+
+
+# 2.888,98 / -1.234 / 12,5: '.' between groups of three digits, ',' before the decimals
+_GROUPED_DECIMAL = r"^[-+]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?$"
+
+
+def _read_grouped_decimals(con, table: str) -> list[str]:
+    """Text columns of ``table`` whose every value is a number written the European way with '.' between
+    thousands (``2.888,98``; DuckDB's decimal-comma read leaves those as text): read as DOUBLE, with a
+    note. At least one value must have a decimal comma, so that ``1.500`` alone is not taken for 1500."""
+    relation = con.table(table)
+    text = [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
+    replaced: dict[str, str] = {}
+    notes: list[str] = []
+    for column in text:
+        c = exp.to_identifier(column, quoted=True).sql("duckdb")
+        value = f"trim({c})"
+        unmatched, with_comma, grouped = con.sql(
+            f"SELECT count(*) FILTER (WHERE NOT regexp_full_match({value}, '{_GROUPED_DECIMAL}')), "
+            f"count(*) FILTER (WHERE contains({value}, ',')), count(*) FILTER (WHERE contains({value}, '.')) "
+            f"FROM {table_ref(table).sql('duckdb')} WHERE {c} IS NOT NULL AND {value} <> ''").fetchall()[0]
+        if unmatched or not with_comma or not grouped:
+            continue
+        replaced[column] = (f"CAST(replace(replace(NULLIF({value}, ''), '.', ''), ',', '.') AS DOUBLE) AS {c}")
+        notes.append(f"{table}.{column}: numbers with a decimal comma and '.' between thousands (e.g. 2.888,98), "
+                     "read as numbers")
     if replaced:
         con.execute(f"CREATE OR REPLACE TABLE {table_ref(table).sql('duckdb')} AS SELECT * REPLACE ("
                     + ", ".join(replaced.values()) + f") FROM {table_ref(table).sql('duckdb')}")

@@ -34,3 +34,18 @@ def test_a_comma_separated_file_keeps_quoted_commas_as_text(tmp_path):
     with _open_csv(tmp_path, 'order_id,code\n1,"1,5"\n2,"2,25"\n') as source:
         assert _types(source, "orders")["code"] == "VARCHAR"
         assert source.connection.sql("SELECT code FROM orders ORDER BY order_id").fetchall() == [("1,5",), ("2,25",)]
+
+
+def test_thousands_points_with_decimal_commas_become_numbers_with_a_note(tmp_path):
+    text = "order_id;placed;amount\n1;29.10.2024;135,10\n2;03.01.2024;2.888,98\n3;13.07.2024;-1.234.567,5\n4;14.07.2024;\n"
+    with _open_csv(tmp_path, text) as source:
+        assert _types(source, "orders")["amount"] == "DOUBLE"
+        assert source.connection.sql("SELECT amount FROM orders ORDER BY order_id").fetchall() == [
+            (135.1,), (2888.98,), (-1234567.5,), (None,)]
+        assert any(n.startswith("orders.amount: numbers with a decimal comma and '.' between thousands")
+                   for n in source.notes)
+
+
+def test_points_that_are_not_thousands_groups_stay_text(tmp_path):
+    with _open_csv(tmp_path, "order_id;version\n1;1.2,5\n2;10.20,1\n") as source:
+        assert _types(source, "orders")["version"] == "VARCHAR"
