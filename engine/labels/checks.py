@@ -157,3 +157,62 @@ def null_keys(con, bq: BoundQuery) -> list[str]:
         return []
     return [f"{count} {bq.entity.table} row{'s' if count != 1 else ''} with a NULL {'+'.join(bq.entity.key)} "
             f"{'are' if count != 1 else 'is'} left out: no key to predict for"]
+
+
+MIN_UNSEEN_SHARE = 0.30  # training rows whose entity has no target row yet, overall ...
+MIN_ARRIVING_SHARE = 0.20  # ... and, at the last training anchor, rows whose entity's first row is still to come
+
+
+def not_yet_joined(con, db: Database, bq: BoundQuery, rows: str, events: str | None = None) -> list[str]:
+    """An untimed entity table puts every entity into training at every anchor, even before its first
+    row in the target's table: a customer who had not joined yet reads as one who left. Warn when such
+    rows are a large share of the training rows (`MIN_UNSEEN_SHARE`) and that share falls sharply over
+    at the last training anchor a good share of entities still have their first row to come
+    (`MIN_ARRIVING_SHARE`): entities keep arriving all through training. A fixed set of entities
+    whose target table starts late (every anchor before its first row counts) or some of whom never
+    appear at all (they have no first row to come) stays quiet. ``rows`` names the training rows (keys, ``anchor_time``, ``split``);
+    ``events`` a prebuilt events table of the target's rows (columns ``k0…``, ``t``). One query."""
+    entity = db.table(bq.entity.table)
+    agg = next(iter_aggregations(bq.target), None)
+    target = db.table(agg.table) if agg is not None else None
+    if (is_static(bq) or entity is None or entity.is_timed or target is None or not target.is_timed
+            or not agg.path or set(agg.path[-1].ref_columns) != set(bq.entity.key)):
+        return []
+    keys = [f"k{i}" for i in range(len(bq.entity.key))]
+    if events is not None:
+        first = exp.select(*(col("e", k) for k in keys), exp.alias_(exp.Min(this=col("e", "t")), "first", quoted=True))
+        first = first.from_(exp.Table(this=ident(events), alias=exp.TableAlias(this=ident("e")))).group_by(
+            *(col("e", k) for k in keys))
+    else:
+        last = agg.path[-1]
+        scope = Scope(db, agg.table, prefix="r")
+        ks = [scope.column(agg.path[:-1], last.columns[last.ref_columns.index(k)]) for k in bq.entity.key]
+        first = scope.apply(exp.select(*(exp.alias_(k, n, quoted=True) for k, n in zip(ks, keys)),
+                                       exp.alias_(exp.Min(this=scope.time()), "first", quoted=True)))
+        first = first.group_by(*(k.copy() for k in ks), copy=False)
+    on = exp.and_(*(exp.EQ(this=col("f", k), expression=col("x", c)) for k, c in zip(keys, bq.entity.key)))
+    unseen = exp.or_(exp.Is(this=col("f", "first"), expression=exp.Null()),
+                     exp.GT(this=col("f", "first"), expression=col("x", "anchor_time")))
+    later = exp.and_(unseen.copy(), exp.Not(this=exp.Is(this=col("f", "first"), expression=exp.Null())))
+    count = exp.Count(this=exp.Star())
+    query = (exp.select(col("x", "anchor_time"), count.copy(),
+                        exp.Filter(this=count.copy(), expression=exp.Where(this=unseen)),
+                        exp.Filter(this=count.copy(), expression=exp.Where(this=later)))
+             .from_(exp.Table(this=ident(rows), alias=exp.TableAlias(this=ident("x"))))
+             .join(exp.Subquery(this=first, alias=exp.TableAlias(this=ident("f"))), on=on, join_type="LEFT")
+             .where(exp.EQ(this=col("x", "split"), expression=exp.Literal.string("train")))
+             .group_by(col("x", "anchor_time")).order_by(col("x", "anchor_time")))
+    per_anchor = con.sql(query.sql("duckdb")).fetchall()
+    total, missing = sum(r[1] for r in per_anchor), sum(r[2] for r in per_anchor)
+    if not total or missing / total < MIN_UNSEEN_SHARE:
+        return []
+    _, last_rows, _, arriving = per_anchor[-1]
+    if arriving / last_rows < MIN_ARRIVING_SHARE:
+        return []
+    name = bq.entity.table
+    return [f"in {missing:,} of {total:,} training rows ({missing / total:.0%}) the {name} has no row in {agg.table} "
+            f"at or before the anchor ({arriving / last_rows:.0%} at the last training anchor have their first "
+            f"row still to come): "
+            f"pql cannot tell a {name} that had not joined yet from one that left; give {name} a time column "
+            f"(WITH schema = 'time {name} = <column>') or derive it from {agg.table} (WITH schema = 'entity "
+            f"{name} = {agg.table}.{agg.path[-1].columns[0]}')"]

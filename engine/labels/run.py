@@ -140,6 +140,9 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
             appearing = (checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
                          + time_outliers(con, db, bq))
+            if not static:
+                appearing += checks.not_yet_joined(con, db, bq, build.register("rows", rows.select(
+                    [*bq.entity.key, "anchor_time", "split"])), events)
     except duckdb.Error as e:
         raise EngineError(f"building the training table failed in DuckDB: {e}") from e
     keys = [*bq.entity.key, "anchor_time"]

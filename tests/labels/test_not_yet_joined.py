@@ -1,0 +1,43 @@
+"""An untimed entity table whose entities arrive over time: training rows before an entity's first row
+read as 'left', not 'not joined yet'; pql warns with the two ways out."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+
+import pql
+
+QUERY = "PREDICT COUNT(orders.*, 0, 30, days) = 0 FOR EACH customer.id WITH model = 'lightgbm'"
+
+
+def _db(path, first_day) -> str:
+    """300 customers without a time column; customer i buys every 10 days from ``first_day(i)`` on."""
+    con = duckdb.connect(str(path))
+    con.execute("create table customer(id int primary key)")
+    con.execute("create table orders(id int primary key, customer_id int references customer(id), created_at timestamp)")
+    con.execute("insert into customer select range from range(300)")
+    start, rows = datetime(2024, 1, 1), []
+    for c in range(300):
+        for day in range(first_day(c), 400, 10):
+            rows.append((len(rows), c, start + timedelta(days=day, hours=c % 24)))
+    con.executemany("insert into orders values (?, ?, ?)", rows)
+    con.close()
+    return str(path)
+
+
+def _warnings(path) -> list[str]:
+    with pql.connect(path) as s:
+        return [w for w in s.training_table(QUERY).warnings if "training rows" in w]
+
+
+def test_customers_arriving_over_time_are_warned_about(tmp_path):
+    (warning,) = _warnings(_db(tmp_path / "arriving.duckdb", lambda c: c * 400 // 300))
+    assert "the customer has no row in orders at or before the anchor" in warning
+    assert "WITH schema = 'time customer = <column>'" in warning
+    assert "WITH schema = 'entity customer = orders.customer_id'" in warning
+
+
+def test_customers_there_from_the_start_some_never_buying_are_not(tmp_path):
+    # a fixed base buying from the first weeks; a third never buys at all
+    assert _warnings(_db(tmp_path / "fixed.duckdb", lambda c: 400 if c % 3 == 0 else c % 20)) == []
