@@ -133,6 +133,8 @@ def _required_db(positional: str | None, option: str | None, after: str) -> str:
     return db
 
 
+SOURCES = ("a DuckDB or SQLite file, a postgresql:// URI, a folder of CSV/Parquet/JSON files, or one such "
+           "file")
 DB_ALIAS = click.option("--db", "db_option", default=None, metavar="DB", help="The same as the DB argument.")
 QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress messages (warnings are still shown).")
 
@@ -141,8 +143,7 @@ QUIET_OPTION = click.option("--quiet", "-q", is_flag=True, help="No progress mes
 @click.argument("query")
 @click.argument("db", required=False, default=None, metavar="[DB]")
 @click.option("--db", "db_option", default=None, metavar="DB",
-              help="The same as the DB argument: bind against this database (DuckDB or SQLite file, "
-                   "postgresql:// URI, or CSV/Parquet/JSON folder).")
+              help=f"The same as the DB argument: bind against this database ({SOURCES}).")
 @QUIET_OPTION
 @friendly
 def explain_command(query: str, db: str | None, db_option: str | None, quiet: bool) -> None:
@@ -160,7 +161,7 @@ def explain_command(query: str, db: str | None, db_option: str | None, quiet: bo
         click.echo(explain(query, db=session))
 
 
-DB_OPTION = click.option("--db", required=True, help="DuckDB or SQLite file, a postgresql:// URI, or a folder of CSV/Parquet/JSON files.")
+DB_OPTION = click.option("--db", required=True, help=SOURCES[0].upper() + SOURCES[1:] + ".")
 OUTPUT_OPTION = click.option("--output", "-o", default=None, metavar="FILE",
                              help="Write the result to FILE (.parquet, .csv, .json or .jsonl) instead of printing it.")
 RESULTS_OPTION = click.option(
@@ -432,7 +433,8 @@ def _progress_log(quiet: bool):
 def schema_command(db: str | None, db_option: str | None, as_json: bool, override: str | None,
                    output: str | None) -> None:
     """Show the tables, keys, links, time columns and semantic types pql sees in DB
-    (a .duckdb or SQLite file, or a folder of CSV/Parquet/JSON files; default: the current folder)."""
+    (a DuckDB or SQLite file, a postgresql:// URI, a folder of CSV/Parquet/JSON files or one such file;
+    default: the current folder)."""
     import json
     from pathlib import Path
 

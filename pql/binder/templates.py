@@ -1,8 +1,8 @@
 """Built-in named targets, resolved against the schema into plain PQL.
 
-    total_<measure>_<N><d|w|m|y>   SUM(<fact>.<measure column>, 0, N, unit)
+    total_<measure>_<N><h|d|w|m|y>   SUM(<fact>.<measure column>, 0, N, unit)
     next_<table>                   LIST_DISTINCT(<fact>.<fk to table>, 0, 30, days) RANK TOP 12
-    decline_<measure>_<N><d|w|m|y> SUM(<measure>, 0, N, unit) < SUM(<measure>, -N, 0, unit), for entities
+    decline_<measure>_<N><h|d|w|m|y> SUM(<measure>, 0, N, unit) < SUM(<measure>, -N, 0, unit), for entities
                                    with some in the last N (will they spend less than in the last N?)
     churn_<N><unit>                COUNT(<activity>.*, 0, N, unit) = 0, for entities active in the last N
     incremental_<event>            COUNT(<event>.*, 0, 30, days) > 0 ASSUMING COUNT(<treatment>.*, 0, 7, days) > 0
@@ -216,6 +216,6 @@ def _incremental(event: str, db: Database, entity: Table, using) -> Expansion:
 
 
 def template_names() -> tuple[str, ...]:
-    return ("total_<measure>_<N><d|w|m|y>", "decline_<measure>_<N><d|w|m|y>", "next_<table>", "churn_<N><unit>",
+    return ("total_<measure>_<N><h|d|w|m|y>", "decline_<measure>_<N><h|d|w|m|y>", "next_<table>", "churn_<N><unit>",
             "incremental_<event>")
 

@@ -102,8 +102,8 @@ CASES = [
      "line 1, column 9: unknown target name 'big_spendr'; did you mean 'big_spender'?\n"
      "  PREDICT big_spendr FOR customers\n"
      "          ^^^^^^^^^^\n"
-     "  hint: named targets are DEFINEd names or templates: total_<measure>_<N><d|w|m|y>, "
-     "decline_<measure>_<N><d|w|m|y>, next_<table>, churn_<N><unit>, incremental_<event>"),
+     "  hint: named targets are DEFINEd names or templates: total_<measure>_<N><h|d|w|m|y>, "
+     "decline_<measure>_<N><h|d|w|m|y>, next_<table>, churn_<N><unit>, incremental_<event>"),
     ("PREDICT COUNT(orders.* WHERE COUNT(order_lines.*, 0, 1) > 0, 0, 30) FOR EACH customers",
      "line 1, column 30: an aggregation's WHERE cannot contain another aggregation\n"
      "  PREDICT COUNT(orders.* WHERE COUNT(order_lines.*, 0, 1) > 0, 0, 30) FOR EACH customers\n"
