@@ -301,11 +301,9 @@ def _read_missing_markers(con, table: str) -> list[str]:
     (``NA``, ``N/A``, ``NULL``, ``0000-00-00``, `MISSING_MARKERS`): read the markers as NULL and the column
     as numbers (dates), with a note. Text that is not otherwise numeric (a country code ``NA``) is kept,
     and so are numbers with leading zeros (``00123``: codes, not quantities)."""
-    relation = con.table(table)
-    text = [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
     replaced: dict[str, str] = {}
     notes: list[str] = []
-    for column in text:
+    for column in _text_columns(con, table):
         c = exp.to_identifier(column, quoted=True).sql("duckdb")
         markers = ", ".join(f"'{m}'" for m in MISSING_MARKERS)
         marker = f"(upper(trim({c})) IN ({markers}) OR trim({c}) LIKE '{ZERO_DATE}%')"
@@ -333,10 +331,20 @@ def _read_missing_markers(con, table: str) -> list[str]:
         shown = ", ".join(repr(v) for v in found[:4])
         notes.append(f"{table}.{column}: {n_markers:,} missing-value marker(s) ({shown}) read as NULL; every other "
                      f"value is {what}, so the column is read as {dtype}")
+    _replace_columns(con, table, replaced)
+    return notes
+
+
+def _text_columns(con, table: str) -> list[str]:
+    relation = con.table(table)
+    return [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
+
+
+def _replace_columns(con, table: str, replaced: dict[str, str]) -> None:
+    """Rebuild ``table`` with each named column replaced by its SQL expression (``… AS "column"``)."""
     if replaced:
         con.execute(f"CREATE OR REPLACE TABLE {table_ref(table).sql('duckdb')} AS SELECT * REPLACE ("
                     + ", ".join(replaced.values()) + f") FROM {table_ref(table).sql('duckdb')}")
-    return notes
 
 
 # 2.888,98 / -1.234 / 12,5: '.' between groups of three digits, ',' before the decimals
@@ -347,11 +355,9 @@ def _read_grouped_decimals(con, table: str) -> list[str]:
     """Text columns of ``table`` whose every value is a number written the European way with '.' between
     thousands (``2.888,98``; DuckDB's decimal-comma read leaves those as text): read as DOUBLE, with a
     note. At least one value must have a decimal comma, so that ``1.500`` alone is not taken for 1500."""
-    relation = con.table(table)
-    text = [c for c, t in zip(relation.columns, relation.types) if str(t) == "VARCHAR"]
     replaced: dict[str, str] = {}
     notes: list[str] = []
-    for column in text:
+    for column in _text_columns(con, table):
         c = exp.to_identifier(column, quoted=True).sql("duckdb")
         value = f"trim({c})"
         unmatched, with_comma, grouped = con.sql(
@@ -363,9 +369,7 @@ def _read_grouped_decimals(con, table: str) -> list[str]:
         replaced[column] = (f"CAST(replace(replace(NULLIF({value}, ''), '.', ''), ',', '.') AS DOUBLE) AS {c}")
         notes.append(f"{table}.{column}: numbers with a decimal comma and '.' between thousands (e.g. 2.888,98), "
                      "read as numbers")
-    if replaced:
-        con.execute(f"CREATE OR REPLACE TABLE {table_ref(table).sql('duckdb')} AS SELECT * REPLACE ("
-                    + ", ".join(replaced.values()) + f") FROM {table_ref(table).sql('duckdb')}")
+    _replace_columns(con, table, replaced)
     return notes
 
 
