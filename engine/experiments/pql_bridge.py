@@ -174,21 +174,11 @@ def _without_wrapper(error: PQLSyntaxError, text: str, what: str) -> PQLSyntaxEr
     return error
 
 
-# Binder messages written for a PREDICT's clauses, in the words of this command (the binder knows no covariate
-# role: a covariate binds as a WHERE does, looking back; a time-column fix cannot go in a WITH here).
-_WHERE_WINDOW = re.compile(r"a WHERE window looks back: (.*)")
+# The binder's hint for a table without a time column, in the words of this command (which has no WITH)
 _WITH_SCHEMA = re.compile(r"set one with a schema override: WITH schema = '(time (.+?) = (.+?))'(.*)")
-_AGGREGATION = re.compile(r"([A-Za-z_]+)\(\s*([^,()]+)")
 
 
-def _in_this_command(message: str, hint: str | None, text: str, what: str) -> tuple[str, str | None]:
-    looks_back = _WHERE_WINDOW.match(message)
-    if what == "covariate" and looks_back:
-        agg = _AGGREGATION.search(text)
-        example = (f"{agg.group(1)}({agg.group(2).strip()}, -90, 0, days)" if agg
-                   else "SUM(purchase.amount, -90, 0, days)")
-        return (f"a covariate window looks back (a covariate is measured before assignment): {looks_back.group(1)}",
-                f"e.g. {example}; what happens after assignment belongs in the outcome")
+def _in_this_command(message: str, hint: str | None) -> tuple[str, str | None]:
     with_schema = _WITH_SCHEMA.match(hint or "")
     if with_schema:
         override, table, column, rest = with_schema.groups()
@@ -212,7 +202,7 @@ def _in_own_text(error, text: str, *, offset: int, what: str):
                         end_column=at.column + (end - start))
         else:
             span = None
-        message, hint = _in_this_command(getattr(e, "message", str(e)), getattr(e, "hint", None), text, what)
+        message, hint = _in_this_command(getattr(e, "message", str(e)), getattr(e, "hint", None))
         moved.append(type(e)(f"in the {what}: {message}", text=text, span=span, hint=hint))
     return moved[0] if len(moved) == 1 else PQLErrorGroup(moved)
 
@@ -267,7 +257,7 @@ def analyze_experiment_db(con, db: Database, *, assignments: str, arm: str, outc
         notes.append(f"units are rows of '{design.unit.name}' ('{design.assignments.name}.{design.assignment_key}'"
                      f" -> '{design.unit.name}.{design.unit_key}'), each anchored at its assignment time")
     outcome_expr = _bind(db, design.unit, outcome, role="outcome", what="outcome")
-    covariate_expr = _bind(db, design.unit, covariate, role="where", what="covariate") if covariate else None
+    covariate_expr = _bind(db, design.unit, covariate, role="covariate", what="covariate") if covariate else None
 
     arms_present = _arms_present(con, db, design)
     if len(arms_present) > MANY_ARMS:

@@ -1,8 +1,8 @@
 """Binding expressions: names resolved, aggregations linked to the entity, types and windows checked.
 
 ``role`` says where an expression sits, because each clause looks in its own direction in time:
-target and ASSUMING windows look forward (start >= 0), WHERE windows look back (end <= 0), and an
-aggregation's own filter may not aggregate again.
+target, ASSUMING and an experiment's outcome windows look forward (start >= 0), WHERE and an experiment's
+covariate windows look back (end <= 0), and an aggregation's own filter may not aggregate again.
 """
 from __future__ import annotations
 
@@ -271,6 +271,11 @@ class ExpressionBinder:
         if role == "where" and w.end > 0:
             self.ctx.error(f"a WHERE window looks back: its end must be 0 or earlier, not {w.end:g}", span,
                            hint="future windows belong in the target or ASSUMING")
+        elif role == "covariate" and w.end > 0:  # `pql experiment --covariate`: measured before assignment
+            self.ctx.error("a covariate window looks back (a covariate is measured before assignment): its end "
+                           f"must be 0 or earlier, not {w.end:g}", span,
+                           hint=f"e.g. {node.func}({node.table}.{node.column or '*'}, -90, 0, days); what happens after "
+                                "assignment belongs in the outcome")
         return BWindow(start=w.start, end=w.end, unit=w.unit)
 
     def _time_column(self, node: ast.Aggregation, table: Table) -> str:
