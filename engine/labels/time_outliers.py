@@ -53,7 +53,8 @@ def time_outliers(con, db: Database, bq: BoundQuery) -> list[str]:
         late_cut, early_cut = hi + margin, lo - margin
         late_share = early_share = None  # the gap rule's share of rows on the bulk's side, when it decides
         late_fix, early_fix = late_cut, early_cut  # an anchor_time / train_start short of these silences it
-        if last <= late_cut or first >= early_cut:
+        # a gap of a year wider than the rest of the span needs two years in all: shorter data skips the scan
+        if (last <= late_cut or first >= early_cut) and last - first >= timedelta(days=2 * MIN_GAP_DAYS):
             gaps = _gaps(con, times.sql("duckdb"), lo, hi)
             if gaps is not None:
                 (late_at, late_bulk, late_far), (early_at, early_bulk, early_far) = gaps
