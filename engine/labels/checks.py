@@ -166,9 +166,9 @@ MIN_ARRIVING_SHARE = 0.20  # ... and, at the last training anchor, rows whose en
 def not_yet_joined(con, db: Database, bq: BoundQuery, rows: str, events: str | None = None) -> list[str]:
     """An untimed entity table puts every entity into training at every anchor, even before its first
     row in the target's table: a customer who had not joined yet reads as one who left. Warn when such
-    rows are a large share of the training rows (`MIN_UNSEEN_SHARE`) and that share falls sharply over
-    at the last training anchor a good share of entities still have their first row to come
-    (`MIN_ARRIVING_SHARE`): entities keep arriving all through training. A fixed set of entities
+    rows are a large share of the training rows (`MIN_UNSEEN_SHARE`) and, at the last training anchor, a
+    good share of entities still have their first row to come (`MIN_ARRIVING_SHARE`): entities keep
+    arriving all through training. A fixed set of entities
     whose target table starts late (every anchor before its first row counts) or some of whom never
     appear at all (they have no first row to come) stays quiet. ``rows`` names the training rows (keys, ``anchor_time``, ``split``);
     ``events`` a prebuilt events table of the target's rows (columns ``k0…``, ``t``). One query."""
