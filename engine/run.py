@@ -6,12 +6,13 @@
 
 `WITH model = 'auto'` trains LightGBM and the GNN and keeps the one with the better validation metric;
 both scores are reported, and a warning says when the heuristic baseline scores better on validation
-than the model kept. Without validation rows there is nothing to choose by: 'auto' trains LightGBM
-only, and says so. A yes/no ``prediction`` is ``probability >= threshold``, the F1-optimal cut-off on
-validation, and EVALUATE's accuracy and F1 score that same column. Under a split by time the kept
-model is then refitted on train + validation (`WITH refit = false` skips it), so predictions learn from
-the newest labels. Models are saved in the registry under a fingerprint of the query, schema, data and
-options, so the same query on unchanged data predicts without training.
+than the model kept. Without validation rows there is nothing to choose by, and on too few (see
+`MIN_VAL_ROWS_TO_COMPARE`) nothing but noise: 'auto' then trains LightGBM only, and says so. A yes/no
+``prediction`` is ``probability >= threshold``, the F1-optimal cut-off on validation, and EVALUATE's
+accuracy and F1 score that same column. Under a split by time the kept model is then refitted on
+train + validation (`WITH refit = false` skips it), so predictions learn from the newest labels. Models
+are saved in the registry under a fingerprint of the query, schema, data and options, so the same query
+on unchanged data predicts without training.
 """
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ TRAINERS: dict[str, tuple[str, str]] = {
 }
 #: the families `WITH model = 'auto'` trains and chooses between (the heuristic is a baseline, not a candidate)
 AUTO_FAMILIES: tuple[str, ...] = ("lightgbm", "gnn")
+#: below these, validation cannot tell LightGBM from the GNN, so 'auto' trains LightGBM alone: on 200 rows, or on
+#: 20 cases of a yes/no target's rarer answer, the validation metric's own noise (an AUROC's standard error is
+#: then 0.05 or more) is as large as the gap between the two, and the GNN would cost minutes for a coin toss
+MIN_VAL_ROWS_TO_COMPARE = 200
+MIN_VAL_MINORITY_TO_COMPARE = 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +150,22 @@ def _no_training_rows(bq: BoundQuery, tt: TrainingTable) -> str:
 MIN_TRAIN_ROWS = 10
 
 
+def _validation_too_small(bq: BoundQuery, tt: TrainingTable) -> str | None:
+    """What makes the validation split too small to choose between models on (`MIN_VAL_ROWS_TO_COMPARE`,
+    `MIN_VAL_MINORITY_TO_COMPARE`), in words, or None when it is big enough."""
+    val = tt.split("val")
+    if val.num_rows < MIN_VAL_ROWS_TO_COMPARE:
+        return f"{val.num_rows:,} rows (under {MIN_VAL_ROWS_TO_COMPARE})"
+    if bq.task is not TaskType.BINARY:
+        return None
+    answers = Counter(v for v in val.column("label").to_pylist() if v is not None)
+    rarer, count = min(((a, answers.get(a, 0)) for a in (True, False)), key=lambda pair: pair[1])
+    if count < MIN_VAL_MINORITY_TO_COMPARE:
+        labels = f"{count} {'true' if rarer else 'false'} label{'s' if count != 1 else ''}"
+        return f"{labels} (under {MIN_VAL_MINORITY_TO_COMPARE})"
+    return None
+
+
 def _check_two_classes(bq: BoundQuery, tt: TrainingTable) -> None:
     """A yes/no target needs both answers among the training rows, whichever model trains."""
     if bq.task is not TaskType.BINARY:
@@ -221,6 +243,9 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     auto = family_option == "auto" and counts["val"] > 0  # no validation rows: nothing to choose models by
     if family_option == "auto" and not auto:
         families = ["lightgbm"]  # the cheaper model, and the sturdier without validation to stop it early
+    too_small = _validation_too_small(bq, tt) if auto and len(families) > 1 and "lightgbm" in families else None
+    if too_small:
+        families = ["lightgbm"]
     inputs = TrainInputs(con=con, db=db, bq=bq, tt=tt, seed=int(bq.option("seed", 0)),
                          device=resolve_device(bq.option("device", "auto"), families),
                          epochs=bq.option("epochs"), time_budget=bq.option("time_budget"), log=log,
@@ -244,6 +269,9 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
             log("warning: no validation rows, so model = 'auto' cannot compare models: training LightGBM only "
                 "(WITH model = 'gnn' trains the GNN); an earlier val_cutoff, or a shorter anchor_stride or "
                 "target window (more anchors fit in the history), makes a validation split")
+        if too_small:
+            log(f"note: model = 'auto' trains LightGBM only: validation has {too_small}, too few to tell it from "
+                "the GNN (WITH model = 'gnn' trains the GNN)")
         fitted = _fit_all(families, inputs, log)
         chosen = _choose(bq, fitted)
         trainer = fitted[chosen][0]

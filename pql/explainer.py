@@ -89,16 +89,19 @@ def explain_bound(statements, session) -> str:
 def _plan_lines(session, bq) -> list[str]:
     from engine.labels import explain_sql, schedule_for
     from engine.labels.absent_values import absent_values
+    from engine.labels.checks import not_yet_joined_before_training
     from engine.labels.time_outliers import time_outliers
 
     db = session.db_for(bq.option("schema"))
-    found = [value.message() for value in absent_values(session.con, bq)] + time_outliers(session.con, db, bq)
     schedule = schedule_for(session.con, db, bq)
+    found = ([value.message() for value in absent_values(session.con, bq)] + time_outliers(session.con, db, bq)
+             + not_yet_joined_before_training(session.con, db, bq, schedule.train))
     from engine.metrics import query_metric
 
     model = bq.option("model", "auto")
     metric = query_metric(bq)[0]
-    plan = (f"train LightGBM and the GNN, keep the better on validation {metric}" if model == "auto"
+    plan = (f"train LightGBM and the GNN, keep the better on validation {metric} (LightGBM alone when "
+            f"validation is too small to tell them apart)" if model == "auto"
             else f"train {model}, choosing on validation {metric}" if model != "heuristic"
             else "the heuristic: the target's own value over the previous window")
     warnings = ["Warnings:", *(f"  {w}" for w in found)] if found else []

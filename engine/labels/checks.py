@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from engine.labels.compile import is_static
+from engine.labels.expr import literal
 from engine.labels.schedule import SPLITS
 from engine.labels.scope import Scope, col, ident
 from engine.schema.model import Database
@@ -170,7 +171,8 @@ def not_yet_joined(con, db: Database, bq: BoundQuery, rows: str, events: str | N
     good share of entities still have their first row to come (`MIN_ARRIVING_SHARE`): entities keep
     arriving all through training. A fixed set of entities
     whose target table starts late (every anchor before its first row counts) or some of whom never
-    appear at all (they have no first row to come) stays quiet. ``rows`` names the training rows (keys, ``anchor_time``, ``split``);
+    appear at all (they have no first row to come) stays quiet. ``rows`` names the training rows (keys, ``anchor_time``, ``split``)
+    or is a query giving them;
     ``events`` a prebuilt events table of the target's rows (columns ``k0…``, ``t``). One query."""
     entity = db.table(bq.entity.table)
     agg = next(iter_aggregations(bq.target), None)
@@ -198,7 +200,7 @@ def not_yet_joined(con, db: Database, bq: BoundQuery, rows: str, events: str | N
     query = (exp.select(col("x", "anchor_time"), count.copy(),
                         exp.Filter(this=count.copy(), expression=exp.Where(this=unseen)),
                         exp.Filter(this=count.copy(), expression=exp.Where(this=later)))
-             .from_(exp.Table(this=ident(rows), alias=exp.TableAlias(this=ident("x"))))
+             .from_(_relation(rows, "x"))
              .join(exp.Subquery(this=first, alias=exp.TableAlias(this=ident("f"))), on=on, join_type="LEFT")
              .where(exp.EQ(this=col("x", "split"), expression=exp.Literal.string("train")))
              .group_by(col("x", "anchor_time")).order_by(col("x", "anchor_time")))
@@ -216,3 +218,34 @@ def not_yet_joined(con, db: Database, bq: BoundQuery, rows: str, events: str | N
             f"pql cannot tell a {name} that had not joined yet from one that left; give {name} a time column "
             f"(WITH schema = 'time {name} = <column>') or derive it from {agg.table} (WITH schema = 'entity "
             f"{name} = {agg.table}.{agg.path[-1].columns[0]}')"]
+
+
+def _relation(rows: str | exp.Select, alias: str) -> exp.Expression:
+    """A table name or a query, as a FROM item called ``alias``."""
+    name = exp.TableAlias(this=ident(alias))
+    return exp.Table(this=ident(rows), alias=name) if isinstance(rows, str) else exp.Subquery(this=rows, alias=name)
+
+
+FILLS_EMPTY_WINDOWS = frozenset({"COUNT", "COUNT_DISTINCT", "SUM"})  # 0 for an empty window: no row is dropped
+
+
+def not_yet_joined_before_training(con, db: Database, bq: BoundQuery, train_anchors) -> list[str]:
+    """`not_yet_joined` without building the training table (for EXPLAIN, which must stay fast): an untimed
+    entity table gives every entity a training row at every training anchor, so the entity table crossed with
+    ``train_anchors`` stands for the training rows. Exact unless a WHERE or a target that drops empty windows
+    (MIN, AVG, …) leaves the run fewer rows; the warning then says it is an estimate."""
+    entity = db.table(bq.entity.table)
+    if entity is None or entity.is_timed or not train_anchors or is_static(bq):
+        return []
+    keys = [col("e", k) for k in bq.entity.key]
+    anchors = exp.values([(literal(t),) for t in train_anchors], alias="a", columns=["anchor_time"])
+    rows = (exp.select(*keys, col("a", "anchor_time"), exp.alias_(exp.Literal.string("train"), "split", quoted=True))
+            .from_(exp.Table(this=ident(entity.name), alias=exp.TableAlias(this=ident("e"))))
+            .join(anchors, join_type="CROSS")
+            .where(exp.and_(*(exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys))))
+    found = not_yet_joined(con, db, bq, rows)
+    exact = bq.where is None and all(a.func.upper() in FILLS_EMPTY_WINDOWS for a in iter_aggregations(bq.target))
+    if exact:
+        return found
+    return [f"{w} (estimated over every {bq.entity.table} at every training anchor: the query's WHERE or a target "
+            f"that drops empty windows leaves the run fewer rows, and its shares may differ)" for w in found]

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from engine.models.lightgbm_deadline import deadline_callback
 from engine.models.lightgbm_progress import round_bar
 from engine.models.lightgbm_refit import FitMaterial, keeping_material
+from engine.models.native_output import native_stderr_captured
 from pql.bound import TaskType
 from pql.errors import EngineError, PQLInputError
 
@@ -317,7 +318,7 @@ class LightGBMModel:
         src = Path(directory)
         try:
             meta = json.loads((src / META_FILE).read_text())
-            booster = lgb.Booster(model_file=str(src / MODEL_FILE))
+            booster = _booster_from(src / MODEL_FILE)
         except (OSError, json.JSONDecodeError, lgb.basic.LightGBMError) as e:
             raise EngineError(f"cannot load a LightGBM model from {src}: {e}") from e
         if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
@@ -334,6 +335,20 @@ class LightGBMModel:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _booster_from(path: Path):
+    """LightGBM's model file as a Booster, its native ``[LightGBM] [Fatal] …`` line kept off the terminal:
+    a damaged file is pql's to report (the registry warns and retrains), with LightGBM's reason."""
+    import lightgbm as lgb
+
+    with native_stderr_captured() as printed:
+        try:
+            return lgb.Booster(model_file=str(path))
+        except lgb.basic.LightGBMError as e:
+            failure = e
+    reason = str(failure) or "; ".join(printed.lines("[LightGBM] [Fatal] ")) or "unreadable model file"
+    raise lgb.basic.LightGBMError(reason) from failure
 
 
 def _task_type(task) -> TaskType:

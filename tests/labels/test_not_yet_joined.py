@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import duckdb
+import pyarrow as pa
 
 import pql
 
@@ -21,7 +22,10 @@ def _db(path, first_day) -> str:
     for c in range(300):
         for day in range(first_day(c), 400, 10):
             rows.append((len(rows), c, start + timedelta(days=day, hours=c % 24)))
-    con.executemany("insert into orders values (?, ?, ?)", rows)
+    orders = pa.table({"id": [r[0] for r in rows], "customer_id": [r[1] for r in rows],
+                       "created_at": [r[2] for r in rows]})  # one insert: executemany takes seconds
+    con.register("new_orders", orders)
+    con.execute("insert into orders select * from new_orders")
     con.close()
     return str(path)
 
@@ -41,3 +45,28 @@ def test_customers_arriving_over_time_are_warned_about(tmp_path):
 def test_customers_there_from_the_start_some_never_buying_are_not(tmp_path):
     # a fixed base buying from the first weeks; a third never buys at all
     assert _warnings(_db(tmp_path / "fixed.duckdb", lambda c: 400 if c % 3 == 0 else c % 20)) == []
+
+
+def _explained(path, query: str = QUERY) -> str:
+    with pql.connect(path) as s:
+        return s.explain(query)
+
+
+def test_explain_warns_as_the_run_does_without_building_the_training_table(tmp_path):
+    path = _db(tmp_path / "arriving.duckdb", lambda c: c * 400 // 300)
+    (warning,) = _warnings(path)
+    text = _explained(path)
+    assert f"Warnings:\n  {warning}\nAnchors:" in text  # the same counts as the run's
+    assert "(estimated over every customer" not in text
+
+
+def test_explain_says_a_where_makes_its_counts_an_estimate(tmp_path):
+    path = _db(tmp_path / "arriving.duckdb", lambda c: c * 400 // 300)
+    text = _explained(path, QUERY.replace(" WITH", " WHERE customer.id > 10 WITH"))
+    assert "the customer has no row in orders at or before the anchor" in text
+    assert "(estimated over every customer at every training anchor: the query's WHERE" in text
+
+
+def test_explain_stays_quiet_for_a_fixed_base(tmp_path):
+    text = _explained(_db(tmp_path / "fixed.duckdb", lambda c: 400 if c % 3 == 0 else c % 20))
+    assert "had not joined yet" not in text

@@ -79,3 +79,31 @@ def test_auto_without_validation_trains_lightgbm_alone(tmp_path, monkeypatch):
     assert "no validation rows" in warning and "val_cutoff" in warning
     assert "val mae n/a" in run.summary
     assert not any(re.search(r"\bnan\b", line) for line in [*logged, run.summary])
+
+
+def test_auto_on_a_tiny_validation_split_trains_lightgbm_alone_and_says_why(shop, tmp_path, monkeypatch):
+    trained: list[str] = []
+    fit_all = engine.run._fit_all
+    monkeypatch.setattr(engine.run, "_fit_all", lambda families, *a: trained.extend(families) or fit_all(families, *a))
+    run, logged = _run(shop, tmp_path, monkeypatch, f"{CHURN} WITH model = 'auto'")
+    assert run.training.counts()["val"] < engine.run.MIN_VAL_ROWS_TO_COMPARE
+    assert trained == ["lightgbm"] and run.chosen == "lightgbm" and list(run.candidates) == ["lightgbm"]
+    (note,) = [line for line in logged if "model = 'auto' trains LightGBM only" in line]
+    assert note.startswith(f"note: model = 'auto' trains LightGBM only: validation has {run.training.counts()['val']} "
+                           f"rows (under {engine.run.MIN_VAL_ROWS_TO_COMPARE}), too few to tell it from the GNN")
+    assert not any(line.startswith("warning:") and "auto" in line for line in logged)
+
+
+def test_a_validation_split_is_too_small_on_few_rows_or_few_of_the_rarer_answer(shop):
+    with pql.connect(str(shop)) as session:
+        churn, spend = session.bind(CHURN), session.bind(f"PREDICT SUM(orders.amount, 0, 30, days) {CUSTOMER}")
+
+    def table(labels):
+        import pyarrow as pa
+        return type("TT", (), {"split": lambda self, s: pa.table({"label": labels})})()
+
+    assert engine.run._validation_too_small(spend, table([1.0] * 199)) == "199 rows (under 200)"
+    assert engine.run._validation_too_small(spend, table([1.0] * 200)) is None
+    assert engine.run._validation_too_small(churn, table([True] * 19 + [False] * 300)) == "19 true labels (under 20)"
+    assert engine.run._validation_too_small(churn, table([False] + [True] * 300)) == "1 false label (under 20)"
+    assert engine.run._validation_too_small(churn, table([True] * 20 + [False] * 300)) is None
