@@ -85,8 +85,8 @@ def _str(v: Any) -> str:
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(name="model", default="auto",
                help="'auto' trains LightGBM and the GNN and keeps the better on validation (LightGBM alone "
-                    "when there are no validation rows), warning when the heuristic scores better there; "
-                    "'heuristic' is the persistence baseline",
+                    "when there are no validation rows, or too few to tell them apart: see How pql models), "
+                    "warning when the heuristic scores better there; 'heuristic' is the persistence baseline",
                check=_choice("auto", "gnn", "lightgbm", "heuristic")),
     OptionSpec(name="metric", default=None,
                help="the validation metric that picks the model ('auto'), the GNN's epochs and a regression's "
