@@ -27,8 +27,10 @@ Shape::
     Literal(value, kind)            kind: 'number' (int|float) | 'string' (str) | 'boolean' (bool)
                                           | 'null' (None) | 'timestamp' (ISO text, e.g. '2020-01-01')
     ColumnRef(table, column)
-    Aggregation(func, table, column: str|None, filter: Expr|None, window: Window|None)
-                                    # func upper-case, one of AGGREGATIONS; column None means ``table.*``
+    Aggregation(func, table, column: str|None, filter: Expr|None, window: Window|None, formula: Expr|None)
+                                    # func upper-case, one of AGGREGATIONS; column None means ``table.*``,
+                                    # or a formula: Arithmetic/Negation over ColumnRefs and numbers
+                                    # (``SUM(lines.qty * lines.price, …)``), table then its first column's
     Window(start: number|None, end: number, unit)   # anchor+start < t <= anchor+end; start None = -INF;
                                     # unit canonical plural (UNITS), 'days' when the query omits it
     Comparison(op, left, right)     op: = != < <= > >=   (``<>`` and ``==`` are normalised)
@@ -104,10 +106,11 @@ class Window(Node):
 @dataclass(frozen=True, kw_only=True)
 class Aggregation(Node):
     func: str
-    table: str
-    column: str | None  # None: ``table.*``
+    table: str  # with a formula: the table of its first column (the binder checks they all agree)
+    column: str | None  # None: ``table.*`` or a formula
     filter: Expr | None = None
     window: Window | None = None
+    formula: Expr | None = None  # ``SUM(lines.qty * lines.price, …)``: arithmetic over the rows' columns
 
 
 # ---- conditions -----------------------------------------------------------------------------------

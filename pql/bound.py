@@ -9,7 +9,7 @@ Expression nodes (``BoundExpr``)::
 
     BColumn      a column, reached from a context table through ``path`` (child -> parent FKs)
     BLiteral     a constant
-    BAggregation AGG(table.column | table.*  [WHERE filter], window) linked to the entity by ``path``
+    BAggregation AGG(table.column | table.* | formula  [WHERE filter], window) linked to the entity by ``path``
     BCompare     left op right                       (op in = != < <= > >=)
     BIn          expr [NOT] IN (v, ...)
     BLike        expr [NOT] LIKE 'pattern'
@@ -18,7 +18,7 @@ Expression nodes (``BoundExpr``)::
     BAnd / BOr / BNot
 
 Context table: at top level (target, WHERE, ASSUMING) it is the entity table; inside an aggregation's
-filter it is the aggregated table. ``BColumn.path`` walks from the context table up to ``BColumn.table``.
+filter and formula it is the aggregated table. ``BColumn.path`` walks from the context table up to ``BColumn.table``.
 """
 from __future__ import annotations
 
@@ -81,13 +81,28 @@ class BLiteral:
 class BAggregation:
     func: str  # COUNT COUNT_DISTINCT SUM AVG MIN MAX FIRST LAST LIST_DISTINCT
     table: str
-    column: str | None  # None = table.*
+    column: str | None  # None = table.* or a formula
     filter: "BoundExpr | None"
     window: BWindow | None
     path: tuple[ForeignKey, ...]  # from ``table`` up to the entity table, each step child -> parent
     time_column: str  # the aggregated table's time (own column, or the parent's via inherited time)
     result_stype: SemanticType
+    # ``SUM(lines.qty * lines.price, …)``: a BArith over the aggregated table's own columns (BColumn with
+    # path ``()``) and numbers, evaluated per row; None for ``table.column`` and ``table.*``
+    formula: "BoundExpr | None" = None
     span: Span | None = _span()
+
+    @property
+    def reads_rows(self) -> bool:
+        """``table.*``: the aggregation counts rows, it reads no value."""
+        return self.column is None and self.formula is None
+
+    @property
+    def subject(self) -> str:
+        """What it reads, as PQL: ``table.column``, ``table.*`` or the formula."""
+        from pql.bound_render import subject_text
+
+        return subject_text(self)
 
 
 @dataclass(frozen=True, kw_only=True)

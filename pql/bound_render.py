@@ -30,7 +30,7 @@ def expr_text(expr: BoundExpr) -> str:
     if isinstance(expr, BColumn):
         return f"{quote_name(expr.table)}.{quote_name(expr.column)}"
     if isinstance(expr, BAggregation):
-        subject = f"{quote_name(expr.table)}.{quote_name(expr.column) if expr.column else '*'}"
+        subject = subject_text(expr)
         if expr.filter is not None:
             subject += f" WHERE {expr_text(expr.filter)}"
         if expr.window is not None:
@@ -58,6 +58,13 @@ def expr_text(expr: BoundExpr) -> str:
     if isinstance(expr, BNot):
         return f"NOT ({expr_text(expr.item)})"
     raise TypeError(f"not a bound expression: {expr!r}")
+
+
+def subject_text(agg: BAggregation) -> str:
+    """What ``agg`` reads: ``table.column``, ``table.*`` or its formula."""
+    if agg.formula is not None:
+        return expr_text(agg.formula)
+    return f"{quote_name(agg.table)}.{quote_name(agg.column) if agg.column else '*'}"
 
 
 def _is_negation(expr: BArith) -> bool:

@@ -51,6 +51,15 @@ class _Clause:
 
 
 @dataclass(frozen=True)
+class _Subject:
+    """What an aggregation reads: ``table.column``, ``table.*`` (column None) or a formula."""
+
+    table: str
+    column: str | None
+    formula: Any
+
+
+@dataclass(frozen=True)
 class _MinusInf:
     """The ``-INF`` window bound, with its place in the text for error messages."""
 
@@ -288,20 +297,27 @@ class AstBuilder(Transformer):
         return ast.ColumnRef(table=table.text, column=column.text, span=span_of(meta))
 
     def aggregation(self, meta, children):
-        func_tok, (table, column), *rest = children
+        func_tok, subject, *rest = children
         func = func_tok.value.upper()
         if func not in ast.AGGREGATIONS:
             raise self._error(f"unknown aggregation '{func_tok.value}'{did_you_mean(func, ast.AGGREGATIONS)}",
                               func_tok, hint="aggregations are " + ", ".join(ast.AGGREGATIONS))
         extra = {c.name: c.value for c in rest if isinstance(c, _Clause)}
-        return ast.Aggregation(func=func, table=table.text, column=column and column.text,
+        return ast.Aggregation(func=func, table=subject.table, column=subject.column, formula=subject.formula,
                                filter=extra.get("filter"), window=extra.get("window"), span=span_of(meta))
 
     def agg_subject(self, meta, children):
-        return tuple(children)
+        (value,) = children
+        if isinstance(value, ast.ColumnRef):  # a lone column (parentheses and all) is `table.column`
+            return _Subject(value.table, value.column, None)
+        first = next((n for n in ast.walk(value) if isinstance(n, ast.ColumnRef)), None)
+        if first is None:
+            raise self._error("an aggregation's formula must read a column of the aggregated rows", meta,
+                              hint="e.g. SUM(lines.quantity * lines.unit_price, 0, 30); COUNT(table.*, …) counts rows")
+        return _Subject(first.table, None, value)
 
     def agg_star(self, meta, children):
-        return (children[0], None)
+        return _Subject(children[0].text, None, None)
 
     def agg_filter(self, meta, children):
         return _Clause("filter", _words(children)[0])

@@ -72,7 +72,10 @@ def _window(node: ast.Window) -> str:
 
 
 def _aggregation(node: ast.Aggregation) -> str:
-    subject = f"{quote_name(node.table)}.{'*' if node.column is None else quote_name(node.column)}"
+    if node.formula is not None:
+        subject = render(node.formula)
+    else:
+        subject = f"{quote_name(node.table)}.{'*' if node.column is None else quote_name(node.column)}"
     if node.filter is not None:
         subject += f" WHERE {render(node.filter)}"
     if node.window is not None:

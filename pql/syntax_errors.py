@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from pql.ast import AGGREGATIONS
 from pql.errors import PQLSyntaxError
 from pql.keywords import RESERVED
 from pql.span import Span
@@ -147,8 +148,8 @@ def _code_positions(text: str, upto: int) -> Iterator[tuple[int, bool]]:
         i += 1
 
 
-def _open_paren(text: str, upto: int) -> int | None:
-    """The position of the innermost '(' still open before ``upto`` (strings and comments skipped)."""
+def _open_parens(text: str, upto: int) -> list[int]:
+    """The positions of the '('s still open before ``upto``, outermost first (strings and comments skipped)."""
     stack: list[int] = []
     for i, comment in _code_positions(text, upto):
         if comment:
@@ -157,6 +158,12 @@ def _open_paren(text: str, upto: int) -> int | None:
             stack.append(i)
         elif text[i] == ")" and stack:
             stack.pop()
+    return stack
+
+
+def _open_paren(text: str, upto: int) -> int | None:
+    """The position of the innermost '(' still open before ``upto``."""
+    stack = _open_parens(text, upto)
     return stack[-1] if stack else None
 
 
@@ -210,22 +217,48 @@ def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
         hint = "for two minus signs write -(-x)"
     elif tok.type in _CLAUSE_WORDS and re.search(r"\bINTO\b", text[:tok.start_pos], re.IGNORECASE):
         hint = "INTO comes last: PREDICT … FOR … [WHERE …] [USING …] [WITH …] INTO table"
-    elif tok.type in ("STAR", "SLASH", "PLUS", "MINUS") and _in_aggregation_subject(text, tok.start_pos):
-        hint = ("an aggregation reads one column, not a formula: give the table that column (quantity * price "
-                "as an amount column of the file, or a database view), then SUM(table.amount, …)")
+    elif tok.type != "$END" and (subject := _aggregation_subject(text, tok.start_pos)) is not None:
+        hint = _formula_hint(tok, text, subject)
     elif value.upper() in ("=", "IN") and re.search(r"\bFOR\s+EACH\s+\S+\s*\Z", text[:tok.start_pos], re.IGNORECASE):
         hint = "FOR EACH names every entity; for some of them write FOR table.key = v or FOR table.key IN (…)"
     return err(f"unexpected {got}; expected {plain_expected(expected)}", hint=hint)
 
 
-_AGGREGATION_OPENED = re.compile(r"\b[A-Za-z_]+\s*\(\s*[A-Za-z_\"`][^,()]*\Z")
+_AGGREGATION_NAME = re.compile(r"\b(" + "|".join(AGGREGATIONS) + r")\s*\Z", re.IGNORECASE)
+_FORMULA_HINT = ("an aggregation reads a column, table.* or a formula: + - * / over the aggregated table's "
+                 "columns (table.column) and numbers, e.g. SUM(lines.quantity * lines.unit_price, 0, 30)")
 
 
-def _in_aggregation_subject(text: str, pos: int) -> bool:
-    """``SUM(lines.qty * lines.price, …)``: the token follows the column an aggregation's '(' opened."""
-    opened = _open_paren(text, pos)
-    return opened is not None and bool(_AGGREGATION_OPENED.search(text[:pos].rstrip(), 0)) and \
-        re.search(r"[A-Za-z_]\s*\Z", text[:opened]) is not None
+def _aggregation_subject(text: str, pos: int) -> str | None:
+    """``SUM(lines.qty * price, …)``: the text of what an aggregation reads, up to ``pos``, when ``pos``
+    lies in it (before the aggregation's WHERE or window); None elsewhere."""
+    for opened in reversed(_open_parens(text, pos)):  # a formula's own parentheses follow no word
+        if _AGGREGATION_NAME.search(text, 0, opened):
+            inside = text[opened + 1:pos]
+            return None if "," in inside or re.search(r"\bWHERE\b", inside, re.IGNORECASE) else inside
+        if re.search(r"[A-Za-z0-9_\"`]\s*\Z", text[:opened]):
+            return None  # the '(' of something else: IN (…), COST (…)
+    return None
+
+
+_ARITHMETIC = ("STAR", "SLASH", "PLUS", "MINUS")
+
+
+def _formula_hint(tok, text: str, subject: str) -> str | None:
+    """What an aggregation may read, for the mistake at ``tok`` inside its subject (``subject``: the
+    subject's text before ``tok``); None for a slip a formula does not explain (a missing comma)."""
+    before = text[:tok.start_pos].rstrip()
+    if tok.type == "LPAR" and re.search(r"[A-Za-z_]\Z", before):
+        return ("an aggregation cannot hold another aggregation; combine them outside, e.g. "
+                "SUM(lines.amount, 0, 30) / COUNT(lines.*, 0, 30)")
+    if tok.type in _ARITHMETIC and re.search(r"\.\s*\*\Z", before):
+        return "table.* counts rows and takes no arithmetic; " + _FORMULA_HINT
+    if tok.type in ("COMP_OP", "IN", "LIKE", "IS", "AND", "OR", "NOT", "CONTAINS", "STARTS", "ENDS"):
+        return ("a condition on the rows goes in the aggregation's WHERE, e.g. "
+                "SUM(lines.amount WHERE lines.quantity > 0, 0, 30)")
+    if tok.type in _ARITHMETIC or re.search(r"[-+*/]", subject.replace(".*", "")):
+        return _FORMULA_HINT
+    return None
 
 
 _CODE_AFTER_DASHES = re.compile(r"--[A-Za-z0-9_(.\"`]")

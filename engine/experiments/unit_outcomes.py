@@ -137,13 +137,12 @@ class UnitOutcomes:
         time = rows.time()
         if time is None:
             raise PQLInputError(f"table '{agg.table}' has no time, so {agg.func}(…, window) cannot be computed")
-        value = rows.column((), agg.column) if agg.column is not None else exp.Literal.number(1)
         where = [not_null(key.copy())]
         if agg.filter is not None:
             where.append(compile_expr(agg.filter, column=lambda c: rows.column(c.path, c.column),
                                       aggregation=_nested))
         select = exp.select(exp.alias_(key, "k", quoted=True), exp.alias_(time, "t", quoted=True),
-                            exp.alias_(value, "v", quoted=True))
+                            exp.alias_(_row_value(rows, agg), "v", quoted=True))
         return rows.apply(select).where(exp.and_(*where), copy=False)
 
     def _window(self, agg: BAggregation) -> exp.Select:
@@ -158,10 +157,17 @@ class UnitOutcomes:
                 .group_by(col("a", "u"), copy=False))
 
 
+def _row_value(rows: Scope, agg: BAggregation) -> exp.Expression:
+    """What one row gives ``agg``: its column, its formula (a division by zero is NULL), or 1 (a row)."""
+    if agg.formula is not None:
+        return compile_expr(agg.formula, column=lambda c: rows.column(c.path, c.column), aggregation=_nested)
+    return rows.column((), agg.column) if agg.column is not None else exp.Literal.number(1)
+
+
 def _aggregate(agg: BAggregation) -> exp.Expression:
     func, v, t = agg.func.upper(), col("r", "v"), col("r", "t")
     if func == "COUNT":
-        return exp.cast(exp.Count(this=exp.Star() if agg.column is None else v), exp.DataType.Type.BIGINT)
+        return exp.cast(exp.Count(this=exp.Star() if agg.reads_rows else v), exp.DataType.Type.BIGINT)
     if func == "COUNT_DISTINCT":
         return exp.Count(this=exp.Distinct(expressions=[v]))
     if func == "SUM":

@@ -13,6 +13,7 @@ Every window CTE has columns ``anchor_time, k0…kn, value``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Union
 
 from sqlglot import exp
 
@@ -46,11 +47,11 @@ class _Use:
 class _Events:
     name: str
     table: str
-    partials: dict[tuple[str, str | None, BoundExpr | None], str] = field(default_factory=dict)  # -> column
+    partials: dict[tuple[str, "Operand", BoundExpr | None], str] = field(default_factory=dict)  # -> column
     uses: int = 0
 
-    def partial(self, kind: str, column: str | None, filter: BoundExpr | None) -> str:
-        return self.partials.setdefault((kind, column, filter), f"p{len(self.partials)}")
+    def partial(self, kind: str, operand: "Operand", filter: BoundExpr | None) -> str:
+        return self.partials.setdefault((kind, operand, filter), f"p{len(self.partials)}")
 
 
 class Aggregates:
@@ -70,8 +71,8 @@ class Aggregates:
                 source = _Source(agg.table, agg.path)
                 events = self._events.setdefault(source, _Events(name=f"s{len(self._events)}", table=agg.table))
                 events.uses += 1
-                for kind, column in _partials(agg):
-                    events.partial(kind, column, agg.filter)
+                for kind, operand in _partials(agg):
+                    events.partial(kind, operand, agg.filter)
         return self._uses[use]
 
     @property
@@ -132,8 +133,8 @@ class Aggregates:
         by = [*keys, *([time] if time is not None else [])]
         names = [*(f"k{i}" for i in range(len(keys))), *(["t"] if time is not None else [])]
         parts = []
-        for (kind, c, f), name in events.partials.items():
-            part = _partial_sql(kind, None if c is None else rows.column((), c))
+        for (kind, operand, f), name in events.partials.items():
+            part = _partial_sql(kind, _row_value(rows, operand))
             if f is not None:
                 part = exp.Filter(this=part, expression=exp.Where(this=_filter_sql(rows, f)))
             parts.append(exp.alias_(part, name, quoted=True))
@@ -149,16 +150,16 @@ class Aggregates:
             table = self.db.table(agg.table)
             has_time = table is not None and table.is_timed
             relation = exp.Table(this=ident(events.name), alias=exp.TableAlias(this=ident("r")))
-            value = _combine(func, agg.column, agg.filter, events)
+            value = _combine(func, _operand(agg), agg.filter, events)
         else:
             rows, keys, time, where = self._rows(_Source(agg.table, agg.path), agg.filter)
             has_time = time is not None
             select = exp.select(*(exp.alias_(k, f"k{i}", quoted=True) for i, k in enumerate(keys)))
             if time is not None:
                 select = select.select(exp.alias_(time, "t", quoted=True), copy=False)
-            if agg.column is None:
+            if agg.reads_rows:
                 raise PQLInputError(f"{agg.func} needs a column, not {agg.table}.*")
-            select = select.select(exp.alias_(rows.column((), agg.column), "v", quoted=True), copy=False)
+            select = select.select(exp.alias_(_row_value(rows, _operand(agg)), "v", quoted=True), copy=False)
             tie = [rows.column((), c) for c in rows.root.primary_key] if func in ("FIRST", "LAST") else []
             for i, t in enumerate(tie):
                 select = select.select(exp.alias_(t, f"o{i}", quoted=True), copy=False)
@@ -184,8 +185,25 @@ class Aggregates:
         return out
 
 
-def _partials(agg: BAggregation) -> list[tuple[str, str | None]]:
-    func, c = agg.func.upper(), agg.column
+#: what each row gives an aggregation: a column's name, a formula over the row's columns, or None (a row)
+Operand = Union[str, BoundExpr, None]
+
+
+def _operand(agg: BAggregation) -> Operand:
+    return agg.formula if agg.formula is not None else agg.column
+
+
+def _row_value(rows: Scope, operand: Operand) -> exp.Expression | None:
+    """The SQL of one row's value; a formula's division by zero is NULL, so that row counts as no value."""
+    if operand is None:
+        return None
+    if isinstance(operand, str):
+        return rows.column((), operand)
+    return compile_expr(operand, column=lambda c: rows.column(c.path, c.column), aggregation=_nested)
+
+
+def _partials(agg: BAggregation) -> list[tuple[str, Operand]]:
+    func, c = agg.func.upper(), _operand(agg)
     if func == "COUNT":
         return [("count", c)]
     if func == "SUM":
@@ -201,10 +219,10 @@ def _partial_sql(kind: str, value: exp.Expression | None) -> exp.Expression:
     return {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[kind](this=value)
 
 
-def _combine(func: str, column: str | None, filter: BoundExpr | None, events: _Events) -> exp.Expression:
+def _combine(func: str, operand: Operand, filter: BoundExpr | None, events: _Events) -> exp.Expression:
     """Re-aggregate the per-event partials over a window; labels come out BIGINT (counts) or DOUBLE."""
     def part(kind: str) -> exp.Column:
-        return col("r", events.partials[(kind, column, filter)])
+        return col("r", events.partials[(kind, operand, filter)])
 
     if func == "COUNT":
         return exp.cast(exp.Sum(this=part("count")), exp.DataType.Type.BIGINT)

@@ -22,6 +22,8 @@ NUMERIC_AGGS = ("SUM", "AVG")
 ORDER_AGGS = ("MIN", "MAX")
 MAX_WINDOW_DAYS = 100 * 365.25  # further, anchor + window leaves the calendar (year 9999) or pandas' range
 NEEDS_ROWS = ("AVG", "MIN", "MAX", "FIRST", "LAST")  # empty windows drop the row
+# distinct values of a per-row formula (a price times a quantity) mean little; a column's do
+FORMULA_REFUSED = ("COUNT_DISTINCT", "LIST_DISTINCT")
 
 
 def is_numeric_column(column: Column) -> bool:
@@ -109,6 +111,7 @@ class ExpressionBinder:
             raise Unresolved(node.func)
         table = resolve_table(self.ctx, node.table, node.span)
         column = resolve_column(self.ctx, table, node.column, node.span) if node.column is not None else None
+        formula = self._bind_formula(node, table) if node.formula is not None else None
         self._check_function(node, table, column)
         window = self._bind_window(node, role=role)
         time_column = self._time_column(node, table)
@@ -125,8 +128,75 @@ class ExpressionBinder:
         if node.filter is not None:
             filt = self.bind(node.filter, role="filter", context=table)
         return BAggregation(func=node.func, table=table.name, column=column.name if column else None,
-                            filter=filt, window=window, path=paths[0], time_column=time_column,
+                            formula=formula, filter=filt, window=window, path=paths[0], time_column=time_column,
                             result_stype=_agg_result_stype(node.func, column), span=node.span)
+
+    # ---- an aggregation's formula ---------------------------------------------------------------
+
+    def _bind_formula(self, node: ast.Aggregation, table: Table) -> BoundExpr:
+        """``SUM(lines.qty * lines.price, …)``: arithmetic over numeric columns of the aggregated table
+        itself, evaluated per row (so in the rows' own time window, like any aggregated column)."""
+        failed = False
+        for ref in (n for n in ast.walk(node.formula) if isinstance(n, ast.ColumnRef)):
+            try:
+                self._check_formula_table(ref, table, node)
+            except Unresolved:
+                failed = True
+        if failed:
+            raise Unresolved(node.func)
+        return self._bind_formula_part(node.formula, table)
+
+    def _check_formula_table(self, ref: ast.ColumnRef, table: Table, node: ast.Aggregation) -> None:
+        other = resolve_table(self.ctx, ref.table, ref.span)
+        if other is table:
+            return
+        first = next(n for n in ast.walk(node.formula) if isinstance(n, ast.ColumnRef))
+        self.ctx.error(f"an aggregation's formula reads one table's columns: {table.name}.{first.column} and "
+                       f"{other.name}.{ref.column}", ref.span,
+                       hint=f"a formula reads the columns of the rows it aggregates; aggregate each table on its "
+                            f"own, e.g. {node.func}({table.name}.{first.column}, …) and "
+                            f"{node.func}({other.name}.{ref.column}, …), and combine those")
+        raise Unresolved(ref.table)
+
+    def _bind_formula_part(self, part: ast.Expr, table: Table) -> BoundExpr:
+        if isinstance(part, ast.ColumnRef):
+            column = resolve_column(self.ctx, table, part.column, part.span)
+            self._check_formula_column(table, column, part)
+            return BColumn(table=table.name, column=column.name, stype=column.stype, dtype=column.dtype,
+                           span=part.span)
+        if isinstance(part, ast.Literal) and part.kind == "number":
+            return BLiteral(value=part.value, kind="number", span=part.span)
+        if isinstance(part, ast.Negation):
+            operand = self._bind_formula_part(part.operand, table)
+            return BArith(op="-", left=BLiteral(value=0, kind="number", span=part.span), right=operand, span=part.span)
+        if isinstance(part, ast.Arithmetic):
+            sides = []
+            for side in (part.left, part.right):  # both sides, so every error comes out at once
+                try:
+                    sides.append(self._bind_formula_part(side, table))
+                except Unresolved:
+                    pass
+            if len(sides) < 2:
+                raise Unresolved(part.op)
+            left, right = sides
+            if part.op == "/" and isinstance(right, BLiteral) and right.value == 0:
+                self.ctx.error("division by 0: every row would be left without a value", part.right.span or part.span,
+                               hint="a division by zero is missing, and a row without a value counts as none")
+            return BArith(op=part.op, left=left, right=right, span=part.span)
+        self.ctx.error("an aggregation's formula is + - * / over columns of the aggregated table and numbers",
+                       part.span)
+        raise Unresolved("formula")
+
+    def _check_formula_column(self, table: Table, column: Column, ref: ast.ColumnRef) -> None:
+        name = f"'{table.name}.{column.name}'"
+        if column.stype == SemanticType.ID:
+            self.ctx.error(f"an aggregation's formula needs numeric columns, but {name} is an identifier",
+                           ref.span, hint="arithmetic works on numeric columns such as quantities and prices")
+        elif not is_numeric_column(column):
+            self.ctx.error(f"an aggregation's formula needs numeric columns, but {name} is {column.stype} "
+                           f"({column.dtype})", ref.span,
+                           hint="arithmetic works on numeric columns; a condition on this one goes in the "
+                                "aggregation's WHERE")
 
     def _bind_Arithmetic(self, node: ast.Arithmetic, *, role: str, context: Table) -> BoundExpr:
         left = self.bind(node.left, role=role, context=context)
@@ -224,6 +294,12 @@ class ExpressionBinder:
 
     def _check_function(self, node: ast.Aggregation, table: Table, column: Column | None) -> None:
         func = node.func
+        if node.formula is not None:
+            if func in FORMULA_REFUSED:
+                self.ctx.error(f"{func} reads one column, not a formula", node.span,
+                               hint=f"{func}({table.name}.<column>, …) works on a column; "
+                                    f"{', '.join(f for f in ast.AGGREGATIONS if f not in FORMULA_REFUSED)} take a formula")
+            return
         if column is None and func != "COUNT":
             self.ctx.error(f"{func} needs a column, not '{table.name}.*'", node.span,
                            hint=f"COUNT({table.name}.*) counts rows; {func}({table.name}.<column>) uses a column")
@@ -245,7 +321,7 @@ class ExpressionBinder:
         if w is None:
             if role != "filter":
                 self.ctx.error(f"{node.func}({node.table}…) needs a time window", node.span,
-                               hint=f"e.g. {node.func}({node.table}.{node.column or '*'}, 0, 30, days) "
+                               hint=f"e.g. {node.func}({_written_subject(node)}, 0, 30, days) "
                                     "for the next 30 days")
             return None
         span = w.span or node.span
@@ -274,7 +350,7 @@ class ExpressionBinder:
         elif role == "covariate" and w.end > 0:  # `pql experiment --covariate`: measured before assignment
             self.ctx.error("a covariate window looks back (a covariate is measured before assignment): its end "
                            f"must be 0 or earlier, not {w.end:g}", span,
-                           hint=f"e.g. {node.func}({node.table}.{node.column or '*'}, -90, 0, days); what happens after "
+                           hint=f"e.g. {node.func}({_written_subject(node)}, -90, 0, days); what happens after "
                                 "assignment belongs in the outcome")
         return BWindow(start=w.start, end=w.end, unit=w.unit)
 
@@ -350,11 +426,18 @@ class ExpressionBinder:
         raise Unresolved(start)
 
 
+def _written_subject(node: ast.Aggregation) -> str:
+    """What an aggregation reads, as the query wrote it."""
+    if node.formula is not None:
+        return str(node.formula)
+    return f"{node.table}.{node.column or '*'}"
+
+
 def _describe(expr: BoundExpr) -> str:
     if isinstance(expr, BColumn):
         return f"'{expr.table}.{expr.column}'"
     if isinstance(expr, BAggregation):
-        return f"{expr.func}({expr.table}.{expr.column or '*'})"
+        return f"{expr.func}({expr.subject})"
     if isinstance(expr, BLiteral):
         return repr(expr.value) if expr.kind == "string" else str(expr.value)
     return "the expression"

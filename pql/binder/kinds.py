@@ -28,7 +28,7 @@ def value_kind(expr: BoundExpr, db: Database) -> str | None:
     if isinstance(expr, BArith):
         return NUMBER
     if isinstance(expr, BAggregation):
-        if expr.func in ("COUNT", "COUNT_DISTINCT", "SUM", "AVG"):
+        if expr.func in ("COUNT", "COUNT_DISTINCT", "SUM", "AVG") or expr.formula is not None:
             return NUMBER
         if expr.func == "LIST_DISTINCT" or expr.column is None:
             return None

@@ -556,7 +556,7 @@ def _check_count_treatment(ctx: BindContext, assuming: BoundExpr, node: ast.Node
 
 def _describe_operand(expr: BoundExpr) -> str:
     if isinstance(expr, BAggregation):
-        return f"{expr.func}({expr.table}.{expr.column or '*'})"
+        return f"{expr.func}({expr.subject})"
     if isinstance(expr, BColumn):
         return f"'{expr.table}.{expr.column}'"
     return "the expression"

@@ -71,12 +71,27 @@ def test_pql_explain_stays_a_function_after_the_cli_imported_its_module():
     assert "PQL:" in pql.explain("PREDICT churn_90d FOR customer")
 
 
-@pytest.mark.parametrize("text", ["PREDICT SUM(lines.qty * lines.price, 0, 90) FOR EACH c",
-                                  "PREDICT AVG(lines.amount / 100) FOR EACH c"])
-def test_a_formula_inside_an_aggregation_points_at_a_column(text):
+@pytest.mark.parametrize("text, hint", [
+    ("PREDICT SUM(lines.qty * price, 0, 90) FOR EACH c", "an aggregation reads a column, table.* or a formula"),
+    ("PREDICT SUM((lines.qty * 'x'), 0, 90) FOR EACH c", "an aggregation reads a column, table.* or a formula"),
+    ("PREDICT COUNT(lines.* * 2, 0, 90) FOR EACH c", "table.* counts rows and takes no arithmetic"),
+    ("PREDICT SUM(lines.qty * AVG(lines.price, 0, 9), 0, 90) FOR EACH c", "an aggregation cannot hold another"),
+    ("PREDICT SUM(lines.qty > 2, 0, 90) FOR EACH c", "a condition on the rows goes in the aggregation's WHERE"),
+])
+def test_what_a_formula_inside_an_aggregation_may_hold(text, hint):
     with pytest.raises(PQLSyntaxError) as info:
         pql.parse(text)
-    assert info.value.hint.startswith("an aggregation reads one column, not a formula")
+    assert info.value.hint.startswith(hint)
+
+
+def test_a_formula_inside_an_aggregation_parses():
+    (stmt,) = pql.parse("PREDICT SUM(lines.qty * lines.price, 0, 90) FOR EACH c")
+    assert str(stmt.target.formula) == "lines.qty * lines.price"
+
+
+def test_a_formula_must_read_a_column():
+    with pytest.raises(PQLSyntaxError, match="formula must read a column"):
+        pql.parse("PREDICT SUM(2 * 3, 0, 90) FOR EACH c")
 
 
 def test_arithmetic_between_aggregations_gets_no_such_hint():

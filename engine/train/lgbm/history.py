@@ -11,6 +11,7 @@ A `HistoryFeature` is saved as (where, which aggregation, lag) and rebuilt from 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from engine.schema.model import SemanticType
 from engine.train.heuristic.past import past_for_rows, shifted
-from pql.bound import BAggregation, BoundExpr, BoundQuery, iter_aggregations
+from pql.bound import BAggregation, BArith, BColumn, BLiteral, BoundExpr, BoundQuery, iter_aggregations
 from pql.errors import EngineError
 
 _CATEGORICAL = (SemanticType.CATEGORICAL, SemanticType.TEXT, SemanticType.ID, SemanticType.MULTICATEGORICAL)
@@ -73,14 +74,40 @@ class HistoryFeature:
 
 def _name(where: str, agg: BAggregation | None, lag: int, *, index: int | None = None) -> str:
     """``index`` tells apart aggregations that differ only in their windows (or filters)."""
-    what = "condition" if agg is None else f"{agg.func.lower()}_{agg.table}_{agg.column or 'rows'}"
+    what = "condition" if agg is None else f"{agg.func.lower()}_{agg.table}_{_subject_word(agg)}"
     what += "" if index is None else f"_{index}"
     return f"history__{where}__{what}__{'all' if lag == 0 else f'lag{lag}'}"
 
 
+_OP_WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "per"}
+_MAX_FORMULA_WORD = 48  # a long formula's word is cut; `_same_name` still tells colliding ones apart
+
+
+def _subject_word(agg: BAggregation) -> str:
+    """The column, ``rows`` for ``table.*``, or a formula in words (``quantity_times_unit_price``): a
+    feature name must be one plain word, safe as a file and column name."""
+    if agg.formula is None:
+        return agg.column or "rows"
+    word = re.sub(r"[^0-9A-Za-z_]+", "_", _formula_words(agg.formula)).strip("_")
+    return word[:_MAX_FORMULA_WORD].rstrip("_") or "formula"
+
+
+def _formula_words(expr: BoundExpr) -> str:
+    if isinstance(expr, BColumn):
+        return expr.column
+    if isinstance(expr, BLiteral):
+        return str(expr.value).replace(".", "p").replace("-", "minus")
+    if isinstance(expr, BArith):
+        left = _formula_words(expr.left)
+        if expr.op == "-" and isinstance(expr.left, BLiteral) and expr.left.value == 0:  # how `-x` binds
+            left = ""
+        return f"{left}_{_OP_WORDS[expr.op]}_{_formula_words(expr.right)}"
+    return "value"
+
+
 def _same_name(aggs: list[BAggregation]) -> set[int]:
     """Indices of aggregations whose plain names collide (``SUM(x, 0, 30) < SUM(x, -30, 0)``)."""
-    names = [(a.func, a.table, a.column) for a in aggs]
+    names = [(a.func, a.table, _subject_word(a)) for a in aggs]
     return {i for i, n in enumerate(names) if names.count(n) > 1}
 
 
