@@ -89,13 +89,14 @@ def explain_bound(statements, session) -> str:
 def _plan_lines(session, bq) -> list[str]:
     from engine.labels import explain_sql, schedule_for
     from engine.labels.absent_values import absent_values
-    from engine.labels.checks import not_yet_joined_before_training
+    from engine.labels.checks import not_yet_joined_before_training, timeless_entities
     from engine.labels.time_outliers import time_outliers
 
     db = session.db_for(bq.option("schema"))
     schedule = schedule_for(session.con, db, bq)
     found = ([value.message() for value in absent_values(session.con, bq)] + time_outliers(session.con, db, bq)
-             + not_yet_joined_before_training(session.con, db, bq, schedule.train))
+             + not_yet_joined_before_training(session.con, db, bq, schedule.train)
+             + timeless_entities(session.con, db, bq))
     from engine.metrics import query_metric
 
     model = bq.option("model", "auto")

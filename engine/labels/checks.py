@@ -9,9 +9,9 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from engine.labels.compile import is_static
-from engine.labels.expr import literal
+from engine.labels.expr import is_null, literal, not_null
 from engine.labels.schedule import SPLITS
-from engine.labels.scope import Scope, col, ident
+from engine.labels.scope import Scope, col, ident, time_of
 from engine.schema.model import Database
 from pql.bound import BoundQuery, TaskType, iter_aggregations
 
@@ -158,6 +158,27 @@ def null_keys(con, bq: BoundQuery) -> list[str]:
         return []
     return [f"{count} {bq.entity.table} row{'s' if count != 1 else ''} with a NULL {'+'.join(bq.entity.key)} "
             f"{'are' if count != 1 else 'is'} left out: no key to predict for"]
+
+
+def timeless_entities(con, db: Database, bq: BoundQuery) -> list[str]:
+    """Entities whose own (or inherited) time is NULL exist, but since when is unknown: they are predicted
+    and left out of the labelled rows (`TrainingSQL.compile`). Say how many, and how to date them."""
+    if is_static(bq):
+        return []
+    scope, born = time_of(db, bq.entity.table)
+    if born is None:
+        return []
+    keyed = [not_null(scope.column((), k)) for k in bq.entity.key]
+    query = scope.apply(exp.select(exp.Count(this=exp.Star()))).where(exp.and_(is_null(born), *keyed))
+    (count,) = con.sql(query.sql("duckdb")).fetchall()[0]
+    if not count:
+        return []
+    name, own = bq.entity.table, db.table(bq.entity.table).time_column
+    why = f"{name}.{own} is NULL" if own else "the time it inherits is NULL"
+    return [f"{count:,} {name} row{'s' if count != 1 else ''} {'have' if count != 1 else 'has'} no time "
+            f"({why}), so pql cannot tell at which past anchors {'they' if count != 1 else 'it'} "
+            f"existed: predicted, but left out of training, validation and test; give {name} a time or derive it "
+            f"from a first event (WITH schema = 'entity {name} = <table>.<key column>')"]
 
 
 MIN_UNSEEN_SHARE = 0.30  # training rows whose entity has no target row yet, overall ...

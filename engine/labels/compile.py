@@ -106,8 +106,10 @@ class TrainingSQL:
         conditions = [not_null(self.scope.column((), k)) for k in bq.entity.key]  # no key, nothing to predict for
         born = self.scope.time()
         if born is not None:  # entities exist from their own (or inherited) time on
-            conditions.append(exp.or_(exp.LTE(this=born, expression=col("a", "anchor_time")),
-                                      is_null(born.copy())))
+            # one with no time cannot be placed before any past anchor (at early ones it read as churned):
+            # it is predicted, not trained on
+            timeless = is_null(born.copy()) if static else exp.and_(is_null(born.copy()), is_predict.copy())
+            conditions.append(exp.or_(exp.LTE(this=born, expression=col("a", "anchor_time")), timeless))
         if bq.where is not None:
             conditions.append(self._expr(bq.where, labelled_only=False))
 

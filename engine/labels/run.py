@@ -139,6 +139,7 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             target = next(iter_aggregations(bq.target), None)
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
             appearing = (checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
+                         + checks.timeless_entities(con, db, bq)
                          + time_outliers(con, db, bq))
             if not static:
                 appearing += checks.not_yet_joined(con, db, bq, build.register("rows", rows.select(

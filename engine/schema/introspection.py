@@ -221,7 +221,8 @@ def _note_untimed_rows(profile: TableProfile, column: str, notes: list[str]) -> 
     missing = profile.num_rows - profile.column(column).non_null
     if missing:
         notes.append(f"{profile.name}.{column}: {missing:,} of {profile.num_rows:,} rows "
-                     f"({missing / profile.num_rows:.1%}) have no time (NULL); labels and features never count them")
+                     f"({missing / profile.num_rows:.1%}) have no time (NULL); labels and features never count them "
+                     "(as entities they are predicted, not trained on)")
 
 
 def _table(profile: TableProfile, key: PrimaryKey | None, links: list[ForeignKey], time_column: str | None,
