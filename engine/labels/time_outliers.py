@@ -71,7 +71,7 @@ def time_outliers(con, db: Database, bq: BoundQuery) -> list[str]:
             out.append(f"{name}: {_rows(late)} dated after {_day(late_cut)} (the latest {last}), well after {_share(late_share)} "
                        f"of its rows (by {_day(hi)}), and set{'s' if late == 1 else ''} the data's end, so the "
                        f"anchors and the prediction time: a placeholder date or a typo? WITH anchor_time = "
-                       f"'{_day(hi)}' predicts as of the real end")
+                       f"'{_moment(hi)}' predicts as of the real end")
         if early and name in targets and (train_start is None or train_start < early_fix):
             out.append(f"{name}: {_rows(early)} dated before {_day(early_cut)} (the earliest {first}), well before "
                        f"{_share(early_share)} of its rows (from {_day(lo)}), and stretch{'es' if early == 1 else ''} the training "
@@ -129,3 +129,8 @@ def _rows(n: int) -> str:
 
 def _day(t: datetime) -> str:
     return t.strftime("%Y-%m-%d")
+
+
+def _moment(t: datetime) -> str:
+    """``t`` to the second unless it is a midnight: an anchor at the day would drop that day's later rows."""
+    return _day(t) if (t.hour, t.minute, t.second) == (0, 0, 0) else t.strftime("%Y-%m-%d %H:%M:%S")

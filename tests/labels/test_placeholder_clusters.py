@@ -29,7 +29,7 @@ def _warnings(con, db, query: str = CHURN) -> list[str]:
 def test_placeholders_on_one_percent_of_rows_are_named_with_anchor_time():
     (warning,) = _warnings(*_shop([datetime(2099, 12, 31)] * 40))  # 2% of the rows: past the 99.9% quantile
     assert warning.startswith("orders: 40 rows dated after 2025-08-06") and "(the latest 2099-12-31 00:00:00)" in warning
-    assert "well after 98.0% of its rows" in warning and "WITH anchor_time = '2025-08-06'" in warning
+    assert "well after 98.0% of its rows" in warning and "WITH anchor_time = '2025-08-06 01:00:00'" in warning  # the last real row's time, not its day
 
 
 def test_placeholders_at_the_start_are_named_with_train_start():
