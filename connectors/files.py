@@ -30,7 +30,7 @@ from connectors._sql import create_as, named_arg, select_all_from, table_ref
 from connectors.base import SCHEMA_FILE_NAME, Connector
 from connectors.catalog import HIDDEN_PREFIX, OUTPUT_MARKER
 from connectors.registry import register
-from connectors.text_timestamps import find_text_timestamps, time_candidates
+from connectors.text_timestamps import epoch_candidates, find_text_timestamps, time_candidates
 
 CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -374,9 +374,11 @@ def _read_grouped_decimals(con, table: str) -> list[str]:
 
 
 def _read_times(con, table: str):
-    """Replace ``table`` by itself with its text timestamps and TIMESTAMPTZ columns read as TIMESTAMP (UTC)."""
+    """Replace ``table`` by itself with its text timestamps, epoch numbers named as times and TIMESTAMPTZ
+    columns read as TIMESTAMP (UTC)."""
     text, zoned = time_candidates(con, table_ref(table))
-    times = find_text_timestamps(con, table, table_ref(table), text, zoned=zoned)
+    times = find_text_timestamps(con, table, table_ref(table), text, zoned=zoned,
+                                 epochs=epoch_candidates(con, table_ref(table)))
     if times.changes:
         con.execute(exp.Create(this=table_ref(table), kind="TABLE", replace=True,
                                expression=times.select(table_ref(table))).sql("duckdb"))
@@ -420,7 +422,7 @@ def _load_parquet(con, table: str, paths: list[Path]) -> list[str]:
     scan = exp.func("read_parquet", _files_arg(paths), *options)
     try:
         text, zoned = time_candidates(con, scan)
-        times = find_text_timestamps(con, table, scan, text, zoned=zoned)
+        times = find_text_timestamps(con, table, scan, text, zoned=zoned, epochs=epoch_candidates(con, scan))
         con.execute(create_as(table, times.select(scan), kind="VIEW"))
     except duckdb.Error as e:
         raise ConnectorError(f"cannot read Parquet file {_where(paths)}: {_short(e)}") from e

@@ -38,7 +38,7 @@ from connectors._sql import comment_on_table, create_as, select_all_from, table_
 from connectors._staging import staged
 from connectors.base import SCHEMA_FILE_NAME, Connector, DeclaredForeignKey, DeclaredKeys
 from connectors.registry import register
-from connectors.text_timestamps import find_text_timestamps
+from connectors.text_timestamps import epoch_candidates, find_text_timestamps
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 OUTPUTS_TABLE = "_pql_outputs"  # name, query: the tables INTO wrote
@@ -156,7 +156,8 @@ def _copy_table(src: sqlite3.Connection, con, table: str, *, output_query: str |
     arrow = pa.table(columns) if columns else pa.table({})
     try:
         with staged(con, arrow) as staging:
-            times = find_text_timestamps(con, table, table_ref(staging), maybe_time)
+            times = find_text_timestamps(con, table, table_ref(staging), maybe_time,
+                                         epochs=epoch_candidates(con, table_ref(staging)))
             con.execute(create_as(table, times.select(table_ref(staging)), kind="TABLE"))
         if output_query is not None:
             con.execute(comment_on_table(table, f"{OUTPUT_MARKER}: {output_query}".strip()))

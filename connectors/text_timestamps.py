@@ -9,22 +9,39 @@ offsets (`2021-01-01T10:00:00+02:00`, `…Z`) is converted to UTC; so is a TIMES
 Both read as plain TIMESTAMP in UTC, which needs the connection's session time zone to be UTC
 (`connectors._duckdb.connect`): text without an offset is then taken as UTC too.
 
+Compact ISO text (`20220910T043027`), which DuckDB does not cast, is read too; bare `20220910` only in a
+column whose name says it holds a time (`visit_date`), as eight digits are as often a code. Numbers in a
+column so named (`visited_at`, `event_ts`) are read as seconds, milliseconds or microseconds since 1970
+(UTC) when every value lies within 1990-2100 in one of those units, chosen by magnitude: left as numbers,
+they would be no time, and the table would take a parent's time, or none, and let features see its
+future rows. `parse` is the one expression that reads every such column.
+
 Two queries at most per table: one over a probe of each column's first values, then one over every row
-for the columns whose probe parsed completely.
+for the columns whose probe parsed completely (and one MIN/MAX query over the numbers).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlglot import exp
 
 from connectors._sql import select_all_from
+from engine.schema.dtypes import is_numeric
+from engine.schema.timecols import says_time
 
 PROBE_ROWS = 200
 ISO = "ISO 8601"
 ISO_OFFSET = "ISO 8601 with UTC offsets, converted to UTC"
 ZONED = "TIMESTAMP WITH TIME ZONE"
+COMPACT = "compact ISO 8601"
+COMPACT_DATE = "compact date YYYYMMDD"
+
+#: Epoch layout name -> microseconds per unit of the stored numbers.
+EPOCH_UNITS = {"epoch seconds": 1_000_000, "epoch milliseconds": 1_000, "epoch microseconds": 1}
+#: Epoch numbers must all fall within these years (in one unit) to be read as times.
+EPOCH_YEARS = (1990, 2100)
 
 _CLOCK = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
 
@@ -41,7 +58,11 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
     "day.month.year": _with_clock(("%d.%m.%Y",)),
     "day month-name year": _with_clock(("%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y")),
     "month-name day, year": _with_clock(("%b %d, %Y", "%B %d, %Y", "%b %d %Y")),
+    COMPACT: ("%Y%m%dT%H%M%S", "%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M"),
+    COMPACT_DATE: ("%Y%m%d",),
 }
+# DuckDB's %m and %d also take one digit: only the exact width is compact ISO (2022091 is no date)
+_COMPACT_SHAPES = {COMPACT: r"\d{8}T\d{4}(\d{2})?Z?", COMPACT_DATE: r"\d{8}"}
 _AMBIGUOUS = ("month/day/year", "day/month/year")
 
 
@@ -86,8 +107,22 @@ def parse(column: str, layout: Layout) -> exp.Expression:
         return exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMP"))
     if layout.name == ISO_OFFSET:
         return in_utc(exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMPTZ")))
+    if layout.name in EPOCH_UNITS:
+        return _from_epoch(col, EPOCH_UNITS[layout.name])
     formats = exp.Array(expressions=[exp.Literal.string(f) for f in layout.formats])
-    return exp.Anonymous(this="try_strptime", expressions=[col, formats])
+    parsed = exp.Anonymous(this="try_strptime", expressions=[col, formats])
+    if layout.name in _COMPACT_SHAPES:
+        shape = exp.func("regexp_full_match", col.copy(), exp.Literal.string(_COMPACT_SHAPES[layout.name]))
+        return exp.Case(ifs=[exp.If(this=shape, true=parsed)])
+    return parsed
+
+
+def _from_epoch(value: exp.Expression, micros_per_unit: int) -> exp.Expression:
+    """Numbers since 1970-01-01 UTC as TIMESTAMP: in DOUBLE (exact to 2**53 microseconds, past 2100) and
+    TRY_CAST, so a value added later that is out of any range reads as NULL rather than failing a query."""
+    micros = exp.Mul(this=exp.cast(value, "DOUBLE"), expression=exp.Literal.number(micros_per_unit))
+    whole = exp.TryCast(this=exp.func("round", micros), to=exp.DataType.build("BIGINT"))
+    return exp.Anonymous(this="make_timestamp", expressions=[whole])
 
 
 def _plausible(column: str, layout: Layout) -> exp.Expression:
@@ -109,17 +144,26 @@ def time_candidates(con, source: exp.Expression) -> tuple[list[str], list[str]]:
     return [c for c, t in types if t == "VARCHAR"], [c for c, t in types if t == ZONED]
 
 
+def epoch_candidates(con, source: exp.Expression) -> list[str]:
+    """The number columns of ``source`` whose names say they hold a time (may hold epoch numbers)."""
+    relation = con.sql(select_all_from(source).sql("duckdb"))
+    return [c for c, t in zip(relation.columns, relation.types) if is_numeric(str(t)) and says_time(c)]
+
+
 def find_in(con, table: str, source: exp.Expression, *, zoned: bool = True) -> TextTimestamps:
-    """`find_text_timestamps` over every text column of ``source``, and its TIMESTAMPTZ columns unless not
-    ``zoned`` (a connection pql does not own reads those in UTC already)."""
+    """`find_text_timestamps` over every text column of ``source`` and its number columns named as times,
+    and its TIMESTAMPTZ columns unless not ``zoned`` (a connection pql does not own reads those in UTC
+    already)."""
     text, zoned_columns = time_candidates(con, source)
-    return find_text_timestamps(con, table, source, text, zoned=zoned_columns if zoned else ())
+    return find_text_timestamps(con, table, source, text, zoned=zoned_columns if zoned else (),
+                                epochs=epoch_candidates(con, source))
 
 
 def find_text_timestamps(con, table: str, source: exp.Expression, columns: Sequence[str], *,
-                         zoned: Sequence[str] = ()) -> TextTimestamps:
-    """Which of the text ``columns`` of ``source`` (a table or scan expression) hold only timestamps;
-    ``zoned`` (its TIMESTAMPTZ columns) are passed through to be read as UTC.
+                         zoned: Sequence[str] = (), epochs: Sequence[str] = ()) -> TextTimestamps:
+    """Which of the text ``columns`` of ``source`` (a table or scan expression) hold only timestamps, and
+    which number columns ``epochs`` (`epoch_candidates`) hold only epoch times; ``zoned`` (its TIMESTAMPTZ
+    columns) are passed through to be read as UTC.
 
     The probe (the first `PROBE_ROWS` rows) keeps the layouts that read all its values, each narrowed to
     the formats some value uses (a failed value costs every format tried); then one query per kept
@@ -128,7 +172,8 @@ def find_text_timestamps(con, table: str, source: exp.Expression, columns: Seque
     probe = exp.select("*").from_(source).limit(PROBE_ROWS).subquery("probe")
     parsed, notes = {}, []
     for column, layouts in _probe(con, probe, columns).items():
-        if not _has_values(con, source, column):
+        layouts = [layout for layout in layouts if layout.name != COMPACT_DATE or says_time(column)]
+        if not layouts or not _has_values(con, source, column):
             continue
         fits = [layout for layout in layouts if not _misreads(con, source, column, layout)]
         if not fits:
@@ -144,8 +189,34 @@ def find_text_timestamps(con, table: str, source: exp.Expression, columns: Seque
     for column, layout in parsed.items():
         how = "" if layout.name == ISO else f" ({layout.name})"
         notes.append(f"{table}.{column}: text column holding timestamps, read as TIMESTAMP{how}")
+    for column, layout in _epoch_layouts(con, source, epochs).items():
+        parsed[column] = layout
+        notes.append(f"{table}.{column}: numbers holding {layout.name} (all within {EPOCH_YEARS[0]}-"
+                     f"{EPOCH_YEARS[1]}), read as TIMESTAMP (UTC)")
     notes += [f"{table}.{column}: TIMESTAMP WITH TIME ZONE, read as TIMESTAMP in UTC" for column in zoned]
     return TextTimestamps(parsed, tuple(notes), tuple(zoned))
+
+
+def _epoch_layouts(con, source: exp.Expression, columns: Sequence[str]) -> dict[str, Layout]:
+    """The epoch unit of each of the number ``columns`` whose every value lies within `EPOCH_YEARS` in
+    it (one MIN/MAX query); the units' ranges do not overlap, so magnitude alone decides."""
+    if not columns:
+        return {}
+    refs = [exp.column(c, quoted=True) for c in columns]
+    query = exp.select(*(f(this=r.copy()) for r in refs for f in (exp.Min, exp.Max))).from_(source)
+    bounds = con.sql(query.sql("duckdb")).fetchall()[0]
+    first, last = (int(datetime(year, 1, 1, tzinfo=timezone.utc).timestamp()) for year in EPOCH_YEARS)
+    found = {}
+    for i, column in enumerate(columns):
+        lo, hi = bounds[2 * i], bounds[2 * i + 1]
+        if lo is None:
+            continue
+        for name, micros in EPOCH_UNITS.items():
+            per_second = 1_000_000 // micros
+            if first * per_second <= lo and hi < last * per_second:  # NaN fails both
+                found[column] = Layout(name)
+                break
+    return found
 
 
 def _counts(con, source: exp.Expression, expressions: list[exp.Expression]) -> list[int]:

@@ -20,7 +20,7 @@ from connectors._duckdb import TIME_ZONE, set_time_zone, time_zone
 from connectors._sql import create_as, qualified, table_ref
 from connectors.base import Connector
 from connectors.registry import register
-from connectors.text_timestamps import find_in
+from connectors.text_timestamps import EPOCH_UNITS, Layout, find_in
 
 
 @register
@@ -77,11 +77,7 @@ def _read_text_times(con, views: list[str]) -> tuple[str, ...]:
         if table in temporary:
             times = find_in(con, table, table_ref(table), zoned=False)
             notes += [n for n in times.notes if not n.startswith(tuple(f"{table}.{c}: " for c in times.parsed))]
-            notes += [f"{table}.{column}: text holding only timestamps, left as text: {table} is a temporary table "
-                      "or registered frame of the connection, which pql reads as it is; convert the column "
-                      "(pandas.to_datetime before con.register, CAST for a temporary table), or pass the frames "
-                      "in a dict"
-                      for column in times.parsed]
+            notes += [_left_as_is(table, column, layout) for column, layout in times.parsed.items()]
             continue
         stored = qualified(table, "main", database)
         times = find_in(con, table, stored, zoned=False)  # the session is in UTC already
@@ -90,6 +86,17 @@ def _read_text_times(con, views: list[str]) -> tuple[str, ...]:
             views.append(table)
         notes += times.notes
     return tuple(notes)
+
+
+def _left_as_is(table: str, column: str, layout: Layout) -> str:
+    """Why a temporary table's timestamps (text, or epoch numbers) stay as they are, and how to convert them."""
+    if layout.name in EPOCH_UNITS:
+        what, how = f"numbers holding {layout.name}, left as numbers", "pandas.to_datetime(..., unit=...)"
+    else:
+        what, how = "text holding only timestamps, left as text", "pandas.to_datetime"
+    return (f"{table}.{column}: {what}: {table} is a temporary table or registered frame of the connection, "
+            f"which pql reads as it is; convert the column ({how} before con.register, CAST for a temporary "
+            "table), or pass the frames in a dict")
 
 
 def _restore(con, views, previous_time_zone: str) -> None:

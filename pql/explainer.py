@@ -90,13 +90,16 @@ def _plan_lines(session, bq) -> list[str]:
     from engine.labels import explain_sql, schedule_for
     from engine.labels.absent_values import absent_values
     from engine.labels.checks import not_yet_joined_before_training, timeless_entities
+    from engine.labels.snapshot_columns import snapshot_columns
     from engine.labels.time_outliers import time_outliers
+    from engine.labels.unread_times import unread_time_columns
 
     db = session.db_for(bq.option("schema"))
     schedule = schedule_for(session.con, db, bq)
     found = ([value.message() for value in absent_values(session.con, bq)] + time_outliers(session.con, db, bq)
              + not_yet_joined_before_training(session.con, db, bq, schedule.train)
-             + timeless_entities(session.con, db, bq))
+             + unread_time_columns(session.con, db, bq)
+             + timeless_entities(session.con, db, bq) + snapshot_columns(session.con, db, bq, schedule.train))
     from engine.metrics import query_metric
 
     model = bq.option("model", "auto")

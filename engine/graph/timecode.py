@@ -22,7 +22,9 @@ def epoch_seconds_sql(column: exp.Expression, dtype: str) -> exp.Expression:
     """A DuckDB expression turning ``column`` of DuckDB type ``dtype`` into BIGINT epoch seconds.
 
     DATE/TIMESTAMP[TZ] use ``epoch`` (UTC for TZ-aware values); numbers are taken to be epoch
-    seconds already; anything else (text) is ``TRY_CAST`` to TIMESTAMP, NULL when it does not parse.
+    seconds already (a time column is never a number: connectors read epoch numbers of any unit as
+    TIMESTAMP, `connectors.text_timestamps`); anything else (text) is ``TRY_CAST`` to TIMESTAMP, NULL
+    when it does not parse.
     ``floor`` (not integer division, which truncates toward zero in DuckDB) keeps pre-1970 times right.
     """
     upper = dtype.upper()

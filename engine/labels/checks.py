@@ -68,6 +68,79 @@ def number_classes(bq: BoundQuery, table: pa.Table) -> list[str]:
             "MIN or MAX (a regression)"]
 
 
+# LightGBM's min_data_in_leaf: a class with fewer training rows cannot fill a leaf of its own, so its
+# trees can hardly separate it and the model seldom if ever predicts it (the GNN fares no better).
+MIN_ROWS_PER_CLASS = 20
+SHOWN_CLASSES = 5  # classes named in one warning; the rest are counted
+
+
+def class_coverage(bq: BoundQuery, table: pa.Table) -> list[str]:
+    """Multiclass: classes the trained model cannot predict (in validation or test labels, on no training
+    row: every model's classes are the training labels') and classes too rare in training to learn
+    (`MIN_ROWS_PER_CLASS`). Either costs macro-F1 with no other sign of why. One group-by of the labels."""
+    if bq.task is not TaskType.MULTICLASS or table.num_rows == 0:
+        return []
+    counts = _class_counts(table)
+    train = counts.get("train", {})
+    if len(train) < 2:  # no or one training class: `label_balance` says so
+        return []
+    return [*_unseen_classes(train, counts), *_rare_classes(train)]
+
+
+def _class_counts(table: pa.Table) -> dict[str, dict]:
+    """``{split: {class: rows}}`` over the non-null labels."""
+    rows = table.select(["split", "label"]).filter(pc.is_valid(table.column("label")))
+    grouped = rows.group_by(["split", "label"]).aggregate([([], "count_all")])
+    counts: dict[str, dict] = {}
+    for split, label, n in zip(*(grouped.column(c).to_pylist() for c in ("split", "label", "count_all"))):
+        counts.setdefault(split, {})[label] = n
+    return counts
+
+
+def _unseen_classes(train: dict, counts: dict[str, dict]) -> list[str]:
+    unseen: dict = {}  # class -> {split's name: rows}
+    for split, name in (("val", "validation"), ("test", "test")):
+        for cls, n in counts.get(split, {}).items():
+            if cls not in train:
+                unseen.setdefault(cls, {})[name] = n
+    if not unseen:
+        return []
+    unseen = dict(sorted(unseen.items(), key=lambda kv: (-sum(kv[1].values()), str(kv[0]))))
+    if len(unseen) == 1:
+        ((cls, where),) = unseen.items()
+        return [f"class {cls!r} occurs on {_rows_in(where)} but on no training row: the model cannot predict "
+                "it, and macro-F1 counts it as missed"]
+    named = "; ".join(f"{cls!r}: {_rows_in(where)}" for cls, where in _first(unseen))
+    return [f"{len(unseen)} classes occur in validation or test labels but on no training row ({named}"
+            f"{_more(unseen)}): the model cannot predict them, and macro-F1 counts each as missed"]
+
+
+def _rows_in(splits: dict[str, int]) -> str:
+    """``{'validation': 2, 'test': 1}`` -> ``2 validation rows and 1 test row``."""
+    return " and ".join(f"{n:,} {name} row{'' if n == 1 else 's'}" for name, n in splits.items())
+
+
+def _rare_classes(train: dict) -> list[str]:
+    rare = {cls: n for cls, n in sorted(train.items(), key=lambda kv: (kv[1], str(kv[0]))) if n < MIN_ROWS_PER_CLASS}
+    if not rare:
+        return []
+    if len(rare) == 1:
+        ((cls, n),) = rare.items()
+        return [f"class {cls!r} has only {n} training row{'' if n == 1 else 's'} (fewer than {MIN_ROWS_PER_CLASS}): "
+                "expect the model to seldom predict it; a longer window or more history gives it more"]
+    named = ", ".join(f"{cls!r}: {n}" for cls, n in _first(rare))
+    return [f"{len(rare)} classes have fewer than {MIN_ROWS_PER_CLASS} training rows ({named}{_more(rare)}): "
+            "expect the model to seldom predict them; a longer window or more history gives them more"]
+
+
+def _first(classes: dict) -> list[tuple]:
+    return list(classes.items())[:SHOWN_CLASSES]
+
+
+def _more(classes: dict) -> str:
+    return f", and {len(classes) - SHOWN_CLASSES} more" if len(classes) > SHOWN_CLASSES else ""
+
+
 def _rare_class(label: pa.ChunkedArray, rows: int) -> list[str]:
     """The rarer of True / False, when too few rows carry it to learn from (either way round: a target
     that is almost always true is as hard to learn as one that is almost never true)."""
@@ -158,6 +231,21 @@ def null_keys(con, bq: BoundQuery) -> list[str]:
         return []
     return [f"{count} {bq.entity.table} row{'s' if count != 1 else ''} with a NULL {'+'.join(bq.entity.key)} "
             f"{'are' if count != 1 else 'is'} left out: no key to predict for"]
+
+
+def rank_beyond_catalogue(con, db: Database, bq: BoundQuery) -> list[str]:
+    """A note for ``RANK TOP k`` over a catalogue of fewer than k items: each item is ranked at most once,
+    so every entity gets fewer than k rows, which would otherwise look like rows gone missing."""
+    table = db.table(bq.item_table) if bq.task is TaskType.LINK_RANKING and bq.item_table else None
+    if table is None or not bq.rank_top:
+        return []
+    keyed = [not_null(exp.Column(this=ident(k))) for k in table.primary_key]
+    query = exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=ident(table.name)))
+    (items,) = con.sql((query.where(exp.and_(*keyed)) if keyed else query).sql("duckdb")).fetchall()[0]
+    if items >= int(bq.rank_top):
+        return []
+    return [f"RANK TOP {bq.rank_top} but the catalogue ({table.name}) has {items:,} items: each entity gets at "
+            f"most {items:,} ranked rows, not {bq.rank_top} (fewer where a model has fewer candidates)"]
 
 
 def timeless_entities(con, db: Database, bq: BoundQuery) -> list[str]:

@@ -12,10 +12,12 @@ from engine.labels import checks
 from engine.labels.compile import ANCHORS, LISTED, PREDICT, TrainingSQL, compile_training_sql, forecast_steps, is_static
 from engine.labels.scope import ident
 from engine.labels.schedule import AnchorSchedule, build_schedule
+from engine.labels.snapshot_columns import snapshot_columns
 from engine.labels.splits import random_split
 from engine.labels.table import TrainingTable
 from engine.labels.time_outliers import time_outliers
 from engine.labels.timespan import data_time_span
+from engine.labels.unread_times import unread_time_columns
 from engine.schema.model import Database
 from engine.steady_floats import steady_floats
 from pql.bound import BColumn, BoundQuery, TaskType, iter_aggregations
@@ -139,8 +141,10 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             target = next(iter_aggregations(bq.target), None)
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
             appearing = (checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
-                         + checks.timeless_entities(con, db, bq)
+                         + checks.timeless_entities(con, db, bq) + snapshot_columns(con, db, bq, schedule.train)
+                         + unread_time_columns(con, db, bq)
                          + time_outliers(con, db, bq))
+            catalogue = checks.rank_beyond_catalogue(con, db, bq)
             if not static:
                 appearing += checks.not_yet_joined(con, db, bq, build.register("rows", rows.select(
                     [*bq.entity.key, "anchor_time", "split"])), events)
@@ -166,11 +170,11 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
     labelled = labelled.sort_by(order)
     prediction = prediction.sort_by(order)
     warnings = [*schedule.notes, *checks.empty_splits(labelled), *checks.label_balance(labelled),
-                *checks.number_classes(bq, labelled), *appearing,
+                *checks.number_classes(bq, labelled), *checks.class_coverage(bq, labelled), *appearing,
                 *checks.unlisted_entities(bq, prediction)]
     return TrainingTable(table=labelled, prediction=prediction, entity_key=tuple(bq.entity.key), schedule=schedule,
                          sql=explain_sql(db, bq, schedule, query=explained), label_columns=_static_columns(bq) if static else (),
-                         warnings=tuple(warnings), notes=schedule.info)
+                         warnings=tuple(warnings), notes=(*schedule.info, *catalogue))
 
 
 def train_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery) -> pa.Table:

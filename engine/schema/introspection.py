@@ -10,6 +10,7 @@ Every step appends what it decided (and what it refused) to ``Database.notes``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -19,6 +20,7 @@ from engine.schema.keys import PrimaryKey, primary_keys
 from engine.schema.links import declared_links, infer_links
 from engine.schema.model import Column, Database, ForeignKey, SemanticType, Table
 from engine.schema.derived import derive_entities
+from engine.schema.ignored import check_ignored, ignored_by_table, without_ignored
 from engine.schema.overrides import SchemaOverrides, resolve
 from engine.schema.profile import TableProfile, profile_table
 from engine.schema.sql import column_ref, not_null, run, table_ref
@@ -50,8 +52,10 @@ def introspect(source: Connector | duckdb.DuckDBPyConnection, *,
         profiles[entity.name] = profile_table(con, entity.name)
         given = entity.overrides().merged(given)
     ov = resolve(given, {t: [c.name for c in p.columns] for t, p in profiles.items()})
-
     declared = connector.declared_keys()
+    check_ignored(ov, declared)
+    profiles = without_ignored(profiles, ov)
+
     keys = primary_keys(con, profiles, declared=declared.primary_keys, overrides=ov.primary_keys, notes=notes,
                         origins={t: ov.where(f"pk {t}") for t in ov.primary_keys})
     links = declared_links(declared.foreign_keys, keys)
@@ -64,8 +68,10 @@ def introspect(source: Connector | duckdb.DuckDBPyConnection, *,
 
     own_time, static = _time_columns(profiles, ov, notes)
     inherited = inherited_times(tuple(profiles), own_time, static, links, notes)
+    ignored = ignored_by_table(ov)
     tables = tuple(
-        _table(profile, keys.get(name), links, own_time.get(name), name in ov.time_columns, inherited.get(name), ov)
+        replace(_table(profile, keys.get(name), links, own_time.get(name), name in ov.time_columns,
+                       inherited.get(name), ov), ignored_columns=ignored.get(name, ()))
         for name, profile in profiles.items()
     )
     return Database(tables=tables, foreign_keys=tuple(links), notes=tuple(notes), source=connector.name)
@@ -256,8 +262,9 @@ def _table(profile: TableProfile, key: PrimaryKey | None, links: list[ForeignKey
 
 def _convert_hint(family: Family) -> str:
     if family in (Family.INTEGER, Family.FLOAT):
-        return ("; for epoch seconds, read the table through a view with to_timestamp(<column>) "
-                "(DuckDB) and query the view")
+        return ("; for epoch seconds, read the table through a view with to_timestamp(<column>) (DuckDB) and "
+                "query the view (pql reads epoch seconds, milliseconds or microseconds itself when the column's "
+                "name says it holds a time, as visited_at or event_ts, and every value lies within 1990-2100)")
     if family is Family.STRING:
         return ("; text is read as TIMESTAMP only when every value parses as one, and never in a connection's "
                 "temporary table or registered frame (`pql schema`'s notes say which and why)")

@@ -70,6 +70,7 @@ class Table:
     time_column_inferred: bool = False
     inherited_time: TimeSource | None = None
     num_rows: int | None = None
+    ignored_columns: tuple[str, ...] = ()  # removed by ``ignore t.c`` overrides: in no feature, no query
 
     def column(self, name: str) -> Column | None:
         """Case-insensitive column lookup."""
@@ -104,6 +105,16 @@ class Database:
         from engine.schema.render import format_tree
 
         return format_tree(self)
+
+    def __repr__(self) -> str:
+        """``<Database 'shop.duckdb': 2 tables (customers, purchases), 1 link; print() shows the tree>``: the
+        dataclass's own repr ran to kilobytes in a notebook."""
+        names = [t.name for t in self.tables]
+        shown = ", ".join(names[:8]) + (f", … {len(names) - 8} more" if len(names) > 8 else "")
+        source = f" {self.source!r}" if self.source else ""
+        links = len(self.foreign_keys)
+        return (f"<Database{source}: {len(names)} table{'s' if len(names) != 1 else ''} ({shown}), "
+                f"{links} link{'s' if links != 1 else ''}; print() shows the tree>")
 
     def table(self, name: str) -> Table | None:
         """Exact, then case-insensitive lookup (no singular/plural; the binder does that with a note)."""

@@ -7,7 +7,8 @@ Python::
                     drop_foreign_keys=["results.number -> cars"],
                     time_columns={"races": "date", "circuits": None},
                     semantic_types={"drivers.code": "categorical"},
-                    entities={"customers": "lines.CustomerID"})
+                    entities={"customers": "lines.CustomerID"},
+                    ignored_columns=["customers.last_order_at"])
 
 One line (for ``WITH schema = '…'``): clauses separated by ``;``::
 
@@ -17,11 +18,13 @@ One line (for ``WITH schema = '…'``): clauses separated by ``;``::
     time races = date; time circuits = none;                      # none: a static table (no time)
     type drivers.code = categorical
     entity customers = lines.CustomerID                           # see engine.schema.derived
+    ignore customers.last_order_at                                # gone from the schema: no feature reads it
 
 ``pql_schema.toml`` next to the data (top-level arrays before the tables, as TOML requires)::
 
     foreign_keys = ["results.statusId -> status.statusId"]
     drop_foreign_keys = ["results.number"]
+    ignored_columns = ["customers.last_order_at"]
     [primary_keys]
     qualifying = "qualifyId"
     lines = ["order_id", "line_no"]
@@ -35,6 +38,12 @@ One line (for ``WITH schema = '…'``): clauses separated by ``;``::
 Names are matched case-insensitively; a name that matches nothing is a SchemaError with a suggestion.
 Errors about an override read from a file name the file and, where it can be found, the line.
 Overrides always win over declared constraints and inference, and are shown as not inferred.
+
+``ignore t.c`` removes a column before anything is inferred from it: no key, link, time column or feature
+(LightGBM's or the GNN's) reads it, and a query naming it is an unknown-column error that says it is
+ignored. It is for columns that leak, such as a snapshot of today (``last_order_at``, ``lifetime_orders``)
+in a table read as of every anchor. A declared key or link, or a column another override names, cannot be
+ignored (``drop fk`` the link first); a key, link or time column that would have been inferred is not.
 """
 from __future__ import annotations
 
@@ -97,6 +106,24 @@ def _as_link(value, *, need_ref: bool) -> LinkSpec:
     return value if isinstance(value, LinkSpec) else LinkSpec.parse(str(value), need_ref=need_ref)
 
 
+def _dotted(text: str) -> str:
+    """``"order"."placed at"`` -> ``order.placed at`` (split at the first dot, as type overrides are)."""
+    return ".".join(unquote(p) for p in text.split(".", 1))
+
+
+_LISTS = ("foreign_keys", "ignored_columns")  # TOML arrays, kept as tuples
+
+
+def _as_ignored(value) -> tuple[str, ...]:
+    """Ignored ``table.column`` names, each once, in order; a bare string is one name."""
+    names = (value,) if isinstance(value, str) else tuple(value)
+    for name in names:
+        table, dot, column = str(name).partition(".")
+        if not (dot and table.strip() and column.strip()):
+            raise SchemaError(f"ignore override {name!r} must name table.column")
+    return tuple(dict.fromkeys(str(n).strip() for n in names))
+
+
 def _as_stype(value, where: str) -> SemanticType:
     try:
         return SemanticType(str(value).lower())
@@ -117,6 +144,7 @@ class SchemaOverrides:
     time_columns: Mapping[str, str | None] = field(default_factory=dict)  # None: no time column
     semantic_types: Mapping[str, SemanticType] = field(default_factory=dict)  # "table.column" -> type
     entities: Mapping[str, str] = field(default_factory=dict)  # derived entity table -> "table.column"
+    ignored_columns: tuple[str, ...] = ()  # "table.column", removed from the schema
     # where an override was given ("pk customers" -> "/data/pql_schema.toml:4"), for error messages;
     # keys as in `keys`
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -130,6 +158,7 @@ class SchemaOverrides:
                                     for t, c in dict(self.time_columns).items()})  # "" as TOML has it, or none
         set_(self, "semantic_types", {k: _as_stype(v, k) for k, v in dict(self.semantic_types).items()})
         set_(self, "entities", {str(t).strip(): str(v).strip() for t, v in dict(self.entities).items()})
+        set_(self, "ignored_columns", _as_ignored(self.ignored_columns))
         set_(self, "origins", dict(self.origins))
         for key in self.semantic_types:
             if "." not in key:
@@ -141,13 +170,14 @@ class SchemaOverrides:
     @property
     def is_empty(self) -> bool:
         return not (self.primary_keys or self.foreign_keys or self.drop_foreign_keys or self.time_columns
-                    or self.semantic_types or self.entities)
+                    or self.semantic_types or self.entities or self.ignored_columns)
 
     def keys(self) -> list[str]:
         """One key per override (``"pk customers"``, ``"fk a.x -> b"``), as `origins` uses."""
         return [*(f"pk {t}" for t in self.primary_keys), *(f"fk {s}" for s in self.foreign_keys),
                 *(f"drop {s}" for s in self.drop_foreign_keys), *(f"time {t}" for t in self.time_columns),
-                *(f"type {k}" for k in self.semantic_types), *(f"entity {n}" for n in self.entities)]
+                *(f"type {k}" for k in self.semantic_types), *(f"entity {n}" for n in self.entities),
+                *(f"ignore {k}" for k in self.ignored_columns)]
 
     def where(self, key: str) -> str:
         """``"<origin>: "`` for an override read from a file (see `keys`), else ``""``."""
@@ -166,6 +196,7 @@ class SchemaOverrides:
             time_columns={**self.time_columns, **other.time_columns},
             semantic_types={**self.semantic_types, **other.semantic_types},
             entities={**self.entities, **other.entities},
+            ignored_columns=self.ignored_columns + other.ignored_columns,
             origins={**{k: v for k, v in self.origins.items() if k not in replaced}, **other.origins},
         )
 
@@ -179,6 +210,7 @@ class SchemaOverrides:
         times: dict[str, str | None] = {}
         types: dict[str, str] = {}
         entities: dict[str, str] = {}
+        ignored: list[str] = []
         for clause in (c.strip() for c in text.split(";")):
             if not clause:
                 continue
@@ -191,6 +223,10 @@ class SchemaOverrides:
                 drops.append(LinkSpec.parse(rest, need_ref=False))
             elif kind == "fk":
                 fks.append(LinkSpec.parse(rest, need_ref=True))
+            elif kind == "ignore":
+                if not rest or "=" in rest:
+                    raise SchemaError(f"cannot read schema override {clause!r}; expected 'ignore table.column'")
+                ignored.append(_dotted(rest))
             elif kind in ("pk", "time", "type", "entity"):
                 target, eq, value = (p.strip() for p in rest.partition("="))
                 if not eq or not target:
@@ -202,22 +238,23 @@ class SchemaOverrides:
                 elif kind == "entity":
                     entities[unquote(target)] = ".".join(unquote(p) for p in value.split(".", 1))
                 else:
-                    types[".".join(unquote(p) for p in target.split(".", 1))] = value
+                    types[_dotted(target)] = value
             else:
-                known = ["pk", "fk", "drop", "time", "type", "entity"]
+                known = ["pk", "fk", "drop", "time", "type", "entity", "ignore"]
                 raise SchemaError(f"unknown schema override {kind!r} in {clause!r}{did_you_mean(kind, known)}")
         return cls(primary_keys=pks, foreign_keys=tuple(fks), drop_foreign_keys=tuple(drops),
-                   time_columns=times, semantic_types=types, entities=entities)
+                   time_columns=times, semantic_types=types, entities=entities, ignored_columns=tuple(ignored))
 
     @classmethod
     def from_mapping(cls, data: Mapping, *, origin: str = "schema overrides") -> SchemaOverrides:
         """Read the TOML-shaped mapping (see the module docstring)."""
-        known = ("primary_keys", "foreign_keys", "drop_foreign_keys", "time_columns", "semantic_types", "entities")
+        known = ("primary_keys", "foreign_keys", "drop_foreign_keys", "time_columns", "semantic_types", "entities",
+                 "ignored_columns")
         for key in data:
             if key not in known:
                 raise SchemaError(f"{origin}: unknown entry {key!r}{did_you_mean(key, known)}")
         try:
-            return cls(**{k: (tuple(v) if k.endswith("foreign_keys") else v) for k, v in data.items()})
+            return cls(**{k: (tuple(v) if k.endswith(_LISTS) else v) for k, v in data.items()})
         except SchemaError as e:
             raise SchemaError(f"{origin}: {e}") from None
 
@@ -239,7 +276,7 @@ class SchemaOverrides:
         for section, kind, entries in tables:
             for name in entries:
                 origins[f"{kind} {name}"] = _at(path, _line_of(text, section, key=name))
-        for section, kind in (("foreign_keys", "fk"), ("drop_foreign_keys", "drop")):
+        for section, kind in (("foreign_keys", "fk"), ("drop_foreign_keys", "drop"), ("ignored_columns", "ignore")):
             for spec, raw in zip(getattr(ov, section), data.get(section, ()), strict=True):
                 origins[f"{kind} {spec}"] = _at(path, _line_of(text, section, item=str(raw)))
         return replace(ov, origins=origins)
@@ -372,10 +409,17 @@ def resolve(overrides: SchemaOverrides, columns_by_table: Mapping[str, Iterable[
             keep_origin(f"type {key}", f"type {found[0]}.{found[1]}")
     for name in overrides.entities:
         keep_origin(f"entity {name}", f"entity {name}")
+    ignored = []
+    for key in overrides.ignored_columns:
+        found = r.dotted(key, f"{at(f'ignore {key}')}ignore override {key}")
+        if found is not None:
+            ignored.append(f"{found[0]}.{found[1]}")
+            keep_origin(f"ignore {key}", f"ignore {ignored[-1]}")
     if r.errors:
         raise SchemaError("\n".join(r.errors))
     return replace(overrides, primary_keys=pks, foreign_keys=tuple(links), drop_foreign_keys=tuple(drops),
-                   time_columns=times, semantic_types=types, origins=origins)
+                   time_columns=times, semantic_types=types, ignored_columns=tuple(dict.fromkeys(ignored)),
+                   origins=origins)
 
 
 def _resolve_link(r: Resolver, spec: LinkSpec, where: str) -> LinkSpec:

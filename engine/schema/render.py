@@ -7,7 +7,8 @@ JSON format ``pql.schema/v1`` (keys are never removed within a version; new ones
                  "time_column": col | null, "time_column_inferred": bool,
                  "inherited_time": {"via": "<fk name>", "parent_table", "parent_column"} | null,
                  "columns": [{"name", "dtype", "stype", "stype_inferred", "nullable",
-                              "num_distinct", "null_fraction"}]}],
+                              "num_distinct", "null_fraction"}],
+                 "ignored_columns": [col, …]}],     # removed by 'ignore t.c' overrides
      "foreign_keys": [{"name", "table", "columns", "ref_table", "ref_columns", "inferred",
                        "score", "containment"}],
      "notes": [str, …]}
@@ -53,6 +54,7 @@ def _table_dict(t: Table) -> dict[str, Any]:
              "nullable": c.nullable, "num_distinct": c.num_distinct, "null_fraction": c.null_fraction}
             for c in t.columns
         ],
+        "ignored_columns": list(t.ignored_columns),
     }
 
 
@@ -122,6 +124,9 @@ def render_tree(db: Database):
         for c in t.columns:
             mark = "" if c.inferred else "  [green]override[/green]"
             columns.add(f"{escape(c.name)}  [dim]{escape(c.dtype)}[/dim]  {c.stype.value}{mark}")
+        if t.ignored_columns:
+            node.add(f"ignored: {escape(', '.join(t.ignored_columns))}  [green]override[/green] "
+                     "[dim](in no feature, no query)[/dim]")
     if db.notes:
         notes = root.add("[bold]notes[/bold]")
         for n in db.notes:

@@ -27,6 +27,12 @@ _EVENT_WORDS = frozenset({"created", "creation", "order", "ordered", "transactio
                           "event", "signup", "signed", "registered", "registration", "joined", "start",
                           "started", "redemption", "redeemed", "sent", "posted", "visit", "booking",
                           "booked", "placed", "submitted", "published", "release", "released"})
+# words that make a name say "a moment" even on a number or text column (epoch seconds, compact ISO text)
+_MOMENT_WORDS = _TIME_WORDS - {"day", "at", "on"} | {"dt", "epoch", "unix", "created", "updated", "modified", "deleted"}
+_MOMENT_LAST_WORDS = frozenset({"at", "on"})  # shipped_on, visited_at; not price_on_sale
+_MOMENT_ENDINGS = ("date", "datetime", "timestamp")  # one-word names: orderdate, eventtimestamp
+_NOT_MOMENTS = frozenset({"candidate", "mandate", "update", "validate", "consolidate"})
+_IDENTIFIER_WORDS = frozenset({"id", "key", "code", "no", "nr", "num", "number", "sk"})
 
 
 def time_name_score(column: str) -> float:
@@ -41,6 +47,17 @@ def time_name_score(column: str) -> float:
     if parts & _TIME_WORDS:
         return 2.0
     return 1.0
+
+
+def says_time(column: str) -> bool:
+    """Whether ``column``'s name says it holds a moment (``visited_at``, ``event_ts``, ``OrderDate``,
+    ``created``), whatever its type; ``date_id`` (a key) and ``day`` (of the month) do not."""
+    parts = words(column)
+    if not parts or parts[-1] in _IDENTIFIER_WORDS:
+        return False
+    name = norm(column)
+    return (bool(set(parts) & _MOMENT_WORDS) or parts[-1] in _MOMENT_LAST_WORDS or name in _BEST_NAMES
+            or (name.endswith(_MOMENT_ENDINGS) and name not in _NOT_MOMENTS))
 
 
 def choose_time_column(profile: TableProfile, notes: list[str]) -> str | None:

@@ -63,6 +63,12 @@ def resolve_column(ctx: BindContext, table: Table, name: str, span: Span | None)
     column = table.column(name)
     if column is not None:
         return column
+    ignored = next((c for c in table.ignored_columns if c.lower() == name.lower()), None)
+    if ignored is not None:
+        ctx.error(f"table '{table.name}' has no column '{name}': it is ignored", ctx.at(span, name, after="."),
+                  hint=f"the schema override 'ignore {table.name}.{ignored}' removes it; drop that override "
+                       "to use the column")
+        raise Unresolved(name)
     suggestion = did_you_mean(name, table.column_names)
     if not suggestion and len(table.primary_key) == 1 and _names_the_key(name, table):
         suggestion = f"; did you mean '{table.primary_key[0]}' (the key of '{table.name}')?"
