@@ -48,7 +48,7 @@ class DuckDBFileConnector(Connector):
         try:
             con = connect(str(path), read_only=read_only)
         except duckdb.Error as e:
-            raise ConnectorError(f"cannot open DuckDB file {path}: {e}") from e
+            raise _cannot_open(path, e) from e
         try:
             schema, notes = _schema_to_read(con)
             if schema == "main":
@@ -64,6 +64,21 @@ class DuckDBFileConnector(Connector):
         if self._schema == "main":
             return super().declared_keys()
         return catalog.declared_keys(self.connection, self.table_names(), schema=self._schema)
+
+
+def _cannot_open(path: Path, error: Exception):
+    """The `ConnectorError` for a file DuckDB refused; a file this process already holds open through
+    another connection (``duckdb.connect`` in the same notebook) gets a hint on what to do instead."""
+    from pql.errors import ConnectorError
+
+    message = f"cannot open DuckDB file {path}: {error}"
+    hint = None
+    if "different configuration" in str(error):  # DuckDB opens a file once per process, in one mode
+        hint = ("this process already has the file open through another DuckDB connection: pass that "
+                "connection instead, pql.connect(con), or close it first")
+    result = ConnectorError(f"{message}\n  hint: {hint}" if hint else message)
+    result.message, result.hint = message, hint
+    return result
 
 
 def _schema_to_read(con) -> tuple[str, tuple[str, ...]]:

@@ -186,7 +186,7 @@ def query_command(query: str, db: str | None, db_option: str | None, output: str
     db = _required_db(db, db_option, "QUERY")
     statements = _statements(query)
     _check_output(output, statements)
-    with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
+    with connect(db, log=_progress_log(quiet), show_progress=None if not quiet else False) as session:
         _run_statements(session, statements, output)
 
 
@@ -206,7 +206,7 @@ def run_command(script, db: str | None, db_option: str | None, output: str | Non
     db = _required_db(db, db_option, "SCRIPT")
     statements = _statements(_read_script(script), _script_name(script))
     _check_output(output, statements)
-    with connect(db, log=_progress_log(quiet), show_progress=not quiet) as session:
+    with connect(db, log=_progress_log(quiet), show_progress=None if not quiet else False) as session:
         _run_statements(session, statements, output)
 
 

@@ -47,7 +47,7 @@ class Repl:
     """One prompt session: the open database, DEFINEs, the statement being typed, the last result."""
 
     def __init__(self, source: str | None = None, *, log: Callable[[str], None] | None = None,
-                 show_progress: bool = False, echo: Callable[[str], None] | None = None,
+                 show_progress: bool | None = False, echo: Callable[[str], None] | None = None,
                  echo_error: Callable[[str], None] | None = None, input_lines: bool = False):
         self.echo = echo or click.echo
         self.echo_error = echo_error or (lambda text: click.echo(text, err=True))
@@ -396,7 +396,7 @@ def run_repl(source: str | None, *, quiet: bool = False, lines: Iterable[str] | 
 
     interactive = lines is None and sys.stdin.isatty()
     try:
-        repl = Repl(source, log=log, show_progress=interactive and not quiet, input_lines=not interactive)
+        repl = Repl(source, log=log, show_progress=None if interactive and not quiet else False, input_lines=not interactive)
     except PQLError as e:
         raise click.ClickException(str(e)) from e
     try:

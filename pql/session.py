@@ -12,6 +12,8 @@ DuckDB connection. DEFINEs made in a session apply to its later queries.
 """
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +40,36 @@ class StatementResult:
     summary: str | None = None
     run: Any = None  # engine.run.RunResult when a model ran
 
+    def __repr__(self) -> str:
+        """One line (the dataclass's own repr printed the whole syntax tree): kind, rows, model."""
+        return f"<StatementResult {', '.join(self._repr_parts())}>"
+
+    def _repr_parts(self) -> list[str]:
+        if isinstance(self.statement, ast.DefineStatement):
+            return [f"DEFINE {self.statement.name}"]
+        parts = [getattr(self.statement, "mode", "predict").upper()]
+        if self.table is not None:
+            parts.append(f"{self.table.num_rows:,} rows × {self.table.num_columns} columns")
+        if self.text is not None:
+            parts.append(f"{len(self.text.splitlines())} lines of text")
+        if self.run is not None:
+            parts.append(f"model {self.run.chosen}{' (reused)' if self.run.reused else ''}")
+        if self.bound is not None and self.bound.into:
+            parts.append(f"INTO {self.bound.into}")
+        return parts
+
+
+def _serialised(method):
+    """Run ``method`` holding the session's lock: its one DuckDB connection runs one query at a time, and
+    two threads sharing it otherwise break each other's queries (or deadlock)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
 
 class Session:
     """A connection to one data source plus the schema pql inferred for it.
@@ -45,13 +77,19 @@ class Session:
     ``overrides``: schema corrections (`SchemaOverrides`, the one-line text, or a TOML-shaped mapping),
     checked here. ``log``: called with each progress line, note and warning (``"warning: …"``); by
     default they go to the ``pql`` logger, so warnings reach stderr unless logging is configured.
-    ``show_progress``: progress bars on stderr for long steps."""
+    ``show_progress``: progress bars on stderr for long steps: ``True`` always (in a notebook too),
+    ``False`` (the default) never, ``None`` only when stderr is a terminal (as the CLI does).
+
+    One session serialises its calls: it holds one DuckDB connection, which runs one query at a time,
+    so a second thread's ``predict`` waits for the first's to finish. Use one session per thread for
+    parallel work (a DuckDB file opens read-only in many sessions at once)."""
 
     def __init__(self, source: Any, *, overrides: Any = None, log: Callable[[str], None] | None = None,
-                 show_progress: bool = False):
+                 show_progress: bool | None = False):
         import connectors
         from engine.schema.overrides import SchemaOverrides
 
+        self._lock = threading.RLock()  # reentrant: predict() calls execute(), which reads db
         self._source = source
         self._overrides = SchemaOverrides.coerce(overrides)  # a mistake is reported now, not at first query
         self.connector = connectors.open(source)
@@ -64,6 +102,7 @@ class Session:
     # ---- schema -------------------------------------------------------------------------------------
 
     @property
+    @_serialised
     def db(self):
         """The `Database` pql sees (introspected on first use, again after INTO adds a table)."""
         if self._db is None:
@@ -72,6 +111,7 @@ class Session:
             self._db = introspect(self.connector, overrides=self._overrides)
         return self._db
 
+    @_serialised
     def db_for(self, schema: str | None):
         """The `Database` a statement runs against: the session's, with the statement's own ``WITH schema
         = '…'`` overrides on top (introspected once per distinct text)."""
@@ -89,11 +129,13 @@ class Session:
     def con(self):
         return self.connector.connection
 
+    @_serialised
     def schema(self):
         return self.db
 
     # ---- statements ---------------------------------------------------------------------------------
 
+    @_serialised
     def bind(self, query: str | ast.PredictStatement) -> BoundQuery:
         """Parse (if text) and bind one PREDICT statement; DEFINEs in the text are recorded first."""
         statements = self._parse(query)
@@ -106,14 +148,17 @@ class Session:
             raise PQLInputError(f"expected one PREDICT statement, got {len(predicts)}; use run() for scripts")
         return self._bind(predicts[0])
 
+    @_serialised
     def predict(self, query: str) -> pa.Table:
         """Predictions for a PREDICT query, as an Arrow table (written INTO a table if the query says so)."""
         return self._run_one(query, mode="predict").table
 
+    @_serialised
     def evaluate(self, query: str) -> pa.Table:
         """Test-split metrics for a query (as if written with EVALUATE)."""
         return self._run_one(query, mode="evaluate").table
 
+    @_serialised
     def explain(self, query: str) -> str:
         """What pql understands from the query: PQL, the bound query, the training SQL and the plan."""
         from pql.explainer import explain_bound
@@ -122,6 +167,7 @@ class Session:
         with _at_the_option(statements):
             return explain_bound(statements, self)
 
+    @_serialised
     def train_table(self, query: str) -> pa.Table:
         """The labelled training rows (entity key…, anchor_time, label, split) as Arrow; what the
         training table warns about goes to the log, as before a run (`training_table` returns it)."""
@@ -132,6 +178,7 @@ class Session:
             self.log(f"warning: {warning}")
         return tt.table
 
+    @_serialised
     def training_table(self, query: str):
         """The full `engine.labels.TrainingTable` (rows, prediction rows, schedule, SQL, warnings)."""
         from engine.labels import training_table
@@ -140,6 +187,7 @@ class Session:
         with _at_the_option(self._parse(query)):
             return training_table(self.con, self.db_for(bq.option("schema")), bq)
 
+    @_serialised
     def analyze_experiment(self, assignments: str, arm: str, outcome: str, *, covariate: str | None = None,
                            control: str | None = None, unit: str | None = None, at: str | None = None,
                            control_at: Any = None, alpha: float = 0.05, expected_split: Any = None):
@@ -158,20 +206,35 @@ class Session:
                                      covariate=covariate, control=control, unit=unit, at=at,
                                      control_at=control_at, alpha=alpha, expected_split=expected_split)
 
-    def run(self, text: str) -> list[StatementResult]:
+    def run(self, text: str | Sequence[ast.Statement]) -> list[StatementResult]:
         """Run every statement of a script in order (DEFINEs, EXPLAINs, PREDICTs, EVALUATEs).
 
         Every statement is bound first, so a mistake in statement 3 is reported before statement 1
-        spends minutes training."""
-        return list(self.run_iter(text))
+        spends minutes training. A statement that fails when it runs raises its own error, which then
+        names it (``statement 2 of 3 (line 4: PREDICT …) failed: …``, as `pql run` does) and carries
+        the results of the statements that finished before it as ``.results`` (a list of
+        `StatementResult`); ``.message`` stays the error's own text."""
+        statements = self._parse(text) if isinstance(text, str) else tuple(text)
+        results: list[StatementResult] = []
+        iterator = self.run_iter(statements)
+        try:
+            for result in iterator:
+                results.append(result)
+        except (Exception, KeyboardInterrupt) as e:
+            _name_failed_statement(e, statements, results)
+            raise
+        return results
 
     def run_iter(self, script: str | Sequence[ast.Statement]) -> Iterator[StatementResult]:
         """`run`, one result at a time as each statement finishes (the CLI shows each at once).
 
         ``script`` is text or already parsed statements. It is parsed and every statement bound when
-        this is called, before anything runs; the statements run as the iterator is consumed."""
-        statements = self._parse(script) if isinstance(script, str) else tuple(script)
-        self._check_script(statements)
+        this is called, before anything runs; the statements run as the iterator is consumed. The
+        session's lock is held for each statement, not between them: another thread's call may run
+        while the caller handles a result."""
+        with self._lock:
+            statements = self._parse(script) if isinstance(script, str) else tuple(script)
+            self._check_script(statements)
         return self._run_each(statements)
 
     def _run_each(self, statements: tuple[ast.Statement, ...]) -> Iterator[StatementResult]:
@@ -180,6 +243,7 @@ class Session:
                 self.log(f"statement {i} of {len(statements)}: {_shorten(str(statement))}")
             yield self.execute(statement)
 
+    @_serialised
     def execute(self, statement: ast.Statement) -> StatementResult:
         if isinstance(statement, ast.DefineStatement):
             notes = check_define(statement, self.db, self.defines)
@@ -255,6 +319,7 @@ class Session:
             return error
         return PQLErrorGroup(errors) if isinstance(error, PQLErrorGroup) else errors[0]
 
+    @_serialised
     def into_output_table(self, name: str) -> str | None:
         """The table INTO wrote that ``name`` means (any case), or None: such tables carry pql's output
         marker and are left out of every graph (``connectors.catalog.OUTPUT_MARKER``)."""
@@ -411,14 +476,72 @@ class Session:
         self._db = None  # re-read the schema from the (possibly reopened) connection on next use
         self._db_with.clear()
 
+    @_serialised
     def close(self) -> None:
         self.connector.close()
+
+    def __repr__(self) -> str:
+        """``<pql.Session 'shop.duckdb' (duckdb), 5 tables, open>``; never waits on a running query."""
+        state = "closed" if self.connector.closed else "open"
+        return f"<pql.Session {self.connector.name!r} ({self.connector.kind}){self._tables_text()}, {state}>"
+
+    def _tables_text(self) -> str:
+        if self.connector.closed or not self._lock.acquire(blocking=False):
+            return "" if self.connector.closed else ", busy"  # another thread runs a query: do not wait
+        try:
+            count = len(self._db.tables) if self._db is not None else len(self.connector.table_names())
+            return f", {count} table{'s' if count != 1 else ''}"
+        except Exception:  # a repr must not raise; the count is only a courtesy
+            return ""
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> "Session":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _statement_place(statements: Sequence[ast.Statement], index: int) -> str:
+    """``statement 2 of 3 (line 4: PREDICT …)``: which statement of a script, named as `pql run` names it."""
+    statement = statements[index]
+    where = ""
+    if getattr(statement, "span", None) is not None and getattr(statement, "source", None) is not None:
+        first = statement.source[statement.span.start:statement.span.end].strip().splitlines()[0]
+        where = f" (line {statement.span.line}: {_shorten(first, 60)})"
+    return f"statement {index + 1} of {len(statements)}{where}"
+
+
+def _name_failed_statement(error: BaseException, statements: Sequence[ast.Statement],
+                           done: list[StatementResult]) -> None:
+    """Give ``error`` the results finished before it (``.results``) and, in a script of several
+    statements, name the failed one as `pql run` does: a pql error in its text (``.message`` keeps the
+    error's own), any other in a note under its traceback."""
+    try:
+        error.results = list(done)
+    except AttributeError:  # an exception type that takes no attributes: the text below still names it
+        pass
+    if len(statements) < 2:
+        return
+    head = f"{_statement_place(statements, len(done))} failed"
+    notes = _script_progress(len(statements), len(done))
+    if isinstance(error, PQLError):
+        error.message = error.message  # pin the error's own text before str() changes
+        error.args = (f"{head}:\n{error}\n({notes})", *error.args[1:])
+    else:
+        error.add_note(f"{head} ({notes})")
+
+
+def _script_progress(n: int, done: int) -> str:
+    """``statement 1 finished: its result is in the error's .results; statement 3 did not run``."""
+    notes = []
+    if done:
+        notes.append("statement 1 finished: its result is in the error's .results" if done == 1 else
+                     f"statements 1-{done} finished: their results are in the error's .results")
+    if done + 1 < n:
+        notes.append(f"statement {n} did not run" if done + 2 == n else f"statements {done + 2}-{n} did not run")
+    return "; ".join(notes)
 
 
 def _grouped(errors: list) -> PQLError:
@@ -475,11 +598,12 @@ def _shorten(text: str, width: int = 100) -> str:
 
 
 def connect(source: Any, *, overrides: Any = None, log: Callable[[str], None] | None = None,
-            show_progress: bool = False) -> Session:
+            show_progress: bool | None = False) -> Session:
     """Open ``source`` for PQL queries: a DuckDB or SQLite file, a ``postgresql://`` URI, a folder or file of
     CSV/Parquet/JSON, a mapping of table name to pandas/Arrow tables, or an open DuckDB connection.
 
     ``overrides`` corrects the inferred schema; ``log`` receives progress, notes and warnings (default: the
-    ``pql`` logger); ``show_progress`` draws progress bars. Use it as a context manager, or call
+    ``pql`` logger); ``show_progress=True`` draws progress bars (None: only at a terminal). Use it as a
+    context manager, or call
     ``close()``. See `Session` for the methods (predict, evaluate, explain, train_table, run, …)."""
     return Session(source, overrides=overrides, log=log, show_progress=show_progress)

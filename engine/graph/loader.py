@@ -1,7 +1,9 @@
 """A seeded ``NodeLoader`` over a graph with the temporal sampler: the one way batches are made."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -30,6 +32,24 @@ def temporal_loader(graph: GraphData | HeteroData, entity: str, nodes: torch.Ten
         raise ValueError(f"got {index.numel()} seed nodes but {times.numel()} anchor times")
     if sampler is None:
         sampler = TemporalSampler(data, num_neighbors=num_neighbors, temporal_strategy=temporal_strategy, seed=seed)
-    return NodeLoader(data, node_sampler=sampler, input_nodes=(entity, index), input_time=times,
-                      batch_size=batch_size, shuffle=shuffle,
-                      generator=torch.Generator().manual_seed(seed), **loader_kwargs)
+    with _root_logger_left_alone():
+        return NodeLoader(data, node_sampler=sampler, input_nodes=(entity, index), input_time=times,
+                          batch_size=batch_size, shuffle=shuffle,
+                          generator=torch.Generator().manual_seed(seed), **loader_kwargs)
+
+
+@contextmanager
+def _root_logger_left_alone() -> Iterator[None]:
+    """PyG's loader calls the module-level ``logging.debug()``, which runs ``logging.basicConfig()`` when
+    the root logger has no handler: a StreamHandler on root that makes the user's own ``basicConfig``
+    do nothing. A NullHandler on root while PyG runs gives it a handler, and is taken off after."""
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    guard = logging.NullHandler()
+    root.addHandler(guard)
+    try:
+        yield
+    finally:
+        root.removeHandler(guard)

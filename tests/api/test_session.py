@@ -201,9 +201,10 @@ def test_a_value_no_row_holds_points_at_itself_instead_of_training_on_nothing(sh
         with pytest.raises(PQLBindError) as info:
             session.run(f"{BUYS};\n{typo};")
         column = typo.index("'Email'") + 1
-        assert str(info.value).startswith(f"line 2, column {column}: no training rows: customers.channel never "
-                                          "holds 'Email'; did you mean 'email'?")
-        assert str(info.value).splitlines()[-1].strip() == "^^^^^^^"
+        assert str(info.value).startswith("statement 2 of 2 (line 2: ")  # run() names the failed statement
+        assert info.value.render().startswith(f"line 2, column {column}: no training rows: customers.channel "
+                                              "never holds 'Email'; did you mean 'email'?")
+        assert info.value.render().splitlines()[-1].strip() == "^^^^^^^"
         either = BUYS.replace(" WITH", " WHERE customers.channel IN ('email', 'web') WITH")
         assert "Warnings:\n  customers.channel never holds 'web'; its values: 'email', 'organic'\nAnchors:" in (
             session.explain(either))
