@@ -1,6 +1,9 @@
 """Scoring a trainer's predictions on a labelled split, whatever the task."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 
@@ -93,6 +96,15 @@ def _uplift(bq: BoundQuery, rows: pa.Table, preds: Predictions, y: list, s: np.n
     return out
 
 
+#: a ``prediction`` column whose share of true rows (binary) or mean (regression) on validation is more than
+#: this many times the labels' own, or under 1 / this of it, is warned about: the F1-optimal cut-off marks
+#: 89% of rows true where 33% are (a cross-sell target), an MAE model predicts 0.05 on average where the
+#: targets average 24 (a zero-inflated spend); both are right by their own measure, yet whoever reads
+#: ``prediction`` as "will buy" or sums it into expected revenue is misled by 2x or more. A factor of 2
+#: stays quiet on the ordinary drift of a sound cut-off or a well-centred regression.
+PREDICTION_OFF_BY = 2.0
+
+
 def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The probability cut-off that maximises F1 on validation (0.5 when undefined)."""
     y = np.asarray(y, dtype=bool)
@@ -106,15 +118,147 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return float(p[order][i])
 
 
-def decision_threshold(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) -> tuple[float, dict[str, float]]:
-    """The cut-off of a binary ``prediction``: the F1-optimal one on validation, not a blind 0.5 (0.5 for
-    other tasks and without validation rows), and the validation metrics that depend on it (`AT_THRESHOLD`,
-    ``{}`` when not computed), for the validation metrics reported beside the predictions."""
+def accuracy_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability cut-off that maximises accuracy on validation (0.5 when there are no rows). Only cuts
+    between distinct probabilities count (tied rows get one answer); marking no row true is a candidate,
+    as a cut-off just above the highest probability."""
+    y, p = np.asarray(y, dtype=bool), np.asarray(p, dtype=float)
+    if len(y) == 0:
+        return 0.5
+    order = np.argsort(-p, kind="stable")
+    ranked = p[order]
+    tp = np.cumsum(y[order])
+    fp = np.cumsum(~y[order])
+    correct = tp + (len(y) - y.sum() - fp)  # the top i+1 rows marked true
+    last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
+    cuts = np.flatnonzero(last_of_tie)
+    best = cuts[int(np.argmax(correct[cuts]))]
+    if len(y) - y.sum() >= correct[best]:  # marking none true is at least as accurate
+        return float(np.nextafter(ranked[0], np.inf))
+    return float(ranked[best])
+
+
+def threshold_rule(bq: BoundQuery) -> str | float:
+    """``WITH threshold``: 'f1', 'accuracy' or the cut-off itself."""
+    return bq.option("threshold", "f1")
+
+
+def cut_off(rule: str | float, y: np.ndarray, p: np.ndarray) -> float:
+    """The threshold ``rule`` (`threshold_rule`) gives on validation labels ``y`` and probabilities ``p``."""
+    if not isinstance(rule, str):
+        return float(rule)
+    return accuracy_threshold(y, p) if rule == "accuracy" else best_threshold(y, p)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnValidation:
+    """What the kept model's validation predictions say about the ``prediction`` column it returns: a yes/no
+    target's cut-off and the metrics at it, and, for a yes/no or regression target, the mean of
+    ``prediction`` (the share marked true, or the mean predicted value) beside the labels' mean and median.
+    Saved with the model, so a reused model warns as the trained one did (`prediction_warning`)."""
+    threshold: float = 0.5
+    at_threshold: dict[str, float] = field(default_factory=dict)
+    predicted_mean: float | None = None
+    label_mean: float | None = None
+    label_median: float | None = None
+
+    def to_meta(self) -> dict[str, float | None]:
+        return {"predicted_mean": self.predicted_mean, "label_mean": self.label_mean,
+                "label_median": self.label_median}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> OnValidation:
+        saved = meta.get("on_validation") or {}
+        return cls(threshold=float(meta.get("threshold", 0.5)), predicted_mean=saved.get("predicted_mean"),
+                   label_mean=saved.get("label_mean"), label_median=saved.get("label_median"))
+
+
+def on_validation(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) -> OnValidation:
+    """`OnValidation` of ``trainer`` (the model validation chose, before any refit); the defaults for other
+    tasks and without validation rows."""
     val = inputs.tt.split("val")
-    if bq.task != TaskType.BINARY or val.num_rows == 0:
-        return 0.5, {}
+    rule = threshold_rule(bq)
+    if bq.task is TaskType.BINARY and val.num_rows == 0 and not isinstance(rule, str):
+        return OnValidation(threshold=float(rule))  # a cut-off given needs no validation to find it
+    if bq.task not in (TaskType.BINARY, TaskType.REGRESSION) or val.num_rows == 0:
+        return OnValidation()
+    p = np.asarray(trainer.predict(inputs, val.select([*bq.entity.key, "anchor_time"])).scores, dtype=float)
+    if bq.task is TaskType.REGRESSION:
+        y = np.array(val.column("label").to_pylist(), dtype=float)
+        known = ~np.isnan(y)
+        if not known.any():
+            return OnValidation()
+        return OnValidation(predicted_mean=float(np.mean(p[known])), label_mean=float(np.mean(y[known])),
+                            label_median=float(np.median(y[known])))
     y = np.array(val.column("label").to_pylist(), dtype=bool)
-    p = np.asarray(trainer.predict(inputs, val.select([*bq.entity.key, "anchor_time"])).scores)
-    threshold = best_threshold(y, p)
+    threshold = cut_off(rule, y, p)
     at = binary_metrics(y, p, threshold=threshold)
-    return threshold, {k: at[k] for k in AT_THRESHOLD}
+    return OnValidation(threshold=threshold, at_threshold={k: at[k] for k in AT_THRESHOLD},
+                        predicted_mean=float(np.mean(p >= threshold)), label_mean=float(np.mean(y)))
+
+
+def decision_threshold(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) -> tuple[float, dict[str, float]]:
+    """The cut-off of a binary ``prediction`` (`WITH threshold`: by default the F1-optimal one on validation,
+    not a blind 0.5; 0.5 for other tasks, and without validation rows unless a number is given), and the
+    validation metrics that depend on it (`AT_THRESHOLD`, ``{}`` when not computed), for the validation
+    metrics reported beside the predictions."""
+    if bq.task != TaskType.BINARY:
+        return 0.5, {}
+    found = on_validation(bq, inputs, trainer)
+    return found.threshold, found.at_threshold
+
+
+def prediction_warning(bq: BoundQuery, found: OnValidation) -> str | None:
+    """Why ``prediction`` misleads, when its validation mean is off the labels' by `PREDICTION_OFF_BY` or
+    more (None otherwise, and where pql did not choose what it predicts: a cut-off the user set)."""
+    predicted, actual = found.predicted_mean, found.label_mean
+    if predicted is None or actual is None or not _off_by(predicted, actual):
+        return None
+    if bq.task is TaskType.BINARY:
+        return _share_warning(threshold_rule(bq), found.threshold, predicted, actual)
+    return _mean_warning(bq, predicted, actual, found.label_median)
+
+
+def _off_by(predicted: float, actual: float) -> bool:
+    if actual <= 0:  # no scale to compare against (a non-positive mean target)
+        return False
+    return predicted > PREDICTION_OFF_BY * actual or predicted < actual / PREDICTION_OFF_BY
+
+
+def _share_warning(rule: str | float, threshold: float, share: float, base_rate: float) -> str | None:
+    if not isinstance(rule, str):
+        return None  # the user chose this cut-off
+    too_many = share > base_rate
+    if too_many:
+        remedy = "'accuracy' or a number" if rule == "f1" else "a higher number"
+    else:
+        remedy = "'f1' or a number" if rule == "accuracy" else "a lower number"
+    return (f"prediction marks {_percent(share)} of validation rows true while {_percent(base_rate)} are "
+            f"(threshold {threshold:.3g}, the {'F1' if rule == 'f1' else 'accuracy'}-optimal cut-off): WITH "
+            f"threshold = {remedy} predicts {'fewer' if too_many else 'more'}; probability is unaffected")
+
+
+def _mean_warning(bq: BoundQuery, predicted: float, actual: float, median: float | None) -> str:
+    metric = bq.option("metric") or "mae"
+    said = f"predictions average {_amount(predicted)} while the validation targets average {_amount(actual)}"
+    if metric == "mae":
+        typical = (f"which is 0 for most {_plural(bq.entity.table)}" if median == 0
+                   else "below the mean of a skewed target" if predicted < actual else "above the mean")
+        return (f"{said}: with metric 'mae' each prediction is a typical (median) value, {typical}; WITH metric "
+                "= 'rmse' predicts expected values, whose sum estimates the total")
+    remedy = "" if metric in ("rmse", "r2") else "; WITH metric = 'rmse' predicts expected values"
+    return f"{said} (metric '{metric}'): their sum does not estimate the total{remedy}"
+
+
+def _amount(value: float) -> str:
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) >= 0.01 else f"{value:.2g}"
+
+
+def _percent(share: float) -> str:
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+
+
+def _plural(table: str) -> str:
+    return table if table.endswith("s") else f"{table}s"

@@ -132,7 +132,7 @@ def ranking_metrics(truth: Sequence[Sequence[Any]], ranked: np.ndarray, k: int) 
     """MAP@k, NDCG@k, recall@k, hit@k over rows with at least one true item (RelBench convention)."""
     aps, ndcgs, recalls, hits = [], [], [], []
     for true_items, items in zip(truth, ranked):
-        true = set(true_items or ())
+        true = {it for it in true_items or () if it is not None}  # None pads a short ranking: never a hit
         if not true:
             continue
         top = list(items[:k])

@@ -30,15 +30,29 @@ def _keys(rows: pa.Table, bq: BoundQuery) -> dict[str, pa.Array]:
     return cols
 
 
-def _repeat(cols: dict[str, pa.Array], times: int) -> dict[str, pa.Array]:
-    idx = pa.array(np.repeat(np.arange(len(next(iter(cols.values())))), times))
+def _take(cols: dict[str, pa.Array], source: np.ndarray) -> dict[str, pa.Array]:
+    """``cols`` at the rows ``source`` (one entry per result row: the input row it describes)."""
+    idx = pa.array(source, pa.int64())
     return {k: v.take(idx) for k, v in cols.items()}
+
+
+def _ranked_cells(items: np.ndarray) -> np.ndarray:
+    """Flat positions of the ``[n, k]`` item grid that hold an item. Models fill a row past its last
+    candidate with None (k above the catalogue, or an entity with few candidates): those cells are no
+    ranking, and as rows they would be NULL keys that turn an integer key into floats in pandas."""
+    return np.flatnonzero(np.array([it is not None for it in items.reshape(-1)], dtype=bool))
 
 
 def result_table(bq: BoundQuery, rows: pa.Table, preds: Predictions, *, threshold: float = 0.5,
                  item_key: str | None = None) -> pa.Table:
-    """Assemble the user-facing table for ``rows`` (entity key…, anchor_time) from model outputs."""
-    cols = _keys(rows, bq)
+    """Assemble the user-facing table for ``rows`` (entity key…, anchor_time) from model outputs.
+
+    When ``rows`` carry a ``label`` (EVALUATE's test split), each result row gets its input row's label
+    as ``actual``: only here is it known which input row a result row came from, as a ranking gives an
+    entity as many rows as it has ranked items."""
+    keys = _keys(rows, bq)
+    source = np.arange(rows.num_rows)  # per result row: the row of ``rows`` it describes
+    cols: dict[str, pa.Array] = {}  # the task's columns, after the keys
     s = np.asarray(preds.scores)
     task = bq.task
     if task == TaskType.BINARY:
@@ -54,30 +68,31 @@ def result_table(bq: BoundQuery, rows: pa.Table, preds: Predictions, *, threshol
         k = min(int(bq.rank_top), len(preds.classes))
         order = np.argsort(-s, axis=1, kind="stable")[:, :k] if len(s) else np.zeros((0, k), dtype=int)
         top = np.take_along_axis(s, order, axis=1) if len(s) else np.zeros((0, k))
-        cols = _repeat(cols, k)
+        source = np.repeat(source, k)
         cols["rank"] = pa.array(np.tile(np.arange(1, k + 1), len(s)).astype(np.int32))
         cols["label"] = pa.array([preds.classes[i] for i in order.reshape(-1)])
         cols["probability"] = pa.array(top.reshape(-1).astype(float))
         cols["prediction"] = pa.array(top.reshape(-1) >= threshold)
     elif task == TaskType.MULTILABEL:
         k = len(preds.classes)
-        cols = _repeat(cols, k)
+        source = np.repeat(source, k)
         cols["label"] = pa.array(list(preds.classes) * len(s))
         cols["probability"] = pa.array(s.reshape(-1).astype(float))
         cols["prediction"] = pa.array(s.reshape(-1) >= threshold)
     elif task == TaskType.LINK_RANKING:
         items = preds.items if preds.items is not None else np.empty((len(s), 0), dtype=object)
         k = items.shape[1] if items.ndim == 2 else 0
-        cols = _repeat(cols, k)
-        cols["rank"] = pa.array(np.tile(np.arange(1, k + 1), len(items)).astype(np.int32))
+        cells = _ranked_cells(items)  # best first, so a row's items are ranks 1 … m with m <= k
+        source = np.repeat(source, k)[cells]
+        cols["rank"] = pa.array((cells % k + 1).astype(np.int32) if k else np.zeros(0, np.int32))
         item_column = item_key or bq.item_table or "item"
-        if item_column in cols:  # customer.id ranking product.id: keep the entity's key, name the item's
+        if item_column in keys:  # customer.id ranking product.id: keep the entity's key, name the item's
             item_column = f"{bq.item_table or 'item'}_{item_column}"
-        cols[item_column] = pa.array(items.reshape(-1).tolist())
-        cols["score"] = pa.array(s.reshape(-1).astype(float))
+        cols[item_column] = pa.array(items.reshape(-1)[cells].tolist())
+        cols["score"] = pa.array(np.asarray(s, dtype=float).reshape(-1)[cells])
     elif task == TaskType.FORECASTING:
         steps = s.shape[1] if s.ndim == 2 else 1
-        cols = _repeat(cols, steps)
+        source = np.repeat(source, steps)
         cols["step"] = pa.array(np.tile(np.arange(1, steps + 1), len(s)).astype(np.int32))
         cols["prediction"] = pa.array(s.reshape(-1).astype(float))
     elif task == TaskType.UPLIFT:
@@ -94,7 +109,10 @@ def result_table(bq: BoundQuery, rows: pa.Table, preds: Predictions, *, threshol
                 cols[f"uplift_{arm}"] = pa.array(s[:, j] - control)
     else:  # pragma: no cover - every task is handled above
         raise EngineError(f"no result layout for task {task}")
-    return pa.table(cols)
+    table = pa.table({**_take(keys, source), **cols})
+    if "label" in rows.column_names:  # EVALUATE's test rows: each result row beside its input row's label
+        table = table.append_column("actual", rows.column("label").take(pa.array(source, pa.int64())))
+    return table
 
 
 # ---- INTO -----------------------------------------------------------------------------------------------

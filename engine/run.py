@@ -8,11 +8,12 @@
 both scores are reported, and a warning says when the heuristic baseline scores better on validation
 than the model kept. Without validation rows there is nothing to choose by, and on too few (see
 `MIN_VAL_ROWS_TO_COMPARE`) nothing but noise: 'auto' then trains LightGBM only, and says so. A yes/no
-``prediction`` is ``probability >= threshold``, the F1-optimal cut-off on validation, and EVALUATE's
-accuracy and F1 score that same column. Under a split by time the kept model is then refitted on
-train + validation (`WITH refit = false` skips it), so predictions learn from the newest labels. Models
-are saved in the registry under a fingerprint of the query, schema, data and options, so the same query
-on unchanged data predicts without training.
+``prediction`` is ``probability >= threshold``, the F1-optimal cut-off on validation unless `WITH threshold`
+says otherwise, and EVALUATE's accuracy and F1 score that same column; a warning says when ``prediction``
+is far off the validation labels (`engine.evaluate.prediction_warning`). Under a split by time the kept
+model is then refitted on train + validation (`WITH refit = false` skips it), so predictions learn from
+the newest labels. Models are saved in the registry under a fingerprint of the query, schema, data and
+options, so the same query on unchanged data predicts without training.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import pyarrow as pa
 
 from engine import registry
 from engine.baseline import NAME as BASELINE, baseline_metrics, validated
-from engine.evaluate import decision_threshold, score
+from engine.evaluate import OnValidation, on_validation, prediction_warning, score, threshold_rule
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
 from engine.labels.schedule import NO_WINDOW_FITS
@@ -202,20 +203,25 @@ def _check_arms_trained(bq: BoundQuery, tt: TrainingTable) -> None:
                             "the training rows' anchors)")
 
 
-def _interactive() -> bool:
-    """Progress bars redraw a line with ``\r``: only for a person at a terminal, never in a log or CI."""
+def _interactive(show_progress: bool | None) -> bool:
+    """Whether to draw progress bars: always when asked for by name (``True``: a notebook's stderr is no
+    terminal, yet shows them), never for ``False``, and for ``None`` (auto, the CLI's) only for a person at
+    a terminal, since bars redraw a line with ``\r``: noise in a log or CI."""
     import os
     import sys
 
+    if show_progress is not None:
+        return bool(show_progress)
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
 def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None = None,
-        show_progress: bool = False) -> RunResult:
-    """Train (or reuse) a model for ``bq`` and return predictions, or test metrics for EVALUATE."""
+        show_progress: bool | None = False) -> RunResult:
+    """Train (or reuse) a model for ``bq`` and return predictions, or test metrics for EVALUATE.
+    ``show_progress``: True, False, or None for bars only at a terminal (`_interactive`)."""
     warned: list[str] = []
     log = _recording_warnings(log or (lambda msg: None), warned)
-    show_progress = show_progress and _interactive()
+    show_progress = _interactive(show_progress)
     started = time.perf_counter()
     tt = training_table(con, db, bq)
     for note in tt.notes:
@@ -259,7 +265,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         trainer = registry.load_saved(entry, lambda: trainer_class(chosen).load(entry.path / chosen, inputs), log)
     if trainer is not None:
         candidates = entry.meta.get("candidates", {})
-        threshold = float(entry.meta.get("threshold", 0.5))
+        found = OnValidation.from_meta(entry.meta)
         heuristic_val = entry.meta.get("heuristic_val", {})
         refitted = bool(entry.meta.get("refit", False))
         reused = True
@@ -279,18 +285,20 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         spent = sum(seconds for _, _, seconds in fitted.values())
         fitted.clear()  # the families not kept (their graphs, LightGBM's refit material) can go now
         # from the model validation scored, before any refit; its validation F1 and accuracy at that cut-off
-        threshold, at_threshold = decision_threshold(bq, inputs, trainer)
-        candidates[chosen]["val"] = {**candidates[chosen]["val"], **at_threshold}
+        found = on_validation(bq, inputs, trainer)
+        candidates[chosen]["val"] = {**candidates[chosen]["val"], **found.at_threshold}
         heuristic_val = _heuristic_val(inputs) if auto else {}
         refitted = inputs.wants_refit and _refit(chosen, trainer, inputs, spent=spent, log=log)
         meta = {"query": registry.query_text(bq), "source": db.source, "task": str(bq.task), "chosen": chosen, "candidates": candidates,
-                "threshold": threshold, "heuristic_val": heuristic_val, "rows": counts,
-                "schedule": tt.schedule.summary(), "refit": refitted}
+                "threshold": found.threshold, "on_validation": found.to_meta(), "heuristic_val": heuristic_val,
+                "rows": counts, "schedule": tt.schedule.summary(), "refit": refitted}
         registry.save(fp, meta, lambda d: trainer.save(_mkdir(d / chosen)))
         reused = False
 
+    threshold = found.threshold
     metrics: dict[str, dict[str, float]] = {"val": candidates.get(chosen, {}).get("val", {})}
     _warn_below_heuristic(bq, chosen, metrics["val"], heuristic_val, log)
+    _warn_misleading_prediction(bq, chosen, found, log)
     baseline: dict[str, dict[str, float]] = {}
     predictions = test_predictions = None
     if bq.mode == "evaluate":
@@ -317,7 +325,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     seconds = time.perf_counter() - started
     metric, _ = query_metric(bq)
     val_value = metrics["val"].get(metric)
-    cut_off = f" · threshold {threshold:.4f}" if bq.task is TaskType.BINARY else ""  # of the binary prediction
+    cut_off = _cut_off_shown(bq, threshold)
     summary = (f"{chosen} · {bq.task} · rows train {counts['train']:,} / val {counts['val']:,} / test "
                f"{counts['test']:,}{'' if bq.mode == 'evaluate' else f' · predicted {tt.prediction.num_rows:,}'} · val {metric} "
                f"{shown(val_value)}{cut_off} · "
@@ -403,6 +411,29 @@ def _warn_below_heuristic(bq: BoundQuery, chosen: str, val: dict[str, float], he
         return
     log(f"warning: the heuristic baseline beats the kept {chosen} on validation ({metric} {shown(heuristic)} vs "
         f"{shown(kept)}); WITH model = 'heuristic' predicts with it")
+
+
+def _warn_misleading_prediction(bq: BoundQuery, chosen: str, found: OnValidation,
+                                log: Callable[[str], None]) -> None:
+    """Warn when ``prediction`` is far off the validation labels (`prediction_warning`), and note a
+    ``WITH threshold`` that has no yes/no prediction to cut. A regression's warning explains a learned loss,
+    so the heuristic (last window's value, whatever the metric) gets none."""
+    if bq.task is not TaskType.BINARY and any(name == "threshold" for name, _ in bq.options):
+        log("note: threshold only cuts a yes/no target's probability into its prediction; this query has none")
+    if bq.task is TaskType.REGRESSION and chosen == BASELINE:
+        return
+    warning = prediction_warning(bq, found)
+    if warning:
+        log(f"warning: {warning}")
+
+
+def _cut_off_shown(bq: BoundQuery, threshold: float) -> str:
+    """The summary's note of a binary prediction's cut-off, and its rule when not the default F1."""
+    if bq.task is not TaskType.BINARY:
+        return ""
+    rule = threshold_rule(bq)
+    how = "" if rule == "f1" else " (accuracy-optimal)" if rule == "accuracy" else " (as set)"
+    return f" · threshold {threshold:.4f}{how}"
 
 
 def _item_key(db: Database, bq: BoundQuery) -> str | None:

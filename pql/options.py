@@ -76,6 +76,23 @@ def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda v: None if v is None else check(v)
 
 
+def _threshold(v: Any) -> str | float:
+    """'f1', 'accuracy', or a cut-off strictly between 0 and 1 (written as a number or quoted)."""
+    rules = ("f1", "accuracy")
+    if isinstance(v, str) and v.strip().lower() in rules:
+        return v.strip().lower()
+    number = v
+    if isinstance(v, str):
+        try:
+            number = float(v)
+        except ValueError:
+            hint = did_you_mean(v, rules)
+            raise ValueError(f"must be one of 'f1', 'accuracy' or a number strictly between 0 and 1{hint}") from None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 < number < 1:
+        raise ValueError(f"must be one of 'f1', 'accuracy' or a number strictly between 0 and 1, not {v!r}")
+    return float(number)
+
+
 def _str(v: Any) -> str:
     if not isinstance(v, str):
         raise ValueError("must be a string")
@@ -93,6 +110,13 @@ OPTIONS: tuple[OptionSpec, ...] = (
                     "loss, scale and hurdle mix; one the task's EVALUATE reports (default: the first listed "
                     "under Results, e.g. 'mae' for a regression; 'spearman' when ranking matters more)",
                check=_optional(lambda v: _str(v).lower())),
+    OptionSpec(name="threshold", default="f1",
+               help="a yes/no target's cut-off, prediction = probability >= threshold: 'f1' is the one with the "
+                    "best F1 on validation, which finds rare positives but may mark far more rows true than are; "
+                    "'accuracy' the one with the best accuracy (fewer true, none when positives are rare and "
+                    "hard to tell); a number between 0 and 1 is the cut-off itself. EVALUATE's f1 and accuracy "
+                    "score the same prediction",
+               check=_threshold),
     OptionSpec(name="epochs", default=None, help="GNN training epochs (default: chosen by data size)",
                check=_optional(_int(1, 10_000))),
     OptionSpec(name="seed", default=0, help="random seed; a run is reproducible from query, data and options",

@@ -61,7 +61,8 @@ class Predictions:
     forecasting scores [n, S]         one value per future timeframe
     uplift      scores [n, A + 1]     outcome under control (column 0) and under each arm;
                                       ``classes`` = ("control", arm…) (a plain treatment has one arm)
-    link_ranking items [n, k] item keys (object array) and scores [n, k], best first
+    link_ranking items [n, k] item keys (object array) and scores [n, k], best first; None past a row's
+                                      last item when it has fewer than k (the result table drops those)
     """
 
     task: TaskType

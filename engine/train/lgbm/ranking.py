@@ -8,7 +8,7 @@
                 ``max_rank_pairs`` pairs are used (negatives are subsampled when still above it);
                 early stopping on a sample of validation rows
     prediction  the ``rank_top`` best-scored candidates per row; rows with fewer candidates are padded
-                with the most popular train items (score 0)
+                with the most popular train items (score 0), then with None past the last of those
 
 Items in `Predictions.items` are the item table's primary-key values.
 """
