@@ -96,10 +96,10 @@ def _uplift(bq: BoundQuery, rows: pa.Table, preds: Predictions, y: list, s: np.n
     return out
 
 
-#: a ``prediction`` column whose share of true rows (binary) or mean (regression) on validation is more than
-#: this many times the labels' own, or under 1 / this of it, is warned about: the F1-optimal cut-off marks
-#: 89% of rows true where 33% are (a cross-sell target), an MAE model predicts 0.05 on average where the
-#: targets average 24 (a zero-inflated spend); both are right by their own measure, yet whoever reads
+#: a ``prediction`` column whose share of true rows (binary: a note) or mean (regression: a warning) on
+#: validation is more than this many times the labels' own, or under 1 / this of it, is flagged: the
+#: F1-optimal cut-off marks 89% of rows true where 33% are (a cross-sell target), an MAE model predicts 0.05
+#: on average where the targets average 24 (a zero-inflated spend); both are right by their own measure, yet whoever reads
 #: ``prediction`` as "will buy" or sums it into expected revenue is misled by 2x or more. A factor of 2
 #: stays quiet on the ordinary drift of a sound cut-off or a well-centred regression.
 PREDICTION_OFF_BY = 2.0
@@ -155,7 +155,8 @@ class OnValidation:
     """What the kept model's validation predictions say about the ``prediction`` column it returns: a yes/no
     target's cut-off and the metrics at it, and, for a yes/no or regression target, the mean of
     ``prediction`` (the share marked true, or the mean predicted value) beside the labels' mean and median.
-    Saved with the model, so a reused model warns as the trained one did (`prediction_warning`)."""
+    Saved with the model, so a reused model warns as the trained one did (`prediction_warning`,
+    `prediction_note`)."""
     threshold: float = 0.5
     at_threshold: dict[str, float] = field(default_factory=dict)
     predicted_mean: float | None = None
@@ -209,14 +210,42 @@ def decision_threshold(bq: BoundQuery, inputs: TrainInputs, trainer: Trainer) ->
 
 
 def prediction_warning(bq: BoundQuery, found: OnValidation) -> str | None:
-    """Why ``prediction`` misleads, when its validation mean is off the labels' by `PREDICTION_OFF_BY` or
-    more (None otherwise, and where pql did not choose what it predicts: a cut-off the user set)."""
+    """Why a regression's ``prediction`` misleads, when its validation mean is off the labels' by
+    `PREDICTION_OFF_BY` or more (None otherwise, and for other tasks): summed into a total it is off by 2x to
+    450x, so it is a warning. A yes/no target's share is a note (`prediction_note`)."""
     predicted, actual = found.predicted_mean, found.label_mean
-    if predicted is None or actual is None or not _off_by(predicted, actual):
+    if bq.task is not TaskType.REGRESSION or predicted is None or actual is None or not _off_by(predicted, actual):
         return None
-    if bq.task is TaskType.BINARY:
-        return _share_warning(threshold_rule(bq), found.threshold, predicted, actual)
     return _mean_warning(bq, predicted, actual, found.label_median)
+
+
+def prediction_note(bq: BoundQuery, found: OnValidation) -> str | None:
+    """A yes/no ``prediction`` whose share of true rows on validation is off the share that is by
+    `PREDICTION_OFF_BY` or more (None otherwise, and where pql did not choose the cut-off: a number the user
+    set). A note, not a warning: the F1-optimal cut-off marks too many rows true on most yes/no targets with
+    a minority of positives, so a warning would fire on nearly every default query and be ignored."""
+    predicted, actual = found.predicted_mean, found.label_mean
+    if bq.task is not TaskType.BINARY or predicted is None or actual is None or not _off_by(predicted, actual):
+        return None
+    return _share_note(threshold_rule(bq), found.threshold, predicted, f"of validation rows true while "
+                                                                       f"{_percent(actual)} are", actual)
+
+
+def predicted_rows_note(bq: BoundQuery, threshold: float, prediction: np.ndarray,
+                        probability: np.ndarray) -> str | None:
+    """The same note (`prediction_note`) on the rows the final model predicted: the share ``prediction``
+    marks true against their mean ``probability``, the model's own expected share of positives. The cut-off
+    is found on validation before the refit on train + validation, so it can drift on the refit model's
+    probabilities (or on newer rows) where validation saw nothing wrong. None for other tasks, without rows,
+    and for a cut-off the user set."""
+    if bq.task is not TaskType.BINARY or len(prediction) == 0:
+        return None
+    share = float(np.mean(np.asarray(prediction, dtype=bool)))
+    expected = float(np.mean(np.asarray(probability, dtype=float)))
+    if not _off_by(share, expected):
+        return None
+    return _share_note(threshold_rule(bq), threshold, share, f"of the predicted rows true while their mean "
+                                                             f"probability is {_percent(expected)}", expected)
 
 
 def _off_by(predicted: float, actual: float) -> bool:
@@ -225,17 +254,27 @@ def _off_by(predicted: float, actual: float) -> bool:
     return predicted > PREDICTION_OFF_BY * actual or predicted < actual / PREDICTION_OFF_BY
 
 
-def _share_warning(rule: str | float, threshold: float, share: float, base_rate: float) -> str | None:
+def _share_note(rule: str | float, threshold: float, share: float, against: str, expected: float) -> str | None:
     if not isinstance(rule, str):
         return None  # the user chose this cut-off
-    too_many = share > base_rate
+    too_many = share > expected
     if too_many:
         remedy = "'accuracy' or a number" if rule == "f1" else "a higher number"
     else:
         remedy = "'f1' or a number" if rule == "accuracy" else "a lower number"
-    return (f"prediction marks {_percent(share)} of validation rows true while {_percent(base_rate)} are "
+    return (f"prediction marks {_percent(share)} {against} "
             f"(threshold {threshold:.3g}, the {'F1' if rule == 'f1' else 'accuracy'}-optimal cut-off): WITH "
             f"threshold = {remedy} predicts {'fewer' if too_many else 'more'}; probability is unaffected")
+
+
+def threshold_note(bq: BoundQuery) -> str | None:
+    """Why ``WITH threshold`` changes nothing for this query (None where it cuts a yes/no target's
+    probability): shown by a run and by EXPLAIN."""
+    if bq.task is TaskType.BINARY or not any(name == "threshold" for name, _ in bq.options):
+        return None
+    if bq.task is TaskType.MULTILABEL:
+        return "multilabel predictions are cut at 0.5; WITH threshold applies to a yes/no target only"
+    return "threshold only cuts a yes/no target's probability into its prediction; this query has none"
 
 
 def _mean_warning(bq: BoundQuery, predicted: float, actual: float, median: float | None) -> str:

@@ -10,7 +10,8 @@ than the model kept. Without validation rows there is nothing to choose by, and 
 `MIN_VAL_ROWS_TO_COMPARE`) nothing but noise: 'auto' then trains LightGBM only, and says so. A yes/no
 ``prediction`` is ``probability >= threshold``, the F1-optimal cut-off on validation unless `WITH threshold`
 says otherwise, and EVALUATE's accuracy and F1 score that same column; a warning says when ``prediction``
-is far off the validation labels (`engine.evaluate.prediction_warning`). Under a split by time the kept
+is far off the validation labels (`engine.evaluate.prediction_warning`; a yes/no one's is a note, also
+checked on the rows predicted, `predicted_rows_note`). Under a split by time the kept
 model is then refitted on train + validation (`WITH refit = false` skips it), so predictions learn from
 the newest labels. Models are saved in the registry under a fingerprint of the query, schema, data and
 options, so the same query on unchanged data predicts without training.
@@ -30,7 +31,8 @@ import pyarrow as pa
 
 from engine import registry
 from engine.baseline import NAME as BASELINE, baseline_metrics, validated
-from engine.evaluate import OnValidation, on_validation, prediction_warning, score, threshold_rule
+from engine.evaluate import (OnValidation, on_validation, predicted_rows_note, prediction_note, prediction_warning,
+                             score, threshold_note, threshold_rule)
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
 from engine.labels.schedule import NO_WINDOW_FITS
@@ -298,7 +300,7 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
     threshold = found.threshold
     metrics: dict[str, dict[str, float]] = {"val": candidates.get(chosen, {}).get("val", {})}
     _warn_below_heuristic(bq, chosen, metrics["val"], heuristic_val, log)
-    _warn_misleading_prediction(bq, chosen, found, log)
+    share_noted = _warn_misleading_prediction(bq, chosen, found, log)
     baseline: dict[str, dict[str, float]] = {}
     predictions = test_predictions = None
     if bq.mode == "evaluate":
@@ -314,6 +316,8 @@ def run(bq: BoundQuery, db: Database, con, *, log: Callable[[str], None] | None 
         preds = trainer.predict(inputs, rows)
         predictions = result_table(bq, rows, preds, threshold=threshold, item_key=_item_key(db, bq))
         table = predictions
+        if not share_noted:
+            _note_predicted_rows(bq, threshold, predictions, log)
     allocation = None
     if bq.allocate is not None and predictions is not None:
         from engine.allocation.pql_bridge import allocate_query
@@ -414,17 +418,36 @@ def _warn_below_heuristic(bq: BoundQuery, chosen: str, val: dict[str, float], he
 
 
 def _warn_misleading_prediction(bq: BoundQuery, chosen: str, found: OnValidation,
-                                log: Callable[[str], None]) -> None:
-    """Warn when ``prediction`` is far off the validation labels (`prediction_warning`), and note a
-    ``WITH threshold`` that has no yes/no prediction to cut. A regression's warning explains a learned loss,
-    so the heuristic (last window's value, whatever the metric) gets none."""
-    if bq.task is not TaskType.BINARY and any(name == "threshold" for name, _ in bq.options):
-        log("note: threshold only cuts a yes/no target's probability into its prediction; this query has none")
+                                log: Callable[[str], None]) -> bool:
+    """Warn when a regression's ``prediction`` is far off the validation labels (`prediction_warning`), note a
+    yes/no ``prediction`` that marks far more or fewer rows true than are (`prediction_note`), and note a
+    ``WITH threshold`` that has no yes/no prediction to cut (`threshold_note`). A regression's warning
+    explains a learned loss, so the heuristic (last window's value, whatever the metric) gets none. True when
+    the yes/no note was logged."""
+    unused = threshold_note(bq)
+    if unused:
+        log(f"note: {unused}")
+    note = prediction_note(bq, found)
+    if note:
+        log(f"note: {note}")
+        return True
     if bq.task is TaskType.REGRESSION and chosen == BASELINE:
-        return
+        return False
     warning = prediction_warning(bq, found)
     if warning:
         log(f"warning: {warning}")
+    return False
+
+
+def _note_predicted_rows(bq: BoundQuery, threshold: float, predictions: pa.Table, log: Callable[[str], None]) -> None:
+    """Note a yes/no ``prediction`` whose share of true rows among the returned predictions is far off their
+    mean probability (`predicted_rows_note`): the cut-off was found on validation, before the refit."""
+    if bq.task is not TaskType.BINARY or not {"prediction", "probability"} <= set(predictions.column_names):
+        return
+    note = predicted_rows_note(bq, threshold, np.array(predictions.column("prediction").to_pylist(), dtype=bool),
+                               np.array(predictions.column("probability").to_pylist(), dtype=float))
+    if note:
+        log(f"note: {note}")
 
 
 def _cut_off_shown(bq: BoundQuery, threshold: float) -> str:

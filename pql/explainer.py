@@ -108,6 +108,10 @@ def _plan_lines(session, bq) -> list[str]:
             f"validation is too small to tell them apart)" if model == "auto"
             else f"train {model}, choosing on validation {metric}" if model != "heuristic"
             else "the heuristic: the target's own value over the previous window")
+    from engine.evaluate import threshold_note
+
     warnings = ["Warnings:", *(f"  {w}" for w in found)] if found else []
+    unused = threshold_note(bq)  # a run notes it too
+    notes = [f"  note: {unused}"] if unused else []
     return [*warnings, "Anchors:", _indent(schedule.summary(), "  "), "Training-table SQL:",
-            _indent(explain_sql(db, bq, schedule), "  "), "Plan:", f"  {plan}"]
+            _indent(explain_sql(db, bq, schedule), "  "), "Plan:", f"  {plan}", *notes]

@@ -89,8 +89,19 @@ def _threshold(v: Any) -> str | float:
             hint = did_you_mean(v, rules)
             raise ValueError(f"must be one of 'f1', 'accuracy' or a number strictly between 0 and 1{hint}") from None
     if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 < number < 1:
-        raise ValueError(f"must be one of 'f1', 'accuracy' or a number strictly between 0 and 1, not {v!r}")
+        raise ValueError(f"must be one of 'f1', 'accuracy' or a number strictly between 0 and 1, not {_as_written(v)}")
     return float(number)
+
+
+def _as_written(v: Any) -> str:
+    """``v`` spelt as PQL writes it (``true``, not Python's ``True``), for an error's "not …"."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    return str(v)
 
 
 def _str(v: Any) -> str:
@@ -115,7 +126,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                     "best F1 on validation, which finds rare positives but may mark far more rows true than are; "
                     "'accuracy' the one with the best accuracy (fewer true, none when positives are rare and "
                     "hard to tell); a number between 0 and 1 is the cut-off itself. EVALUATE's f1 and accuracy "
-                    "score the same prediction",
+                    "score the same prediction. Other targets note it unused (multilabel predictions stay cut "
+                    "at 0.5)",
                check=_threshold),
     OptionSpec(name="epochs", default=None, help="GNN training epochs (default: chosen by data size)",
                check=_optional(_int(1, 10_000))),

@@ -18,6 +18,7 @@ def test_threshold_accepts_a_rule_or_a_cut_off(value, expected):
 @pytest.mark.parametrize("written,message", [
     ("1.5", "option 'threshold' must be one of 'f1', 'accuracy' or a number strictly between 0 and 1, not 1.5"),
     ("0", "option 'threshold' must be one of 'f1', 'accuracy' or a number strictly between 0 and 1, not 0"),
+    ("true", "option 'threshold' must be one of 'f1', 'accuracy' or a number strictly between 0 and 1, not true"),
     ("'acuracy'", "option 'threshold' must be one of 'f1', 'accuracy' or a number strictly between 0 and 1; "
                   "did you mean 'accuracy'?"),
 ])
@@ -27,3 +28,4 @@ def test_a_bad_threshold_is_an_error_at_the_option(retail_db, written, message):
     column = len("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers WITH ") + 1
     assert str(info.value) == (f"line 1, column {column}: {message}\n  {BUYS}{written}\n"
                                f"  {' ' * (column - 1)}{'^' * len('threshold = ' + written)}")
+
