@@ -3,7 +3,8 @@
 Exports often write times as text: ISO 8601, which DuckDB casts as it is, or a locale's own layout, such
 as Online Retail's original `12/1/2010 8:26` (month first) or a European `01.12.2010 08:26`. Left as text,
 such a column is no time column, and the table cannot be aggregated over time windows. A column is read
-as TIMESTAMP when every non-null value parses in one layout; one that parses both month-first and
+as TIMESTAMP when every non-null value parses in one layout, but for empty (or blank) text, which
+exports write for a missing time and which is read as NULL, with a count in the note; one that parses both month-first and
 day-first (no day above 12) is ambiguous and stays text, with a note that says so. ISO text with UTC
 offsets (`2021-01-01T10:00:00+02:00`, `…Z`) is converted to UTC; so is a TIMESTAMPTZ column (``zoned``).
 Both read as plain TIMESTAMP in UTC, which needs the connection's session time zone to be UTC
@@ -12,7 +13,8 @@ Both read as plain TIMESTAMP in UTC, which needs the connection's session time z
 Compact ISO text (`20220910T043027`), which DuckDB does not cast, is read too; bare `20220910` only in a
 column whose name says it holds a time (`visit_date`), as eight digits are as often a code. Numbers in a
 column so named (`visited_at`, `event_ts`) are read as seconds, milliseconds or microseconds since 1970
-(UTC) when every value lies within 1990-2100 in one of those units, chosen by magnitude: left as numbers,
+(UTC) when every value lies within 1990-2100 in one of those units, chosen by magnitude, but for 0, a
+placeholder read as NULL (with a count in the note): left as numbers,
 they would be no time, and the table would take a parent's time, or none, and let features see its
 future rows. `parse` is the one expression that reads every such column.
 
@@ -107,8 +109,8 @@ def parse(column: str, layout: Layout) -> exp.Expression:
         return exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMP"))
     if layout.name == ISO_OFFSET:
         return in_utc(exp.TryCast(this=col, to=exp.DataType.build("TIMESTAMPTZ")))
-    if layout.name in EPOCH_UNITS:
-        return _from_epoch(col, EPOCH_UNITS[layout.name])
+    if layout.name in EPOCH_UNITS:  # 0 is a placeholder, not 1970
+        return _from_epoch(exp.func("nullif", col, exp.Literal.number(0)), EPOCH_UNITS[layout.name])
     formats = exp.Array(expressions=[exp.Literal.string(f) for f in layout.formats])
     parsed = exp.Anonymous(this="try_strptime", expressions=[col, formats])
     if layout.name in _COMPACT_SHAPES:
@@ -186,24 +188,46 @@ def find_text_timestamps(con, table: str, source: exp.Expression, columns: Seque
                          "above 12); left as text: write it as YYYY-MM-DD to use it as a time")
         else:
             parsed[column] = fits[0]
+    blanks = dict(zip(parsed, _counts(con, source, [_blank(c) for c in parsed])))
     for column, layout in parsed.items():
         how = "" if layout.name == ISO else f" ({layout.name})"
-        notes.append(f"{table}.{column}: text column holding timestamps, read as TIMESTAMP{how}")
-    for column, layout in _epoch_layouts(con, source, epochs).items():
+        notes.append(f"{table}.{column}: text column holding timestamps, read as TIMESTAMP{how}"
+                     + _as_null(blanks[column], "''"))
+    for column, (layout, zeros) in _epoch_layouts(con, source, epochs).items():
         parsed[column] = layout
         notes.append(f"{table}.{column}: numbers holding {layout.name} (all within {EPOCH_YEARS[0]}-"
-                     f"{EPOCH_YEARS[1]}), read as TIMESTAMP (UTC)")
+                     f"{EPOCH_YEARS[1]}), read as TIMESTAMP (UTC){_as_null(zeros, '0')}")
     notes += [f"{table}.{column}: TIMESTAMP WITH TIME ZONE, read as TIMESTAMP in UTC" for column in zoned]
     return TextTimestamps(parsed, tuple(notes), tuple(zoned))
 
 
-def _epoch_layouts(con, source: exp.Expression, columns: Sequence[str]) -> dict[str, Layout]:
-    """The epoch unit of each of the number ``columns`` whose every value lies within `EPOCH_YEARS` in
-    it (one MIN/MAX query); the units' ranges do not overlap, so magnitude alone decides."""
+def _as_null(count: int, value: str) -> str:
+    return f"; {count:,} value(s) {value} read as NULL" if count else ""
+
+
+def _blank(column: str) -> exp.Expression:
+    """TRUE where text ``column`` is empty or blank (a missing time), else NULL (for COUNT)."""
+    col = exp.column(column, quoted=True)
+    return exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.func("trim", col), expression=exp.Literal.string("")),
+                                true=exp.true())])
+
+
+def _present(column: str) -> exp.Expression:
+    """Text ``column`` with empty or blank values as NULL (they are read as NULL)."""
+    col = exp.column(column, quoted=True)
+    return exp.func("nullif", exp.func("trim", col), exp.Literal.string(""))
+
+
+def _epoch_layouts(con, source: exp.Expression, columns: Sequence[str]) -> dict[str, tuple[Layout, int]]:
+    """The epoch unit of each of the number ``columns`` whose every value but 0 (a placeholder, read as
+    NULL) lies within `EPOCH_YEARS` in it, and how many zeros it holds (one MIN/MAX query); the units'
+    ranges do not overlap, so magnitude alone decides."""
     if not columns:
         return {}
-    refs = [exp.column(c, quoted=True) for c in columns]
-    query = exp.select(*(f(this=r.copy()) for r in refs for f in (exp.Min, exp.Max))).from_(source)
+    refs = [exp.func("nullif", exp.column(c, quoted=True), exp.Literal.number(0)) for c in columns]
+    zeros = [exp.func("count_if", exp.EQ(this=exp.column(c, quoted=True), expression=exp.Literal.number(0)))
+             for c in columns]
+    query = exp.select(*(f(this=r.copy()) for r in refs for f in (exp.Min, exp.Max)), *zeros).from_(source)
     bounds = con.sql(query.sql("duckdb")).fetchall()[0]
     first, last = (int(datetime(year, 1, 1, tzinfo=timezone.utc).timestamp()) for year in EPOCH_YEARS)
     found = {}
@@ -214,7 +238,7 @@ def _epoch_layouts(con, source: exp.Expression, columns: Sequence[str]) -> dict[
         for name, micros in EPOCH_UNITS.items():
             per_second = 1_000_000 // micros
             if first * per_second <= lo and hi < last * per_second:  # NaN fails both
-                found[column] = Layout(name)
+                found[column] = (Layout(name), bounds[2 * len(columns) + i])
                 break
     return found
 
@@ -227,10 +251,10 @@ def _counts(con, source: exp.Expression, expressions: list[exp.Expression]) -> l
 
 def _probe(con, probe: exp.Expression, columns: Sequence[str]) -> dict[str, list[Layout]]:
     """Per column, the layouts (narrowed to the formats in use) that read every probe value; a column
-    with no values in the probe keeps every layout whole."""
+    with no values in the probe keeps every layout whole. Empty or blank text counts as no value."""
     layouts = _all_layouts()
     whole = _counts(con, probe, [e for c in columns
-                                 for e in (exp.column(c, quoted=True), *(_plausible(c, layout) for layout in layouts))])
+                                 for e in (_present(c), *(_plausible(c, layout) for layout in layouts))])
     kept: dict[str, list[Layout]] = {}
     width = 1 + len(layouts)
     for i, column in enumerate(columns):
@@ -250,7 +274,7 @@ def _probe(con, probe: exp.Expression, columns: Sequence[str]) -> dict[str, list
 
 
 def _has_values(con, source: exp.Expression, column: str) -> bool:
-    col = exp.column(column, quoted=True)
+    col = _present(column)
     query = exp.select(exp.Literal.number(1)).from_(source).where(col.is_(exp.null()).not_()).limit(1)
     return bool(con.sql(query.sql("duckdb")).fetchall())
 
@@ -267,8 +291,8 @@ def _has_offsets(con, source: exp.Expression, column: str) -> bool:
 
 
 def _misreads(con, source: exp.Expression, column: str, layout: Layout) -> bool:
-    """Whether some non-null value of ``column`` does not read in ``layout`` (stops at the first)."""
-    col = exp.column(column, quoted=True)
+    """Whether some non-null, non-blank value of ``column`` does not read in ``layout`` (stops at the first)."""
+    col = _present(column)
     query = (exp.select(exp.Literal.number(1)).from_(source)
              .where(exp.and_(col.is_(exp.null()).not_(), _plausible(column, layout).is_(exp.null()))).limit(1))
     return bool(con.sql(query.sql("duckdb")).fetchall())

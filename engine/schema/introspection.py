@@ -228,7 +228,7 @@ def _note_untimed_rows(profile: TableProfile, column: str, notes: list[str]) -> 
     if missing:
         notes.append(f"{profile.name}.{column}: {missing:,} of {profile.num_rows:,} rows "
                      f"({missing / profile.num_rows:.1%}) have no time (NULL); labels and features never count them "
-                     "(as entities they are predicted, not trained on)")
+                     "(an entity among them is predicted, not trained on)")
 
 
 def _table(profile: TableProfile, key: PrimaryKey | None, links: list[ForeignKey], time_column: str | None,
@@ -264,8 +264,8 @@ def _convert_hint(family: Family) -> str:
     if family in (Family.INTEGER, Family.FLOAT):
         return ("; for epoch seconds, read the table through a view with to_timestamp(<column>) (DuckDB) and "
                 "query the view (pql reads epoch seconds, milliseconds or microseconds itself when the column's "
-                "name says it holds a time, as visited_at or event_ts, and every value lies within 1990-2100)")
+                "name says it holds a time, as visited_at or event_ts, and every value but 0 lies within 1990-2100)")
     if family is Family.STRING:
-        return ("; text is read as TIMESTAMP only when every value parses as one, and never in a connection's "
+        return ("; text is read as TIMESTAMP only when every value but empty text parses as one, and never in a connection's "
                 "temporary table or registered frame (`pql schema`'s notes say which and why)")
     return ""

@@ -112,11 +112,32 @@ def _dotted(text: str) -> str:
 
 
 _LISTS = ("foreign_keys", "ignored_columns")  # TOML arrays, kept as tuples
+# what each TOML entry must hold, for the error when it does not
+_SHAPES = {"foreign_keys": 'a list of "table.column -> ref_table[.ref_column]" strings',
+           "drop_foreign_keys": 'a list of "table.column [-> ref_table]" strings',
+           "ignored_columns": 'a list of "table.column" strings',
+           "primary_keys": 'a table of table = "column" (or ["column", …]) entries',
+           "time_columns": 'a table of table = "column" entries ("" for none)',
+           "semantic_types": 'a table of "table.column" = "type" entries',
+           "entities": 'a table of name = "table.column" entries'}
+
+
+def _check_shape(key: str, value, origin: str) -> None:
+    """A SchemaError naming ``origin`` unless TOML entry ``key`` holds what `_SHAPES` says."""
+    if key.endswith(_LISTS):
+        ok = isinstance(value, (list, tuple)) and all(isinstance(v, (str, LinkSpec)) for v in value)
+    else:
+        ok = isinstance(value, Mapping) and all(
+            isinstance(v, str) or (v is None and key == "time_columns")  # None: from Python
+            or (key == "primary_keys" and isinstance(v, (list, tuple)) and all(isinstance(c, str) for c in v))
+            for v in value.values())
+    if not ok:
+        raise SchemaError(f"{origin}: {key} must be {_SHAPES[key]}")
 
 
 def _as_ignored(value) -> tuple[str, ...]:
     """Ignored ``table.column`` names, each once, in order; a bare string is one name."""
-    names = (value,) if isinstance(value, str) else tuple(value)
+    names = (value,) if isinstance(value, str) else tuple(value)  # Python callers may pass one name
     for name in names:
         table, dot, column = str(name).partition(".")
         if not (dot and table.strip() and column.strip()):
@@ -152,8 +173,10 @@ class SchemaOverrides:
     def __post_init__(self):
         set_ = object.__setattr__
         set_(self, "primary_keys", {t: _as_columns(c) for t, c in dict(self.primary_keys).items()})
-        set_(self, "foreign_keys", tuple(_as_link(v, need_ref=True) for v in self.foreign_keys))
-        set_(self, "drop_foreign_keys", tuple(_as_link(v, need_ref=False) for v in self.drop_foreign_keys))
+        # each once, in order: a link named twice is one link
+        set_(self, "foreign_keys", tuple(dict.fromkeys(_as_link(v, need_ref=True) for v in self.foreign_keys)))
+        set_(self, "drop_foreign_keys", tuple(dict.fromkeys(_as_link(v, need_ref=False)
+                                                            for v in self.drop_foreign_keys)))
         set_(self, "time_columns", {t: None if not c or str(c).lower() in ("none", "null") else c
                                     for t, c in dict(self.time_columns).items()})  # "" as TOML has it, or none
         set_(self, "semantic_types", {k: _as_stype(v, k) for k, v in dict(self.semantic_types).items()})
@@ -246,13 +269,16 @@ class SchemaOverrides:
                    time_columns=times, semantic_types=types, entities=entities, ignored_columns=tuple(ignored))
 
     @classmethod
-    def from_mapping(cls, data: Mapping, *, origin: str = "schema overrides") -> SchemaOverrides:
-        """Read the TOML-shaped mapping (see the module docstring)."""
+    def from_mapping(cls, data: Mapping, *, origin: str = "schema overrides", text: str | None = None) -> SchemaOverrides:
+        """Read the TOML-shaped mapping (see the module docstring); ``text``, the file's, places errors on
+        an entry of the wrong shape at their line."""
         known = ("primary_keys", "foreign_keys", "drop_foreign_keys", "time_columns", "semantic_types", "entities",
                  "ignored_columns")
         for key in data:
             if key not in known:
                 raise SchemaError(f"{origin}: unknown entry {key!r}{did_you_mean(key, known)}")
+        for key, value in data.items():
+            _check_shape(key, value, origin if text is None else _at(Path(origin), _entry_line(text, key)))
         try:
             return cls(**{k: (tuple(v) if k.endswith(_LISTS) else v) for k, v in data.items()})
         except SchemaError as e:
@@ -269,7 +295,7 @@ class SchemaOverrides:
             data = tomllib.loads(text)
         except (OSError, tomllib.TOMLDecodeError) as e:
             raise SchemaError(f"cannot read schema file {path}: {e}") from e
-        ov = cls.from_mapping(data, origin=str(path))
+        ov = cls.from_mapping(data, origin=str(path), text=text)
         origins = {}
         tables = (("primary_keys", "pk", ov.primary_keys), ("time_columns", "time", ov.time_columns),
                   ("semantic_types", "type", ov.semantic_types), ("entities", "entity", ov.entities))
@@ -277,8 +303,9 @@ class SchemaOverrides:
             for name in entries:
                 origins[f"{kind} {name}"] = _at(path, _line_of(text, section, key=name))
         for section, kind in (("foreign_keys", "fk"), ("drop_foreign_keys", "drop"), ("ignored_columns", "ignore")):
-            for spec, raw in zip(getattr(ov, section), data.get(section, ()), strict=True):
-                origins[f"{kind} {spec}"] = _at(path, _line_of(text, section, item=str(raw)))
+            for raw in data.get(section, ()):  # a name given twice is one override, placed at its first line
+                spec = raw.strip() if section == "ignored_columns" else _as_link(raw, need_ref=kind == "fk")
+                origins.setdefault(f"{kind} {spec}", _at(path, _line_of(text, section, item=str(raw))))
         return replace(ov, origins=origins)
 
     @classmethod
@@ -295,6 +322,15 @@ class SchemaOverrides:
 
 def _at(path: Path, line: int | None) -> str:
     return f"{path}:{line}" if line else str(path)
+
+
+def _entry_line(text: str, entry: str) -> int | None:
+    """Best effort: the line of the top-level ``entry = …`` or of its ``[entry]`` table."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.replace('"', "").replace("'", "").replace(" ", "").replace("\t", "")
+        if line.startswith((f"{entry}=", f"[{entry}]", f"{entry}.")):
+            return number
+    return None
 
 
 def _line_of(text: str, section: str, *, key: str | None = None, item: str | None = None) -> int | None:

@@ -58,7 +58,7 @@ def test_compact_iso_text_becomes_the_time_column(column, values, layout):
 
 
 @pytest.mark.parametrize("column,dtype,values", [
-    ("visited_at", "BIGINT", [SECONDS[0], 0]),  # a 0 placeholder: not every value is a time
+    ("visited_at", "BIGINT", [SECONDS[0], -1]),  # not every value is a time (0 would be: a placeholder, NULL)
     ("visited_at", "BIGINT", [SECONDS[0], SECONDS[1] * 1000]),  # units mixed
     ("visited_at", "BIGINT", [5, 17]),  # small numbers: no epoch
     ("amount", "BIGINT", SECONDS),  # in range, but the name says nothing of time
