@@ -210,6 +210,8 @@ def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
         if tok.type in ("$END", "_SEMI"):
             return err("the statement ends before its FOR clause", hint=hint)
         return err(f"missing FOR: expected {plain_expected(expected)}, got {got}", hint=hint)
+    if bare := _bare_name_in_formula(tok, text, expected):
+        return bare
     hint = None
     if _code_in_comment(text, tok.start_pos if tok.type != "$END" else len(text)):
         hint = "-- starts a comment that runs to the end of the line; for two minus signs write -(-x)"
@@ -242,6 +244,33 @@ def _aggregation_subject(text: str, pos: int) -> str | None:
 
 
 _ARITHMETIC = ("STAR", "SLASH", "PLUS", "MINUS")
+
+
+def _bare_name_in_formula(tok, text: str, expected: set[str]) -> PQLSyntaxError | None:
+    """``SUM(lines.amount * s, 0, 30)``: a lone name (a DEFINEd name, a table, INF) in an aggregation's
+    formula, where the parser wanted the '.' of table.column; the caret goes on the name, not past it."""
+    if tok.type in ("$END", "DOT", "LPAR") or "DOT" not in expected:  # `x(`: a call, hinted elsewhere
+        return None
+    before = _WORD_BEFORE.search(text, 0, tok.start_pos)
+    subject = _aggregation_subject(text, tok.start_pos)
+    if before is None or subject is None:
+        return None
+    ahead = text[:before.start(1)].rstrip()
+    if tok.type not in _ARITHMETIC and not ahead.endswith(tuple("-+*/")):
+        return None  # `SUM(s, 0, 30)`: no formula; the plain subject hints cover it
+    word = before.group(1)
+    start = Span.point(text, before.start(1))
+    span = Span(start=before.start(1), end=before.end(1), line=start.line, column=start.column,
+                end_line=start.line, end_column=start.column + len(word))
+    if word.upper() == "INF":
+        hint = _FORMULA_HINT + "; -INF is only a window's start"
+    else:
+        table = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*[A-Za-z_\"]", subject)
+        column = f" (if it is a column, write {table.group(1)}.{word})" if table else ""
+        hint = (_FORMULA_HINT + f"; a DEFINEd name or a table cannot go inside an aggregation's formula{column}; "
+                f"combine a DEFINEd name outside the aggregation, e.g. SUM(lines.amount, 0, 30) * {word}")
+    return PQLSyntaxError(f"'{word}' alone is not a column: an aggregation's formula reads table.column and "
+                          "numbers only", text=text, span=span, hint=hint)
 
 
 def _formula_hint(tok, text: str, subject: str) -> str | None:

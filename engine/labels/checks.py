@@ -200,9 +200,32 @@ def never_appearing(con, db: Database, bq: BoundQuery, events: str | None = None
     total, missing = con.sql(query.sql("duckdb")).fetchall()[0]
     if not missing:
         return []
-    table = next(iter_aggregations(bq.target)).table
-    return [f"{missing:,} of the {total:,} in {bq.entity.table} ({missing / total:.1%}) never appear in {table}; "
-            f"their labels only ever say 'nothing happened'"]
+    agg = next(iter_aggregations(bq.target))
+    share = f"{missing:,} of the {total:,} in {bq.entity.table} ({missing / total:.1%}) never appear in {agg.table}"
+    if agg.func.upper() not in FILLS_EMPTY_WINDOWS:  # MIN, AVG, …: no value over an empty window, no label
+        return [f"{share}; {agg.func.upper()} has no value over an empty window, so they have no training rows "
+                f"(their predictions rest on what the others' rows teach)"]
+    return [f"{share}; their labels only ever say 'nothing happened'"]
+
+
+def formula_without_values(con, db: Database, bq: BoundQuery) -> list[str]:
+    """``AVG(t.a / (t.b - t.b), …)``: a target formula with no value on any row of its table (each row's
+    division by zero is NULL) labels nothing, and the run ends in 'no training rows'; say why first."""
+    from engine.labels.aggregates import _row_value
+    from pql.bound_render import expr_text
+
+    found = []
+    for agg in iter_aggregations(bq.target):
+        if agg.formula is None:
+            continue
+        rows = Scope(db, agg.table, prefix="r")
+        value = _row_value(rows, agg.formula)
+        query = rows.apply(exp.select(exp.Count(this=exp.Star()), exp.Count(this=value)))
+        total, valued = con.sql(query.sql("duckdb")).fetchall()[0]
+        if total and not valued:
+            found.append(f"the target's formula {expr_text(agg.formula)} has no value on any of the {total:,} rows "
+                         f"of {agg.table} (every row divides by zero?), so no {bq.entity.table} gets a label from it")
+    return found
 
 
 def unlisted_entities(bq: BoundQuery, prediction: pa.Table, *, shown: int = 5) -> list[str]:
@@ -345,6 +368,10 @@ def not_yet_joined_before_training(con, db: Database, bq: BoundQuery, train_anch
     (MIN, AVG, …) leaves the run fewer rows; the warning then says it is an estimate."""
     entity = db.table(bq.entity.table)
     if entity is None or entity.is_timed or not train_anchors or is_static(bq):
+        return []
+    if next(iter_aggregations(bq.where), None) is not None:
+        # `WHERE COUNT(orders.*, -90, 0) > 0` keeps, at each anchor, only entities with past rows: every one has
+        # joined, and which ones remain only the run knows (it checks its own rows, see `not_yet_joined`)
         return []
     keys = [col("e", k) for k in bq.entity.key]
     anchors = exp.values([(literal(t),) for t in train_anchors], alias="a", columns=["anchor_time"])

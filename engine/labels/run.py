@@ -140,7 +140,8 @@ def training_table(con: duckdb.DuckDBPyConnection, db: Database, bq: BoundQuery,
             rows = steady_floats(rows if bq.task is TaskType.LINK_RANKING else _plain_decimals(rows), only={"label"})
             target = next(iter_aggregations(bq.target), None)
             events = prebuilt.get(compiler.aggregates.events_of(target)) if target is not None else None
-            appearing = (checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
+            appearing = (checks.formula_without_values(con, db, bq)
+                         + checks.never_appearing(con, db, bq, events) + checks.null_keys(con, bq)
                          + checks.timeless_entities(con, db, bq) + snapshot_columns(con, db, bq, schedule.train)
                          + unread_time_columns(con, db, bq)
                          + time_outliers(con, db, bq))

@@ -153,10 +153,30 @@ class ExpressionBinder:
         first = next(n for n in ast.walk(node.formula) if isinstance(n, ast.ColumnRef))
         self.ctx.error(f"an aggregation's formula reads one table's columns: {table.name}.{first.column} and "
                        f"{other.name}.{ref.column}", ref.span,
-                       hint=f"a formula reads the columns of the rows it aggregates; aggregate each table on its "
-                            f"own, e.g. {node.func}({table.name}.{first.column}, …) and "
-                            f"{node.func}({other.name}.{ref.column}, …), and combine those")
+                       hint=self._two_table_hint(node, table, first.column, other, ref.column))
         raise Unresolved(ref.table)
+
+    def _two_table_hint(self, node: ast.Aggregation, table: Table, first: str, other: Table, name: str) -> str:
+        """Suggest aggregating ``other`` on its own only where that binds: a timed table and a numeric
+        non-key column; otherwise say what does work (a feature, a WHERE, or a view joining the two)."""
+        column = other.column(name)
+        written = f"{other.name}.{column.name if column else name}"
+        start = "a formula reads the columns of the rows it aggregates; "
+        if other.is_timed and column is not None and column.stype != SemanticType.ID and is_numeric_column(column):
+            return (start + f"aggregate each table on its own, e.g. {node.func}({table.name}.{first}, …) and "
+                    f"{node.func}({written}, …), and combine those")
+        if column is not None and column.stype == SemanticType.ID:
+            why = f"{written} is an identifier, not an amount to aggregate"
+        elif column is not None and not is_numeric_column(column):
+            why = f"{written} is {column.stype}, not a number"
+        elif not other.is_timed:
+            why = (f"'{other.name}' has no time column, so {written} is a per-entity attribute rather than "
+                   "something that happens over time")
+        else:
+            why = f"{written} cannot be aggregated on its own here"
+        return (start + why + f"; use {written} in a WHERE, or leave it to the model (it reads linked tables' "
+                f"columns as features); to combine the two row by row, create a database view joining "
+                f"'{table.name}' and '{other.name}' and aggregate that")
 
     def _bind_formula_part(self, part: ast.Expr, table: Table) -> BoundExpr:
         if isinstance(part, ast.ColumnRef):
@@ -365,6 +385,15 @@ class ExpressionBinder:
                            hint="fill the table (`pql schema` shows its rows) or aggregate another one")
             return ""
         times = [c.name for c in table.columns if c.stype is SemanticType.TIMESTAMP]
+        if table.ignored_columns:  # `ignore purchase.timestamp` took away the column time came from
+            overrides = " and ".join(f"'ignore {table.name}.{c}'" for c in table.ignored_columns)
+            self.ctx.error(f"cannot aggregate '{table.name}' over time: it has no time column left after the "
+                           f"schema override {overrides}", node.span,
+                           hint=f"an ignored column is no time column either: drop {overrides} to keep "
+                                f"{'it' if len(table.ignored_columns) == 1 else 'them'}, or set another one "
+                                f"with 'time {quote_name(table.name)} = "
+                                f"{quote_name(times[0]) if len(times) == 1 else '<column>'}'")
+            return ""
         self.ctx.error(f"cannot aggregate '{table.name}' over time: it has no time column", node.span,
                        hint=f"set one with a schema override: WITH schema = 'time {quote_name(table.name)} = "
                             f"{quote_name(times[0]) if len(times) == 1 else '<column>'}'"

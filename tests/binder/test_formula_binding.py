@@ -84,3 +84,20 @@ def test_a_formula_in_a_define_is_checked_when_defined(retail_db):
     (define,) = pql.parse("DEFINE spend AS SUM(order_lines.qty * order_lines.prise, 0, 30)")
     with pytest.raises(PQLError, match="did you mean 'price'"):
         check_define(define, retail_db, Defines())
+
+
+@pytest.mark.parametrize("text, says, never", [
+    # product has no time column: SUM(product.price, …) would not bind, so it is not suggested
+    ("PREDICT SUM(order_lines.qty * product.price, 0, 30) FOR EACH customers",
+     ["'product' has no time column", "WHERE", "view joining 'order_lines' and 'product'"], "SUM(product.price"),
+    # a key is no amount: SUM(targeted.id, …) would not bind either
+    ("PREDICT SUM(orders.total * targeted.id, 0, 30) FOR EACH customers",
+     ["targeted.id is an identifier", "view joining 'orders' and 'targeted'"], "SUM(targeted.id"),
+    ("PREDICT SUM(order_lines.qty * orders.total, 0, 30) FOR EACH customers",
+     ["aggregate each table on its own", "SUM(orders.total, …)"], "view"),
+])
+def test_a_two_table_formula_suggests_only_what_binds(retail_db, text, says, never):
+    with pytest.raises(PQLError) as info:
+        _bind(retail_db, text)
+    hint = getattr(info.value, "errors", [info.value])[0].hint
+    assert all(s in hint for s in says) and never not in hint

@@ -54,3 +54,17 @@ def test_the_suggested_override_binds():
     con.execute("insert into visit values (1, 1, '2024-01-01')")
     fixed = introspect(con, overrides=SchemaOverrides.parse("time visit = updated_at"))
     assert bind("PREDICT COUNT(visit.*, 0, 30, days) FOR EACH customer.id", fixed).target is not None
+
+
+def test_an_ignored_time_column_is_named_as_the_cause():
+    from engine.schema.overrides import SchemaOverrides
+    con = duckdb.connect()
+    con.execute("create table customer(id int primary key)")
+    con.execute("create table purchase(id int primary key, customer_id int references customer(id), "
+                "amount double, timestamp timestamp)")
+    con.execute("insert into customer values (1)")
+    con.execute("insert into purchase values (1, 1, 2.0, '2024-01-01')")
+    ignored = introspect(con, overrides=SchemaOverrides.parse("ignore purchase.timestamp"))
+    text = _error(ignored, "PREDICT SUM(purchase.amount, 0, 90, days) FOR EACH customer.id")
+    assert "no time column left after the schema override 'ignore purchase.timestamp'" in text
+    assert "drop 'ignore purchase.timestamp'" in text

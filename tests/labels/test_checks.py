@@ -33,6 +33,18 @@ def test_entities_that_never_appear_in_the_target_table():
     tt = training_table(con, SHOP, query(agg("COUNT", "orders")), schedule=TWO)
     assert any(w.startswith("1 of the 5 in customers (20.0%) never appear in orders") for w in tt.warnings)
 
+    assert any(w.endswith("their labels only ever say 'nothing happened'") for w in tt.warnings)
+
+
+def test_entities_that_never_appear_under_a_target_that_drops_empty_windows_have_no_rows():
+    # MIN over an empty window has no value: such customers get no label at all, not 'nothing happened'
+    con = shop_connection()
+    con.execute("INSERT INTO customers VALUES (5, 'eve', 'FR', TIMESTAMP '2023-01-01')")
+    tt = training_table(con, SHOP, query(agg("MIN", "orders", "amount")), schedule=TWO)
+    (warning,) = [w for w in tt.warnings if "never appear in orders" in w]
+    assert "MIN has no value over an empty window, so they have no training rows" in warning
+    assert "nothing happened" not in warning
+
 
 def test_no_warnings_when_nothing_is_wrong():
     tt = training_table(shop_connection(), SHOP, query(agg("SUM", "orders", "amount")),

@@ -121,3 +121,24 @@ def test_history_feature_names_spell_the_formula(shop):
     assert names == ["history__target__sum_lines_quantity_times_unit_price__lag1",
                      "history__target__avg_lines_minus_quantity_minus_1p5_per_discount__lag1",
                      "history__target__condition__lag1"]
+
+
+def test_a_formula_that_divides_by_zero_on_every_row_is_named_before_the_empty_table(tmp_path):
+    import duckdb as _duckdb
+    import pql as _pql
+    path = str(tmp_path / "zero.duckdb")
+    con = _duckdb.connect(path)
+    con.execute("create table customer(id int primary key)")
+    con.execute("create table purchase(id int primary key, customer_id int references customer(id), "
+                "amount double, qty int, ts timestamp)")
+    con.execute("insert into customer select range from range(20)")
+    con.execute("insert into purchase select range, range % 20, 5.0, 2, timestamp '2024-01-01' + to_days(range) "
+                "from range(400)")
+    con.close()
+    with _pql.connect(path) as s:
+        zero = s.training_table("PREDICT AVG(purchase.amount / (purchase.qty - purchase.qty), 0, 30, days) "
+                                "FOR EACH customer.id")
+        fine = s.training_table("PREDICT AVG(purchase.amount / purchase.qty, 0, 30, days) FOR EACH customer.id")
+    assert any("formula purchase.amount / (purchase.qty - purchase.qty) has no value on any of the 400 rows "
+               "of purchase (every row divides by zero?)" in w for w in zero.warnings)
+    assert not any("divides by zero" in w for w in fine.warnings)

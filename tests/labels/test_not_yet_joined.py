@@ -70,3 +70,12 @@ def test_explain_says_a_where_makes_its_counts_an_estimate(tmp_path):
 def test_explain_stays_quiet_for_a_fixed_base(tmp_path):
     text = _explained(_db(tmp_path / "fixed.duckdb", lambda c: 400 if c % 3 == 0 else c % 20))
     assert "had not joined yet" not in text
+
+
+def test_a_where_on_past_rows_leaves_only_joined_customers_so_neither_explain_nor_the_run_warns(tmp_path):
+    # every customer the WHERE keeps has a row in the last 90 days: none of them is 'not joined yet'
+    path = _db(tmp_path / "arriving.duckdb", lambda c: c * 400 // 300)
+    query = QUERY.replace(" WITH", " WHERE COUNT(orders.*, -90, 0, days) > 0 WITH")
+    assert "had not joined yet" not in _explained(path, query)
+    with pql.connect(path) as s:
+        assert not [w for w in s.training_table(query).warnings if "had not joined yet" in w]

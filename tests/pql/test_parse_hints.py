@@ -98,3 +98,19 @@ def test_arithmetic_between_aggregations_gets_no_such_hint():
     with pytest.raises(PQLSyntaxError) as info:
         pql.parse("PREDICT (SUM(lines.a, 0, 9) * ) FOR EACH c")
     assert info.value.hint is None or "formula" not in info.value.hint
+
+
+@pytest.mark.parametrize("text, word, hint", [
+    ("PREDICT SUM(purchase.amount * s, 0, 30, days) FOR EACH c", "s", "a DEFINEd name or a table cannot go inside"),
+    ("PREDICT SUM(purchase.amount * customer, 0, 30) FOR EACH c", "customer", "write purchase.customer"),
+    ("PREDICT SUM(purchase.amount + -INF, 0, 30) FOR EACH c", "INF", "-INF is only a window's start"),
+    ("PREDICT SUM(s * purchase.amount, 0, 30) FOR EACH c", "s", "a DEFINEd name or a table cannot go inside"),
+    ("PREDICT SUM(purchase.amount * (s + 1), 0, 30) FOR EACH c", "s", "combine a DEFINEd name outside"),
+])
+def test_a_bare_name_in_a_formula_is_pointed_at(text, word, hint):
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse(text)
+    error = info.value
+    assert "formula reads table.column and numbers only" in str(error) and "expected '.'" not in str(error)
+    assert text[error.span.start:error.span.end] == word
+    assert hint in error.hint
