@@ -33,13 +33,28 @@ from bench.cases import CASES
 def evaluate_statement(query: str, *, model: str, seed: int, extra: str = "") -> str:
     """``EVALUATE <query> WITH …, model = '<model>', seed = <seed>, retrain = true`` (options appended to
     the query's own WITH clause, which is the statement's last clause in every case)."""
+    return _evaluate(query, f"model = '{model}', seed = {int(seed)}", extra)  # model names come from TRAINERS
+
+
+def case_extra(case: Any, extra: str = "") -> str:
+    """The options a run adds after model / seed / retrain: the case's own, then the runner's ``--with``."""
+    return ", ".join(x for x in (case.options, extra) if x)
+
+
+def listed_statement(case: Any, extra: str = "") -> str:
+    """The statement every run of ``case`` executes, with ``<model>`` and ``<seed>`` standing for the run's
+    (what ``python -m bench.run --list`` prints: the case's options, e.g. ``refit = false``, included)."""
+    return _evaluate(" ".join(case.query.split()), "model = <model>, seed = <seed>", case_extra(case, extra))
+
+
+def _evaluate(query: str, model_seed: str, extra: str) -> str:
     from pql.parser import parse
 
     (statement,) = parse(query)
-    options = f"model = '{model}', seed = {int(seed)}, retrain = true"  # model names come from TRAINERS
+    options = f"{model_seed}, retrain = true"
     if extra:
         options += f", {extra}"
-    return f"EVALUATE {query.strip()} {', ' if statement.options else 'WITH '}{options}"
+    return f"EVALUATE {query.strip()}{', ' if statement.options else ' WITH '}{options}"
 
 
 def _clean(metrics: dict[str, float]) -> dict[str, float | None]:
@@ -90,8 +105,8 @@ def run_one(spec: dict[str, Any]) -> dict[str, Any]:
 
     case = CASES[spec["case"]]
     out: dict[str, Any] = {"case": case.name, "model": spec["model"], "seed": spec["seed"]}
-    extra = ", ".join(x for x in (case.options, spec.get("with", "")) if x)
-    statement = evaluate_statement(case.query, model=spec["model"], seed=spec["seed"], extra=extra)
+    statement = evaluate_statement(case.query, model=spec["model"], seed=spec["seed"],
+                                   extra=case_extra(case, spec.get("with", "")))
     out["statement"] = statement
     clock = _Clock()
     with pql.connect(spec["database"], log=clock) as session:

@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.run [--cases NAME,...] [--models heuristic,lightgbm,gnn] [--seeds 0,1,2]
                                   [--with "epochs = 5"] [--out bench/results/x.json] [--list]
 
-Each case × model × seed runs ``EVALUATE <query> WITH model = '<m>', seed = s, retrain = true`` through
+Each case × model × seed runs ``EVALUATE <query> WITH model = '<m>', seed = s, retrain = true, <the case's
+options, e.g. refit = false>, <--with>`` (``--list`` prints each case's statement) through
 ``pql.connect`` in a fresh Python process (bench/one_run.py), which measures
 
     train s      the trainer's fit, validation scoring included
@@ -85,9 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     if not console.is_terminal:  # a log file or pipe: do not squeeze the table into 80 columns
         console = Console(width=170)
     if args.list:
+        from rich.markup import escape
+
+        from bench.one_run import listed_statement
+
+        console.print("[dim]each run executes the statement shown, <model> and <seed> being the run's "
+                      "(model = '<name>', seed = <n>)[/]", highlight=False)
         for case in CASES.values():
             note = "" if case.default else " [dim](scale; run by name)[/]"
-            console.print(f"[bold]{case.name}[/] ({case.database}, {case.metric}){note}: {' '.join(case.query.split())}")
+            console.print(f"[bold]{case.name}[/] ({case.database}, {case.metric}){note}: "
+                          f"{escape(listed_statement(case, args.extra))}", highlight=False, soft_wrap=True)
         return 0
     cases = [CASES[c] for c in _list(args.cases)]
     models = _list(args.models)

@@ -138,6 +138,25 @@ def remove_model(prefix: str) -> str:
     return prefix
 
 
+def folder_bytes(path) -> int:
+    """Bytes of the files under ``path`` (a saved model's folder); 0 where it cannot be read."""
+    try:
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    except OSError:
+        return 0
+
+
+def human_size(n: int) -> str:
+    """``n`` bytes as ``"512 B"``, ``"34.1 KiB"``, ``"1.2 MiB"`` or ``"3.0 GiB"``."""
+    if n < 1024:
+        return f"{n} B"
+    for unit in ("KiB", "MiB", "GiB"):
+        n /= 1024
+        if n < 1024 or unit == "GiB":
+            return f"{n:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
 def remove_old_models(console=None) -> int:
     """Delete every saved model this pql would never reuse (`engine.registry.is_current`: an older pql
     saved it, or its meta.json cannot be read); how many."""
@@ -147,7 +166,7 @@ def remove_old_models(console=None) -> int:
 
     console = console or Console()
     old = [e for e in registry.list_entries() if not registry.is_current(e)]
-    size = sum(f.stat().st_size for e in old for f in e.path.rglob("*") if f.is_file())
+    size = sum(folder_bytes(e.path) for e in old)
     removed = sum(registry.remove(e.fingerprint) for e in old)
     why = "an older pql saved" + (" or that cannot be read" if any(e.unreadable for e in old) else "")
     console.print(f"removed {removed} saved model{'s' if removed != 1 else ''} {why} "
@@ -190,11 +209,15 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
                                           if others else ""))
         return
     width = short_ids([*_registry_names(), *(e.fingerprint for e in everything)])
-    rows = [("id", "saved", "model", "task", "refit")]
+    sizes = [folder_bytes(e.path) for e in entries]
+    rows = [("id", "saved", "model", "task", "refit", "size")]
     rows += [(e.fingerprint[:width], e.meta.get("saved_at", ""), e.meta.get("chosen", ""), e.meta.get("task", ""),
-              "" if e.unreadable else "yes" if e.meta.get("refit") else "no") for e in entries]
+              "" if e.unreadable else "yes" if e.meta.get("refit") else "no", human_size(size))
+             for e, size in zip(entries, sizes)]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+    # left-aligned columns; the size right-aligned, so its units line up
+    line = lambda r: "  ".join(str(v).rjust(w) if i == len(widths) - 1 else str(v).ljust(w)  # noqa: E731
+                               for i, (v, w) in enumerate(zip(r, widths))).rstrip()
     title = "saved models for this database" if here is not None else f"saved models ({registry.models_dir()})"
     say(f"{title}: {len(entries)}")
     say(line(rows[0]))
@@ -213,6 +236,7 @@ def show_models(remove: str | None = None, *, here=None, console=None) -> None:
             say(f"{indent}on {entry.meta['source']}")  # a path stays whole, to copy
         if not registry.is_current(entry):
             say(f"{indent}(saved by an older pql: never reused, retrained when asked again; `pql models --remove-old` deletes it)")
+    say(f"total: {len(entries)} saved model{'s' if len(entries) != 1 else ''}, {human_size(sum(sizes))} on disk")
     if others:
         say(f"({others} saved model{'s' if others != 1 else ''} for other databases or data: .models all lists them)")
     say("`pql models --remove ID` deletes one")

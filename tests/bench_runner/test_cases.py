@@ -96,3 +96,19 @@ def test_summary_and_table_over_seeds_with_a_failed_run():
     console.print(render([case], summary))
     text = console.export_text()
     assert "0.5000 ± 0.1414" in text and "1 failed" in text
+
+
+def test_list_shows_the_statement_that_runs(capsys):
+    """``--list`` prints each case's statement with its own options (RelBench's ``refit = false``), one line
+    a case, so that copying it (model and seed filled in) reproduces the run."""
+    from bench.one_run import case_extra
+    from bench.run import main
+
+    assert main(["--list"]) == 0
+    lines = {line.split(" ", 1)[0]: line for line in capsys.readouterr().out.splitlines()}
+    for name in ("f1-driver-top3", "retail-churn-90d"):
+        case = CASES[name]
+        shown = lines[name].split(": ", 1)[1]
+        run = evaluate_statement(case.query, model="gnn", seed=3, extra=case_extra(case))
+        assert shown.replace("<model>", "'gnn'").replace("<seed>", "3") == " ".join(run.split())
+    assert "refit = false" in lines["f1-driver-top3"] and "refit" not in lines["retail-churn-90d"]

@@ -205,8 +205,8 @@ def test_models_fit_an_80_column_terminal_with_ids_that_remove_accepts(shop_db, 
     assert all(len(line) <= 80 for line in lines if str(pql_home) not in line and str(shop_db) not in line), \
         result.stdout  # a path stays whole
     assert "…" not in result.stdout
-    assert lines[1].split() == ["id", "saved", "model", "task", "refit"]  # headers whole
-    ids = [line.split()[0] for line in lines[2:] if line[:1] not in (" ", "`", "")]
+    assert lines[1].split() == ["id", "saved", "model", "task", "refit", "size"]  # headers whole
+    ids = [line.split()[0] for line in lines[2:] if line[:1] not in (" ", "`", "") and not line.startswith("total:")]
     assert len(ids) == 2 and all(len(i) >= 8 for i in ids)
     text = " ".join(line.strip() for line in lines)  # the queries are wrapped, not dropped
     assert "0, 30, days) > 0 FOR EACH" in text and "0, 60, days) > 0 FOR EACH" in text
@@ -226,6 +226,29 @@ def test_models_marks_a_model_an_older_pql_saved(shop_db, pql_home):
     ok("query", BUYS, "--db", str(shop_db), "-q")  # a current one stays
     assert ok("models", "--remove-old").stdout.startswith("removed 0 saved models")
     assert len(list((pql_home / "models").iterdir())) == 1
+
+
+def test_models_show_each_size_and_the_total(shop_db, pql_home):
+    from pql.display import human_size
+
+    ok("query", BUYS, "--db", str(shop_db), "-q")
+    ok("query", BUYS.replace("0, 30, days", "0, 60, days"), "--db", str(shop_db), "-q")
+    lines = ok("models").stdout.splitlines()
+    folders = {p.name: sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+               for p in (pql_home / "models").iterdir()}
+    header, rows = lines[1], [line for line in lines[2:] if line[:1] not in (" ", "`", "") and line[:6] != "total:"]
+    assert header.split()[-1] == "size" and len(rows) == 2
+    for row in rows:  # right-aligned under the header's last column, the folder's bytes
+        (fingerprint,) = [name for name in folders if name.startswith(row.split()[0])]
+        assert len(row) == len(header) and row.endswith(human_size(folders[fingerprint]))
+    assert f"total: 2 saved models, {human_size(sum(folders.values()))} on disk" in lines
+
+
+def test_human_size():
+    from pql.display import human_size
+
+    assert [human_size(n) for n in (0, 1023, 1024, 1536, 5 * 2**20, 3 * 2**30, 2**50)] == [
+        "0 B", "1023 B", "1.0 KiB", "1.5 KiB", "5.0 MiB", "3.0 GiB", "1048576.0 GiB"]
 
 
 def test_models_remove_never_leaves_the_registry(pql_home):
