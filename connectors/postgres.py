@@ -65,6 +65,16 @@ WHERE n.nspname = current_schema() AND con.contype IN ('p', 'f')
 ORDER BY c.relname, con.conname
 """
 
+# the schemas other than the current one that hold tables (asked only when the current one holds none)
+_OTHER_SCHEMAS = """
+SELECT current_schema(), current_setting('search_path'), n.nspname, c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname IS DISTINCT FROM current_schema() AND n.nspname NOT IN ('information_schema', 'pg_catalog', 'pg_toast')
+  AND n.nspname NOT LIKE 'pg\\_%' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
+  AND has_schema_privilege(n.oid, 'USAGE')
+ORDER BY n.nspname, c.relname
+"""
+
 
 def redacted(uri: str) -> str:
     """The URI without its password, in the user:password@ part or a ``password=`` parameter (for messages
@@ -149,6 +159,8 @@ class PostgresConnector(Connector):
                 else:
                     notes.append(f"{table}: left out ({problem})")
             keys = _declared_keys(_rows(cur, _KEYS), set(tables))
+            if not listed:
+                notes += _other_schemas_note(_rows(cur, _OTHER_SCHEMAS), uri)
             cur.close()
         except DatabaseError as e:
             con.close()
@@ -170,6 +182,34 @@ class PostgresConnector(Connector):
 
     def declared_keys(self) -> DeclaredKeys:
         return self._keys
+
+
+def search_path_option(schema: str, uri: str) -> str:
+    """What to add to ``uri`` so libpq makes ``schema`` the current one: ``?options=-csearch_path%3D…``
+    (``&`` when the URI has parameters already; a name that needs quotes gets them, spaces escaped)."""
+    from urllib.parse import quote
+
+    plain = re.fullmatch(r"[a-z_][a-z0-9_$]*", schema) is not None
+    value = schema if plain else '"' + schema.replace('"', '""') + '"'
+    value = value.replace("\\", "\\\\").replace(" ", "\\ ")  # libpq splits options at unescaped spaces
+    return f"{'&' if '?' in uri else '?'}options={quote(f'-csearch_path={value}', safe='')}"
+
+
+def _other_schemas_note(rows: list[tuple], uri: str) -> list[str]:
+    """A note naming the schemas that hold tables when the current one holds none (nothing to read)."""
+    others: dict[str, list[str]] = {}
+    current, search_path = None, ""
+    for current, search_path, schema, table in rows:
+        others.setdefault(schema, []).append(table)
+    if not others:
+        return []
+    head = (f"the current schema {current} has no tables" if current
+            else f"no schema of the search_path ({search_path}) exists, so no tables are read")
+    listed = "; ".join(f"schema {schema} has {len(tables)} ({', '.join(tables[:4])}{', …' if len(tables) > 4 else ''})"
+                       for schema, tables in others.items())
+    first = next(iter(others))
+    return [f"{head}; {listed}: add {search_path_option(first, uri)} to the URL"
+            + (" (or name another of those schemas)" if len(others) > 1 else "")]
 
 
 def _rows(cur, query: str) -> list[tuple]:

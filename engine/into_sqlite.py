@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,21 @@ def _value(v: Any) -> Any:
     if isinstance(v, (list, dict, tuple)):
         return json.dumps(v, default=str)
     return str(v)
+
+
+def check_into_sqlite(path: Path, name: str) -> None:
+    """Refuse, before any training, an INTO the SQLite file would refuse at the end: a name SQLite reserves
+    (``sqlite_…``), a file this process may not write, or a folder where SQLite cannot make its journal."""
+    if name.lower().startswith("sqlite_"):
+        raise EngineError(f"INTO {quote_name(name)}: SQLite reserves names starting with 'sqlite_' for its own "
+                          "tables; choose another name")
+    if not os.access(path, os.W_OK):
+        raise EngineError(f"INTO {quote_name(name)}: the SQLite file {path} is read-only for this user, so the "
+                          "predictions could not be written; make it writable, or write the result with -o FILE")
+    folder = path.resolve().parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise EngineError(f"INTO {quote_name(name)}: SQLite writes a journal beside {path.name}, and the folder "
+                          f"{folder} is read-only for this user; make it writable, or write the result with -o FILE")
 
 
 def write_into_sqlite(path: Path, name: str, table: pa.Table, *, replace: bool, query: str = "") -> None:

@@ -136,7 +136,18 @@ def check_into(connector, name: str, *, replace: bool, reads: tuple[str, ...] = 
     if replace and name.lower() in {t.lower() for t in reads}:
         raise EngineError(f"INTO OR REPLACE {name} would overwrite '{name}', a table this query reads; "
                           "choose another name")
+    from connectors.sqlite_file import OUTPUTS_TABLE
+
     check_writable(connector, name)
+    if name.lower() == OUTPUTS_TABLE.lower():
+        raise EngineError(f"INTO {'OR REPLACE ' if replace else ''}{quote_name(name)}: {OUTPUTS_TABLE} is pql's own "
+                          "table, where it records the tables INTO wrote; choose another name")
+    if connector.kind == "sqlite":
+        from pathlib import Path
+
+        from engine.into_sqlite import check_into_sqlite
+
+        check_into_sqlite(Path(connector.name), name)
     if connector.kind == "postgres" and len(name.encode()) > POSTGRES_NAME_BYTES:
         raise EngineError(f"INTO {quote_name(name)}: PostgreSQL cuts names at {POSTGRES_NAME_BYTES} bytes, so "
                           f"this one ({len(name.encode())} bytes) could never be replaced; choose a shorter name")

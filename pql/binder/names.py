@@ -42,8 +42,16 @@ def resolve_table(ctx: BindContext, name: str, span: Span | None) -> Table:
     else:
         suggestion = did_you_mean(name, ctx.db.table_names)
         ctx.error(f"unknown table '{name}'{suggestion}", ctx.at(span, name),
-                  hint=None if suggestion else _entity_column_hint(ctx, name))
+                  hint=None if suggestion else _no_tables_hint(ctx) or _entity_column_hint(ctx, name))
     raise Unresolved(name)
+
+
+def _no_tables_hint(ctx: BindContext) -> str | None:
+    """A source with no tables at all: the notes that say where its tables are (another schema)."""
+    if ctx.db.tables:
+        return None
+    where = [note for note in ctx.db.notes if "schema" in note]
+    return "the source has no tables" + (f": {'; '.join(where)}" if where else "")
 
 
 def _entity_column_hint(ctx: BindContext, name: str) -> str | None:

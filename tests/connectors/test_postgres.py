@@ -226,3 +226,37 @@ def test_a_role_without_rights_is_refused_before_training(database, monkeypatch)
         session.predict(BUYS + " INTO new_preds")  # with CREATE, a new table is written
     assert _fetch(uri, "SELECT count(*) > 0 FROM new_preds") == [(True,)]
     assert _fetch(uri, "SELECT count(*) FROM preds") == [(0,)]
+
+
+def test_tables_in_another_schema_are_named_with_the_url_that_reads_them(database):
+    """The current schema (public) is empty and schema shop holds the tables: a note, and the unknown-table
+    error's hint, say how to read them; the URL they give works."""
+    _execute(database, "CREATE SCHEMA shop", "CREATE TABLE shop.customers (customer_id integer PRIMARY KEY)",
+             "CREATE TABLE shop.purchases (purchase_id integer PRIMARY KEY, "
+             "customer_id integer REFERENCES shop.customers (customer_id), amount double precision, bought_at timestamp)")
+    option = f"{'&' if '?' in database else '?'}options=-csearch_path%3Dshop"  # the server's URI has ?host=…
+    note = f"the current schema public has no tables; schema shop has 2 (customers, purchases): add {option} to the URL"
+    with connectors.open(database) as source:
+        assert source.table_names() == () and note in source.notes
+    with pql.connect(database) as session:
+        assert note in session.db.notes
+        with pytest.raises(PQLError, match="unknown table 'purchases'") as info:
+            session.predict(BUYS)
+        assert "search_path%3Dshop" in str(info.value)
+    with connectors.open(database + option) as source:  # the URL the note gives reads them
+        assert source.table_names() == ("customers", "purchases") and not any("schema" in n for n in source.notes)
+    from connectors.postgres import search_path_option
+
+    _execute(database, 'CREATE SCHEMA "Big Shop"', 'CREATE TABLE "Big Shop".visits (visit_id integer PRIMARY KEY)')
+    with connectors.open(database + search_path_option("Big Shop", database)) as source:
+        assert source.table_names() == ("visits",)
+
+
+@pytest.mark.parametrize(("schema", "uri", "option"), [
+    ("shop", "postgresql://pql@h/db", "?options=-csearch_path%3Dshop"),
+    ("Sales 2024", "postgresql://pql@h/db?sslmode=disable", "&options=-csearch_path%3D%22Sales%5C%202024%22"),
+])
+def test_the_search_path_option_a_note_gives(schema, uri, option):
+    from connectors.postgres import search_path_option
+
+    assert search_path_option(schema, uri) == option
