@@ -9,6 +9,8 @@ Every result starts with the entity key column(s) under their own names and ``an
     link ranking  one row per (entity, rank): rank, <item key>, score
     uplift        p_treated, p_control, uplift            (per arm: p_treated_<arm>, uplift_<arm>)
     forecasting   one row per (entity, step): step, prediction
+
+EVALUATE's test rows add ``actual``, the label of the row each result row came from.
 """
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ units, single-quoted strings) and ``parse(str(stmt)) == (stmt,)`` holds for ever
 
 Names keep the user's spelling (``CUSTOMERS.CUSTOMER_ID`` stays upper-case); resolving them against the
 schema, case-insensitively and singular/plural, is the binder's job. The parser checks only what the
-text alone decides: aggregation names, time units, reserved words used as names, integer positions.
+text alone decides: aggregation names, time units, reserved words used as names, integer positions, and
+that an aggregation's formula reads a column.
 
 Shape::
 

@@ -1,7 +1,8 @@
 """Lark parse tree -> `pql.ast` nodes.
 
 The builder only builds, plus the few checks that need a token's text and are purely syntactic:
-aggregation names, time units, reserved words used as bare names, whole-number positions. Each raises
+aggregation names, time units, reserved words used as bare names, whole-number positions, an aggregation
+formula that reads no column. Each raises
 `PQLSyntaxError` pointing at the offending token. Everything about the schema is the binder's job.
 """
 from __future__ import annotations

@@ -125,9 +125,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="a yes/no target's cut-off, prediction = probability >= threshold: 'f1' is the one with the "
                     "best F1 on validation, which finds rare positives but may mark far more rows true than are; "
                     "'accuracy' the one with the best accuracy (fewer true, none when positives are rare and "
-                    "hard to tell); a number between 0 and 1 is the cut-off itself. EVALUATE's f1 and accuracy "
-                    "score the same prediction. Other targets note it unused (multilabel predictions stay cut "
-                    "at 0.5)",
+                    "hard to tell); a number strictly between 0 and 1 is the cut-off itself. EVALUATE's f1 and "
+                    "accuracy score the same prediction. Other targets note it unused (multilabel predictions "
+                    "stay cut at 0.5)",
                check=_threshold),
     OptionSpec(name="epochs", default=None, help="GNN training epochs (default: chosen by data size)",
                check=_optional(_int(1, 10_000))),

@@ -2,8 +2,9 @@
 
 An ignored column is no feature of any model, no key, link or time column, and no name a query may use.
 It is meant for columns that leak (a snapshot of today in a table read as of every anchor), so a column
-that holds the schema together (a key, a link, a time column, or one another override names) cannot be
-ignored: that is an error naming both, rather than a schema that silently falls apart.
+that holds the schema together by declaration (a declared key or link, or a column another override names,
+a `time` override's included) cannot be ignored: that is an error naming both, rather than a schema that
+silently falls apart. An inferred key, link or time column can be: inference then does without it.
 """
 from __future__ import annotations
 
