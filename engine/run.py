@@ -35,7 +35,7 @@ from engine.evaluate import (OnValidation, on_validation, predicted_rows_note, p
                              score, threshold_note, threshold_rule)
 from engine.labels import TrainingTable, training_table
 from engine.labels.absent_values import absent_values
-from engine.labels.schedule import NO_WINDOW_FITS
+from engine.labels.schedule import no_training_anchor
 from engine.metrics import better, query_metric, shown, undefined
 from engine.results import result_table
 from engine.schema.model import Database
@@ -142,9 +142,7 @@ def _no_training_rows(bq: BoundQuery, tt: TrainingTable) -> str:
         passing = " that passes the WHERE filter" if bq.where is not None else ""
         return f"no training rows: no {entity}{passing} has a value for the target"
     if not schedule.train:
-        why = next((n for n in schedule.notes if n.endswith(NO_WINDOW_FITS)),
-                   f"the target's windows do not fit in the data's history ({schedule.summary()})")
-        return f"no training rows: {why}; a shorter target window needs less history"
+        return no_training_anchor(schedule)
     who = (f"the WHERE filter keeps no {entity} row" if bq.where is not None
            else f"no {entity} row exists yet or has a label")
     return f"no training rows: {who} at any of the {len(schedule.train)} training anchors ({schedule.summary()})"

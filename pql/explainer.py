@@ -89,17 +89,27 @@ def explain_bound(statements, session) -> str:
 def _plan_lines(session, bq) -> list[str]:
     from engine.labels import explain_sql, schedule_for
     from engine.labels.absent_values import absent_values
-    from engine.labels.checks import not_yet_joined_before_training, timeless_entities
+    from engine.labels.schedule import no_training_anchor
+    from pql.errors import EngineError
+    from engine.labels.checks import (listed_keys_not_in_table, not_yet_joined_before_training,
+                                      rank_beyond_catalogue, timeless_entities)
     from engine.labels.snapshot_columns import snapshot_columns
     from engine.labels.time_outliers import time_outliers
     from engine.labels.unread_times import unread_time_columns
 
     db = session.db_for(bq.option("schema"))
     schedule = schedule_for(session.con, db, bq)
-    found = ([value.message() for value in absent_values(session.con, bq)] + time_outliers(session.con, db, bq)
+    absent = absent_values(session.con, bq)
+    no_anchor = no_training_anchor(schedule)
+    if no_anchor:  # the run would stop here: explain stops with the same error (`engine.run.run`)
+        if absent:  # more likely the cause than the data's history, as in a run
+            raise absent[0].error(bq.text, "no training rows")
+        raise EngineError(no_anchor)
+    found = ([value.message() for value in absent] + time_outliers(session.con, db, bq)
              + not_yet_joined_before_training(session.con, db, bq, schedule.train)
              + unread_time_columns(session.con, db, bq)
-             + timeless_entities(session.con, db, bq) + snapshot_columns(session.con, db, bq, schedule.train))
+             + timeless_entities(session.con, db, bq) + snapshot_columns(session.con, db, bq, schedule.train)
+             + listed_keys_not_in_table(session.con, bq))  # a run warns of these too (`unlisted_entities`)
     from engine.metrics import query_metric
 
     model = bq.option("model", "auto")
@@ -112,6 +122,6 @@ def _plan_lines(session, bq) -> list[str]:
 
     warnings = ["Warnings:", *(f"  {w}" for w in found)] if found else []
     unused = threshold_note(bq)  # a run notes it too
-    notes = [f"  note: {unused}"] if unused else []
+    notes = [f"  note: {n}" for n in ([unused] if unused else []) + rank_beyond_catalogue(session.con, db, bq)]
     return [*warnings, "Anchors:", _indent(schedule.summary(), "  "), "Training-table SQL:",
             _indent(explain_sql(db, bq, schedule), "  "), "Plan:", f"  {plan}", *notes]

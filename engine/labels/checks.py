@@ -385,3 +385,27 @@ def not_yet_joined_before_training(con, db: Database, bq: BoundQuery, train_anch
         return found
     return [f"{w} (estimated over every {bq.entity.table} at every training anchor: the query's WHERE or a target "
             f"that drops empty windows leaves the run fewer rows, and its shares may differ)" for w in found]
+
+
+def listed_keys_not_in_table(con, bq: BoundQuery, *, shown: int = 5) -> list[str]:
+    """`FOR key = v` / `IN (…)` values with no row in the entity table, found with one query (explain's cheap
+    share of `unlisted_entities`, which a run reports from the prediction rows themselves)."""
+    values = bq.entity.values
+    if values is None:
+        return []
+    keys = [exp.Column(this=ident(k)) for k in bq.entity.key]
+    wanted = [v if isinstance(v, tuple) else (v,) for v in values]
+    if len(keys) == 1:
+        where = exp.In(this=keys[0], expressions=[literal(v[0]) for v in wanted])
+    else:
+        where = exp.In(this=exp.Tuple(expressions=keys),
+                       expressions=[exp.Tuple(expressions=[literal(x) for x in v]) for v in wanted])
+    query = exp.select(*keys).distinct().from_(exp.Table(this=ident(bq.entity.table))).where(where)
+    found = set(con.sql(query.sql("duckdb")).fetchall())
+    missing = [v for v in dict.fromkeys(wanted) if v not in found]
+    if not missing:
+        return []
+    names = ", ".join(repr(v[0]) if len(v) == 1 else repr(v) for v in missing[:shown])
+    more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
+    return [f"{len(missing)} of the {len(wanted)} listed {bq.entity.table} keys {'is' if len(missing) == 1 else 'are'} "
+            f"not in the table ({names}{more}): no row to predict for {'it' if len(missing) == 1 else 'them'}"]

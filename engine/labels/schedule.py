@@ -156,6 +156,15 @@ def _check_times(opt: dict[str, Any], data_start: datetime, data_end: datetime) 
         if t is not None and not data_start < t <= data_end:
             side = "after the last" if t > data_end else "at or before the first"
             raise OptionValueError(f"{name} {t} is {side} timestamp the query reads ({span})", option=name)
+    train_start = opt.get("train_start")
+    if train_start is not None and train_start >= data_end:
+        raise OptionValueError(f"train_start {train_start} is at or after the last timestamp the query reads ({span}): "
+                               "no training anchor can start there", option="train_start")
+    for name in ("val_cutoff", "test_cutoff"):  # training anchors end by the first cut-off
+        t = opt.get(name)
+        if train_start is not None and t is not None and train_start >= t:
+            raise OptionValueError(f"train_start ({train_start}) must be before {name} ({t}): training anchors "
+                                   f"come before the cut-off", option="train_start")
     anchor_time = opt.get("anchor_time")
     if anchor_time is not None and anchor_time < data_start:
         raise OptionValueError(f"anchor_time {anchor_time} is before the first timestamp the query reads ({span}): "
@@ -280,3 +289,13 @@ def _temporal(bq: BoundQuery, *, data_start: datetime | None, data_end: datetime
         data_start=data_start, data_end=data_end, stride=describe(*stride) + (" (overlapping windows: the history is short; WITH anchor_stride sets it)"
                                      if refined and stride != (length, window.unit) else ""), horizon=describe(*horizon),
         notes=tuple(notes), info=tuple(info))
+
+
+def no_training_anchor(schedule: AnchorSchedule) -> str | None:
+    """Why a run of this schedule has no training rows before any row is built: no training anchor fits
+    (also the words of `engine.run._no_training_rows`), or None when there is one or the target is static."""
+    if schedule.static or schedule.train:
+        return None
+    why = next((n for n in schedule.notes if n.endswith(NO_WINDOW_FITS)),
+               f"the target's windows do not fit in the data's history ({schedule.summary()})")
+    return f"no training rows: {why}; a shorter target window needs less history"

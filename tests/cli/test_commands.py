@@ -183,6 +183,17 @@ def test_explain_with_a_database_shows_every_stage(shop_db):
     assert 'FROM "pql_anchors"' in out
 
 
+def test_explain_fails_like_the_run_when_no_training_anchor_fits(shop_db):
+    too_long = "PREDICT SUM(purchases.amount, 0, 7, days) FORECAST 100 TIMEFRAMES FOR EACH customers.customer_id"
+    out = fails("explain", too_long, "--db", str(shop_db)).output
+    assert "no training rows: " in out and "no complete window fits" in out and "Plan:" not in out
+
+
+def test_explain_points_at_a_train_start_after_the_data(shop_db):
+    out = fails("explain", BUYS + ", train_start = '2030-01-01'", "--db", str(shop_db)).output
+    assert "train_start 2030-01-01 00:00:00 is at or after the last timestamp" in out and "^^^" in out
+
+
 def test_models_lists_and_removes_saved_models(shop_db, pql_home):
     assert "no saved models under" in ok("models").stdout
     ok("query", BUYS, "--db", str(shop_db), "-q")

@@ -134,3 +134,22 @@ def test_older_rows_of_another_table_do_not_place_anchors_before_the_target_thro
     labels = [r["label"] for r in tt.table.to_pylist() if r["split"] == "train"]
     assert sum(labels) > 0.5 * len(labels)  # anchors from 2018 would make nearly every label "no purchase"
     assert any("one window before" in n for n in tt.notes) and not any("one window before" in w for w in tt.warnings)
+
+
+@pytest.mark.parametrize("options", [
+    {"train_start": datetime(2030, 1, 1)},  # after the data's end
+    {"train_start": END},  # at it
+    {"train_start": datetime(2021, 3, 1), "val_cutoff": datetime(2021, 1, 1)},  # after a cut-off
+    {"train_start": datetime(2021, 9, 1), "test_cutoff": datetime(2021, 7, 1)},
+])
+def test_a_train_start_no_anchor_can_follow_is_an_error_at_the_option(options):
+    from pql.errors import OptionValueError
+
+    with pytest.raises(OptionValueError, match="train_start") as e:
+        schedule(**options)
+    assert e.value.option == "train_start"
+
+
+def test_a_train_start_inside_the_data_only_trims_training():
+    s = schedule(train_start=datetime(2021, 1, 1))
+    assert s.train and min(s.train) >= datetime(2021, 1, 1)
