@@ -24,6 +24,8 @@ MAX_WINDOW_DAYS = 100 * 365.25  # further, anchor + window leaves the calendar (
 NEEDS_ROWS = ("AVG", "MIN", "MAX", "FIRST", "LAST")  # empty windows drop the row
 # distinct values of a per-row formula (a price times a quantity) mean little; a column's do
 FORMULA_REFUSED = ("COUNT_DISTINCT", "LIST_DISTINCT")
+# of the column linking the rows to the entity, these read only the entity's own key
+ENTITY_LINK_REFUSED = ("MIN", "MAX", "FIRST", "LAST", "COUNT_DISTINCT", "LIST_DISTINCT")
 
 
 def is_numeric_column(column: Column) -> bool:
@@ -94,8 +96,9 @@ class ExpressionBinder:
         column = resolve_column(self.ctx, table, node.column, node.span)
         paths = prefer_named_path(up_paths(self.ctx.db, context.name, table.name), table.name)
         if not paths:
-            where = "the entity" if context is self.entity else f"the aggregated table '{context.name}'"
-            hint = f"aggregate it instead, e.g. COUNT({table.name}.*, …)" if table is not context else None
+            where = "the entity" if context is self.entity else "the aggregated table"
+            hint = (f"aggregate it instead, e.g. COUNT({table.name}.*, …)" if context is self.entity else
+                    f"an aggregation's WHERE reads columns of '{context.name}' and of the tables it links to")
             self.ctx.error(f"column '{table.name}.{column.name}' is not a value of {where} '{context.name}': "
                            f"'{table.name}' is not '{context.name}' or one of its parents", node.span, hint=hint)
             raise Unresolved(node.column)
@@ -110,6 +113,8 @@ class ExpressionBinder:
                            hint="filter on the aggregated table's own columns")
             raise Unresolved(node.func)
         table = resolve_table(self.ctx, node.table, node.span)
+        if table.name == self.entity.name:
+            self._entity_itself(node, table)
         column = resolve_column(self.ctx, table, node.column, node.span) if node.column is not None else None
         formula = self._bind_formula(node, table) if node.formula is not None else None
         self._check_function(node, table, column)
@@ -124,12 +129,36 @@ class ExpressionBinder:
             raise Unresolved(table.name)
         if len(paths) > 1:
             self._ambiguous_path(table.name, self.entity.name, paths, node.span)
+        if column is not None and node.func in ENTITY_LINK_REFUSED and len(paths[0]) == 1 \
+                and paths[0][0].columns == (column.name,):
+            self._entity_link(node, table, column)
         filt = None
         if node.filter is not None:
             filt = self.bind(node.filter, role="filter", context=table)
         return BAggregation(func=node.func, table=table.name, column=column.name if column else None,
                             formula=formula, filter=filt, window=window, path=paths[0], time_column=time_column,
                             result_stype=_agg_result_stype(node.func, column), span=node.span)
+
+    def _entity_itself(self, node: ast.Aggregation, table: Table) -> None:
+        """``SUM(purchase.amount, 0, 30) FOR EACH purchase``: an aggregation reads the rows linked to each
+        entity, and the entity's own table links to none (each row would aggregate just itself)."""
+        children = sorted({fk.table for fk in self.ctx.db.foreign_keys if fk.ref_table == table.name
+                           and fk.table != table.name})
+        name_child = (f"name a child table ({', '.join(children[:3])}{', …' if len(children) > 3 else ''})"
+                      if children else "name a table that references it")
+        self.ctx.error(f"'{table.name}' is the entity itself: an aggregation reads the rows linked to each "
+                       f"{table.name}", node.span,
+                       hint=f"{name_child}, or predict a column of {table.name}")
+        raise Unresolved(table.name)
+
+    def _entity_link(self, node: ast.Aggregation, table: Table, column: Column) -> None:
+        """``MAX(purchase.customer, 0, 30) FOR EACH customer``: the column linking the rows to the entity
+        holds the entity's own key, so its MIN/MAX/FIRST/LAST is the entity and its distinct values one."""
+        entity = self.entity.name
+        self.ctx.error(f"'{table.name}.{column.name}' links each row to its {entity}, so its value is the "
+                       f"{entity} itself: its {node.func} says nothing", node.span,
+                       hint=f"COUNT({table.name}.*, …) counts the rows; {node.func} of another column "
+                            f"(e.g. a link to another table) reads what they hold")
 
     # ---- an aggregation's formula ---------------------------------------------------------------
 

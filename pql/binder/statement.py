@@ -14,7 +14,7 @@ from pql.binder.names import resolve_column, resolve_table
 from pql.binder.tasks import CONDITIONS, infer_task
 from pql.binder.templates import Expansion, TemplateError, expand, looks_like_template, template_names
 from pql.bound import (BAggregation, BColumn, BCompare, BIn, BLiteral, BoundAllocate, BoundEntity, BoundExpr,
-                       BoundQuery, TaskType, iter_aggregations, iter_nodes)
+                       BoundQuery, TaskType, UNIT_DAYS, iter_aggregations, iter_nodes)
 from pql.errors import did_you_mean
 from pql.options import GNN_ONLY_OPTIONS, check_option
 from pql.render import quote_arm
@@ -99,6 +99,8 @@ def bind_statement(stmt: ast.PredictStatement, db: Database, *, defines: Defines
     assuming_node = stmt.assuming if stmt.assuming is not None else extra.get("assuming")
     assuming = (bind_clause(assuming_node, "assuming", written=stmt.assuming is not None)
                 if assuming_node is not None else None)
+    if target is not None and assuming is not None and stmt.assuming is not None:
+        _check_treatment_precedes_outcome(ctx, target, stmt.assuming)
     options = _bind_options(ctx, stmt.options)
     ctx.raise_if_errors()
     assert target is not None  # an unbound target always records an error
@@ -414,6 +416,12 @@ def _allocate_column(ctx: BindContext, node: ast.ColumnRef, entity: Table, claus
         column = resolve_column(ctx, table, node.column, node.span)
     except Unresolved:
         return None
+    if column.stype == SemanticType.ID:
+        ctx.error(f"'{table.name}.{column.name}' is an identifier; as {clause} it means nothing",
+                  ctx.at(node.span, node.column, after="."),
+                  hint=f"{clause} reads an amount per entity (a numeric column such as a price or a margin) "
+                       "or a constant")
+        return None
     if not is_numeric_column(column):
         ctx.error(f"{clause} needs a numeric column, but '{table.name}.{column.name}' is "
                   f"{column.stype.value if column.stype else column.dtype} ({column.dtype})",
@@ -515,6 +523,13 @@ def _check_treatment(ctx: BindContext, assuming: BoundExpr, node: ast.Node) -> N
     """ASSUMING names who is treated: a condition (``COUNT(t.*, 0, 7, days) > 0``) or the arms of a
     categorical treatment (``FIRST(t.channel, 0, 7, days) IN ('email', 'sms')``). A bare number would
     reach SQL as a treatment flag (a count silently, a sum as a type error), so it is stopped here."""
+    column = next((n for n in iter_nodes(assuming) if isinstance(n, BColumn)), None)
+    if column is not None and next(iter_aggregations(assuming), None) is None:  # a trait, not a treatment
+        ctx.error(f"ASSUMING reads a fixed attribute ('{column.table}.{column.column}'), not something that "
+                  "happens after the anchor: the 'uplift' would be a difference between groups, not an effect",
+                  node.span, hint="a treatment happens in a window, e.g. ASSUMING COUNT(<treatment table>.*, 0, 7, "
+                                  "days) > 0; to look at one group, put the condition in the entity WHERE")
+        return
     if kinds.is_truth(assuming, ctx.db):
         _check_count_treatment(ctx, assuming, node)
         return
@@ -530,6 +545,37 @@ def _check_treatment(ctx: BindContext, assuming: BoundExpr, node: ast.Node) -> N
     ctx.error("ASSUMING needs a condition saying who is treated, or a categorical treatment's arms "
               f"(FIRST(…) IN (…)), but {_describe_operand(assuming)} is "
               f"{'a ' + kind if kind else 'not a yes/no value'}", span, hint=hint)
+
+
+#: a calendar unit's fewest and most days, so a treatment is refused only when it surely ends later
+_CALENDAR_DAYS = {"months": (28, 31), "years": (365, 366)}
+
+
+def _end_days(window, *, least: bool) -> float:
+    if window.unit in _CALENDAR_DAYS:
+        return window.end * _CALENDAR_DAYS[window.unit][0 if least else 1]
+    return window.end * UNIT_DAYS.get(window.unit, 1.0)
+
+
+def _check_treatment_precedes_outcome(ctx: BindContext, target: BoundExpr, assuming_node: ast.Node) -> None:
+    """A treatment window that ends after every outcome window counts treatments that come after the
+    outcome (days 31–60 cannot cause a purchase on days 0–30): error at that window."""
+    windows = [a.window for a in iter_aggregations(target) if a.window is not None and a.window.end > 0]
+    if not windows:
+        return
+    last = max(windows, key=lambda w: _end_days(w, least=False))
+    for node in ast.walk(assuming_node):
+        if not isinstance(node, ast.Aggregation) or node.window is None:
+            continue
+        w = node.window
+        later = (w.end > last.end if w.unit == last.unit and len({x.unit for x in windows}) == 1
+                 else _end_days(w, least=True) > _end_days(last, least=False))
+        if later:
+            ctx.error(f"the treatment window ends at {w.end:g} {w.unit}, after the outcome window (which ends "
+                      f"at {last.end:g} {last.unit}): a treatment after the outcome cannot cause it",
+                      w.span or node.span,
+                      hint=f"end the treatment window by {last.end:g} {last.unit} (a treatment is usually a short "
+                           "window just after the anchor, e.g. 0, 7, days), or lengthen the outcome window")
 
 
 def _check_count_treatment(ctx: BindContext, assuming: BoundExpr, node: ast.Node) -> None:

@@ -37,6 +37,10 @@ def infer_task(ctx: BindContext, target: BoundExpr, *, rank_top: int | None, cla
         ctx.error("CLASSIFY turns a LIST_DISTINCT target into one yes/no per item; this target is a "
                   f"{base} task already", span, hint="drop CLASSIFY")
     if forecast is not None:
+        if assuming:
+            ctx.error(f"ASSUMING (uplift) needs a yes/no or numeric target, not a {TaskType.FORECASTING} target",
+                      span, hint="drop FORECAST … TIMEFRAMES to predict the uplift over one window, or drop "
+                                 "ASSUMING to forecast")
         if base != TaskType.REGRESSION or not isinstance(target, BAggregation) or target.window is None:
             ctx.error("FORECAST n TIMEFRAMES needs a numeric aggregation over a time window, "
                       "e.g. SUM(orders.amount, 0, 7, days)", span)
