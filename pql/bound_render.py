@@ -39,8 +39,15 @@ def expr_text(expr: BoundExpr) -> str:
     if isinstance(expr, BArith):
         if _is_negation(expr):
             return "-" + (f"({expr_text(expr.right)})" if isinstance(expr.right, BArith) else expr_text(expr.right))
-        left, right = _arith_operand(expr.left, expr, right=False), _arith_operand(expr.right, expr, right=True)
-        return f"{left} {expr.op} {right}"
+        # a left-leaning chain (a + b + c + …) in a loop down its left spine, not one call per term
+        tail = []
+        while True:
+            tail.append(f" {expr.op} {_arith_operand(expr.right, expr, right=True)}")
+            left = expr.left
+            if not (isinstance(left, BArith) and not _is_negation(left) and _RANK[left.op] == _RANK[expr.op]):
+                break
+            expr = left
+        return _arith_operand(expr.left, expr, right=False) + "".join(reversed(tail))
     if isinstance(expr, BCompare):
         return f"{expr_text(expr.left)} {expr.op} {expr_text(expr.right)}"
     if isinstance(expr, BIn):
@@ -73,13 +80,15 @@ def _is_negation(expr: BArith) -> bool:
             and expr.left.value == 0 and not isinstance(expr.right, BLiteral))  # `0 - -3` stays as written
 
 
+_RANK = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
 def _arith_operand(child: BoundExpr, parent: BArith, *, right: bool) -> str:
     """``child`` of ``parent`` in parentheses where precedence or left-to-right order needs them."""
     text = expr_text(child)
     if not isinstance(child, BArith) or _is_negation(child):  # a negation binds tighter than any operator
         return text
-    rank = {"+": 1, "-": 1, "*": 2, "/": 2}
-    tighter = rank[child.op] > rank[parent.op] or (rank[child.op] == rank[parent.op] and not right)
+    tighter = _RANK[child.op] > _RANK[parent.op] or (_RANK[child.op] == _RANK[parent.op] and not right)
     return text if tighter else f"({text})"
 
 

@@ -24,6 +24,11 @@ from pql.span import Span
 _KEYWORD_TOKENS = RESERVED | {"TOP", "TIMEFRAMES", "REPLACE", "BUDGET", "COST", "VALUE", "MAX", "PER",
                               "CAPACITY", "INF", "TIMESTAMP", "DATE"}
 _UNIT_SPELLINGS = {**{u: u for u in ast.UNITS}, **{u[:-1]: u for u in ast.UNITS}}
+# Abbreviations people write (SQL intervals, pandas offsets): not accepted, but suggested by name.
+UNIT_ABBREVIATIONS = {"d": ("days",), "h": ("hours",), "hr": ("hours",), "hrs": ("hours",), "w": ("weeks",),
+                      "wk": ("weeks",), "wks": ("weeks",), "y": ("years",), "yr": ("years",), "yrs": ("years",),
+                      "min": ("minutes",), "mins": ("minutes",), "mo": ("months",), "mon": ("months",),
+                      "mos": ("months",), "m": ("minutes", "months")}
 _OP_SPELLINGS = {"<>": "!=", "==": "="}
 _WHOLE = re.compile(r"\d+\Z")
 _MAX_DIGITS = 300
@@ -333,7 +338,10 @@ class AstBuilder(Transformer):
             spelled = unit[0].value.lower()
             unit_name = _UNIT_SPELLINGS.get(spelled)
             if unit_name is None:
-                raise self._error(f"unknown time unit '{unit[0].value}'{did_you_mean(spelled, ast.UNITS)}", unit[0],
+                short = UNIT_ABBREVIATIONS.get(spelled)
+                guess = (f"; did you mean {' or '.join(repr(u) for u in short)}?" if short
+                         else did_you_mean(spelled, ast.UNITS))
+                raise self._error(f"unknown time unit '{unit[0].value}'{guess}", unit[0],
                                   hint="units are " + ", ".join(ast.UNITS))
         return _Clause("window", ast.Window(start=None if isinstance(start, _MinusInf) else start.value, end=end.value,
                                             unit=unit_name, unit_explicit=bool(unit), span=span_of(meta)))

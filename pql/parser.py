@@ -22,6 +22,7 @@ def parse(text: str) -> tuple[Statement, ...]:
         raise PQLSyntaxError(f"a PQL query must be text, not {type(text).__name__}")
     try:
         tree = lark_parser().parse(text)
+        _check_depth(tree, text)
         return AstBuilder(text).transform(tree)
     except UnexpectedInput as e:
         raise translate(e, text) from e
@@ -34,6 +35,30 @@ def parse(text: str) -> tuple[Statement, ...]:
         raise PQLSyntaxError(f"could not read this query ({e})", text=text, span=Span.point(text, 0)) from e
     except RecursionError as e:
         raise PQLSyntaxError("this query nests too deeply to read") from e
+
+
+# How deeply a statement's syntax tree may nest: 100 levels is a sum of about 90 terms, or 90 parentheses
+# inside one another. Every later stage (builder, binder, renderers, the label SQL and sqlglot's printer)
+# walks the tree recursively, so a deeper one is refused here, with a caret, instead of failing there.
+MAX_DEPTH = 100
+
+
+def _check_depth(tree, text: str) -> None:
+    """Raise `PQLSyntaxError` at the first place ``tree`` nests deeper than `MAX_DEPTH` (iteratively:
+    this check itself must not recurse)."""
+    from lark import Token, Tree
+
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            token = next((c for c in node.children if isinstance(c, Token) and c.start_pos is not None), None)
+            pos = token.start_pos if token is not None else getattr(node.meta, "start_pos", 0)
+            raise PQLSyntaxError(
+                f"this expression nests too deeply for pql (more than {MAX_DEPTH} levels of operators or "
+                "parentheses)", text=text, span=Span.point(text, pos or 0),
+                hint="a target this long is most likely generated: sum fewer terms, or fewer parentheses")
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
 
 
 def parse_one(text: str) -> Statement:

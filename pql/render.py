@@ -108,8 +108,15 @@ def _comparison(node: ast.Comparison) -> str:
 
 
 def _arithmetic(node: ast.Arithmetic) -> str:
-    own = _strength(node)  # left to right: the right operand of a - b - c binds one step tighter
-    return f"{_child(node.left, own)} {node.op} {_child(node.right, own + 1)}"
+    # left to right: the right operand of a - b - c binds one step tighter. A left-leaning chain
+    # (a + b + c + …) is walked down its left spine in a loop, so a long sum does not recurse per term.
+    own = _strength(node)
+    tail = []
+    while isinstance(node.left, ast.Arithmetic) and _strength(node.left) == own:
+        tail.append(f" {node.op} {_child(node.right, own + 1)}")
+        node = node.left
+    tail.append(f" {node.op} {_child(node.right, own + 1)}")
+    return _child(node.left, own) + "".join(reversed(tail))
 
 
 def _negation(node: ast.Negation) -> str:

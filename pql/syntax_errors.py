@@ -65,6 +65,8 @@ def _bad_character(e: UnexpectedCharacters, text: str) -> PQLSyntaxError:
         hint = "comments start with -- and run to the end of the line"
     elif char in _CURLY_QUOTES:
         hint = _straight_quotes_hint(text, pos)
+    elif char in _MATH_SIGNS:
+        hint = f"typographic sign: write {_MATH_SIGNS[char]} for {char} (comparisons are = != < <= > >=)"
     elif char.isalpha():
         hint = 'quote a name with other letters: "Kündé" or `Kündé`'
     return PQLSyntaxError(f"unexpected character {shown}", text=text, span=span, hint=hint)
@@ -72,6 +74,10 @@ def _bad_character(e: UnexpectedCharacters, text: str) -> PQLSyntaxError:
 
 # Typographic quotes (word processors and chat apps put them in), each with the straight quote it stands for.
 _CURLY_QUOTES = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'}
+
+
+# Mathematical signs (pasted from documents, or typed on a phone), each with what PQL writes instead.
+_MATH_SIGNS = {"≥": ">=", "≤": "<=", "≠": "!=", "⩾": ">=", "⩽": "<=", "−": "-", "×": "*", "÷": "/"}
 
 
 def _straight_quotes_hint(text: str, pos: int) -> str:
@@ -99,6 +105,8 @@ def _describe(tok) -> str:
         return "end of query"
     if tok.type == "_SEMI":
         return "';' (end of statement)"
+    if tok.type in ("SQ_STRING", "DQ_STRING"):  # already quoted: show it as written, not ''days''
+        return str(tok.value)
     return f"'{tok.value}'"
 
 
@@ -169,10 +177,8 @@ def _open_paren(text: str, upto: int) -> int | None:
 
 def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
     tok = e.token
-    if tok.type in ("SLASH", "STAR") and text.startswith(("/*", "//"), tok.start_pos):  # not a division
-        return PQLSyntaxError(f"unexpected {text[tok.start_pos:tok.start_pos + 2]!r}", text=text,
-                              span=Span.point(text, tok.start_pos),
-                              hint="comments start with -- and run to the end of the line")
+    if comment := _foreign_comment(tok, text):
+        return comment
     expected = _expected(e)
     span = _token_span(tok, text)
     got = _describe(tok)
@@ -219,11 +225,64 @@ def _bad_token(e: UnexpectedToken, text: str) -> PQLSyntaxError:
         hint = "for two minus signs write -(-x)"
     elif tok.type in _CLAUSE_WORDS and re.search(r"\bINTO\b", text[:tok.start_pos], re.IGNORECASE):
         hint = "INTO comes last: PREDICT … FOR … [WHERE …] [USING …] [WITH …] INTO table"
+    elif sql := _sql_habit(tok, text, expected):
+        return sql
+    elif tok.type in _ORDERED_CLAUSES and tok.type not in expected and expected & _ORDERED_CLAUSES:
+        hint = "clauses go in this order: " + CLAUSE_ORDER
     elif tok.type != "$END" and (subject := _aggregation_subject(text, tok.start_pos)) is not None:
         hint = _formula_hint(tok, text, subject)
     elif value.upper() in ("=", "IN") and re.search(r"\bFOR\s+EACH\s+\S+\s*\Z", text[:tok.start_pos], re.IGNORECASE):
         hint = "FOR EACH names every entity; for some of them write FOR table.key = v or FOR table.key IN (…)"
     return err(f"unexpected {got}; expected {plain_expected(expected)}", hint=hint)
+
+
+def _foreign_comment(tok, text: str) -> PQLSyntaxError | None:
+    """``/* … */`` or ``// …``: a comment from another language. In ``0 /* x */`` the '/' reads as a
+    division and the '*' fails, so the caret goes back one character, onto the '/'."""
+    if tok.type not in ("SLASH", "STAR"):
+        return None
+    at = next((i for i in (tok.start_pos, tok.start_pos - 1) if i >= 0 and text.startswith(("/*", "//"), i)), None)
+    if at is None:
+        return None
+    what = "block comments (/* … */)" if text.startswith("/*", at) else "'//' comments"
+    start = Span.point(text, at)
+    span = Span(start=at, end=at + 2, line=start.line, column=start.column, end_line=start.line,
+                end_column=start.column + 2)
+    return PQLSyntaxError(f"{what} are not PQL", text=text, span=span,
+                          hint="comments start with -- and run to the end of the line")
+
+
+# The clauses of a PREDICT, in the order the grammar (grammar/pql.lark, predict_stmt) reads them.
+_ORDERED_CLAUSES = {"FOR", "WHERE", "ASSUMING", "ALLOCATE", "USING", "WITH", "INTO"}
+CLAUSE_ORDER = "PREDICT … FOR … [WHERE …] [ASSUMING …] [ALLOCATE …] [USING …] [WITH …] [INTO …]"
+_UNIT_WORDS = {u for unit in ("minutes", "hours", "days", "weeks", "months", "years") for u in (unit, unit[:-1])}
+_WINDOW_BEFORE_UNIT = re.compile(r",\s*(-\s*INF|-?[\d.]+)\s*,\s*-?[\d.]+\s*,\s*\Z", re.IGNORECASE)
+
+
+def _sql_habit(tok, text: str, expected: set[str]) -> PQLSyntaxError | None:
+    """Errors for SQL written where PQL differs: BETWEEN, options joined with AND, a quoted unit."""
+    if tok.type == "$END":
+        return None
+    pos, value = tok.start_pos, str(tok.value)
+    span = _token_span(tok, text)
+    if tok.type == "NAME" and value.upper() == "BETWEEN":
+        left = re.search(r"([A-Za-z_\"`][\w.\"`]*)\s*\Z", text[:pos])
+        x = left.group(1) if left else "x"
+        bounds = re.match(r"BETWEEN\s+(\S+)\s+AND\s+([^\s)]+)", text[pos:], re.IGNORECASE)
+        a, b = bounds.groups() if bounds else ("a", "b")
+        return PQLSyntaxError("PQL has no BETWEEN", text=text, span=span,
+                              hint=f"write {x} >= {a} AND {x} <= {b}")
+    if ("COMMA" in expected and "INTO" in expected and tok.type in ("AND", "NAME")
+            and re.search(r"\bWITH\b", text[:pos], re.IGNORECASE)):
+        what = ", not with AND" if tok.type == "AND" else f" (a ',' is missing before '{value}')"
+        return PQLSyntaxError("separate options with commas" + what, text=text, span=span,
+                              hint="WITH model = 'lightgbm', epochs = 10")
+    if tok.type in ("SQ_STRING", "DQ_STRING") and "NAME" in expected and _WINDOW_BEFORE_UNIT.search(text, 0, pos):
+        inner = value[1:-1]
+        hint = (f"drop the quotes: {inner}" if inner.lower() in _UNIT_WORDS
+                else "a window's unit is a bare word: minutes, hours, days, weeks, months or years")
+        return PQLSyntaxError(f"unexpected {value}: a time unit is not quoted", text=text, span=span, hint=hint)
+    return None
 
 
 _AGGREGATION_NAME = re.compile(r"\b(" + "|".join(AGGREGATIONS) + r")\s*\Z", re.IGNORECASE)

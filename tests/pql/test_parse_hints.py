@@ -114,3 +114,57 @@ def test_a_bare_name_in_a_formula_is_pointed_at(text, word, hint):
     assert "formula reads table.column and numbers only" in str(error) and "expected '.'" not in str(error)
     assert text[error.span.start:error.span.end] == word
     assert hint in error.hint
+
+
+def _error(text: str) -> PQLSyntaxError:
+    with pytest.raises(PQLSyntaxError) as info:
+        pql.parse(text)
+    return info.value
+
+
+def test_a_block_comment_after_a_value_gets_its_caret_on_the_slash():
+    text = "PREDICT COUNT(o.*, 0, 30) > 0 /* note */ FOR EACH c"
+    e = _error(text)
+    assert e.message == "block comments (/* … */) are not PQL"
+    assert (e.span.start, e.span.end) == (text.index("/*"), text.index("/*") + 2)
+    assert e.hint == "comments start with -- and run to the end of the line"
+    assert _error("PREDICT COUNT(o.*, 0, 30) > 0 // note\nFOR EACH c").span.start == text.index("/*")
+
+
+def test_between_gets_the_two_comparisons_to_write():
+    e = _error("PREDICT COUNT(o.*, 0, 30) > 0 FOR EACH c WHERE c.age BETWEEN 18 AND 30")
+    assert e.message == "PQL has no BETWEEN" and e.hint == "write c.age >= 18 AND c.age <= 30"
+
+
+@pytest.mark.parametrize("options", ["model = 'lightgbm' AND epochs = 2", "model = 'lightgbm' epochs = 2"])
+def test_with_options_are_separated_by_commas(options):
+    e = _error(f"PREDICT COUNT(o.*, 0, 30) > 0 FOR EACH c WITH {options}")
+    assert e.message.startswith("separate options with commas") and "," in e.hint
+
+
+@pytest.mark.parametrize("text", ["PREDICT COUNT(o.*, 0, 30) > 0 FOR EACH c WITH model = 'gnn' USING o",
+                                  "PREDICT COUNT(o.*, 0, 30) > 0 FOR EACH c WITH model = 'gnn' WHERE c.x > 1",
+                                  "PREDICT COUNT(o.*, 0, 30) > 0 WITH model = 'gnn' FOR EACH c",
+                                  "PREDICT COUNT(o.*, 0, 30) > 0 FOR EACH c USING o ASSUMING c.x > 1"])
+def test_clauses_out_of_order_get_the_order(text):
+    from pql.syntax_errors import CLAUSE_ORDER
+    assert _error(text).hint == "clauses go in this order: " + CLAUSE_ORDER
+
+
+@pytest.mark.parametrize("unit", ["'days'", '"days"'])
+def test_a_quoted_unit_is_shown_once_and_the_hint_drops_the_quotes(unit):
+    e = _error(f"PREDICT COUNT(o.*, 0, 30, {unit}) > 0 FOR EACH c")
+    assert e.message == f"unexpected {unit}: a time unit is not quoted" and e.hint == "drop the quotes: days"
+
+
+@pytest.mark.parametrize(("short", "guess"), [("d", "'days'"), ("h", "'hours'"), ("w", "'weeks'"), ("y", "'years'"),
+                                              ("m", "'minutes' or 'months'"), ("mins", "'minutes'")])
+def test_abbreviated_units_suggest_the_unit(short, guess):
+    e = _error(f"PREDICT COUNT(o.*, 0, 30, {short}) > 0 FOR EACH c")
+    assert e.message == f"unknown time unit '{short}'; did you mean {guess}?"
+
+
+@pytest.mark.parametrize(("sign", "ascii_"), [("≥", ">="), ("≤", "<="), ("≠", "!=")])
+def test_typographic_comparisons_hint_at_ascii(sign, ascii_):
+    e = _error(f"PREDICT COUNT(o.*, 0, 30) {sign} 1 FOR EACH c")
+    assert e.hint.startswith(f"typographic sign: write {ascii_} for {sign}")
