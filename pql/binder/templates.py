@@ -97,6 +97,9 @@ def looks_like_template(name: str) -> bool:
 def expand(name: str, db: Database, entity: Table, using: set[str] | None) -> Expansion | None:
     """The expansion of a built-in template name, None if the name is not a template."""
     low = name.lower()
+    if (m := re.fullmatch(r"(total_[a-z0-9_]+?_|decline_[a-z0-9_]+?_|churn_)0+_?[a-z]+", low)) is not None:
+        # a zero-length window counts nothing: one error here, not one per window of the expansion
+        raise TemplateError(f"{name}: a template's window must be at least 1 (e.g. {m.group(1)}90d)")
     if m := re.fullmatch(r"total_([a-z0-9_]+?)_(\d+)([dwmyh])", low):
         return _total(m.group(1), int(m.group(2)), UNIT_LETTERS[m.group(3)], db, entity, using)
     if m := re.fullmatch(r"decline_([a-z0-9_]+?)_(\d+)([dwmyh])", low):

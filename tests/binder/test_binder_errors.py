@@ -93,6 +93,11 @@ CASES = [
      "  PREDICT churn_90x FOR customers\n"
      "          ^^^^^^^^^\n"
      "  hint: write the target in plain PQL, or DEFINE it"),
+    ("PREDICT churn_0d FOR customers",  # one error, not one per window of the expansion
+     "line 1, column 9: churn_0d: a template's window must be at least 1 (e.g. churn_90d)\n"
+     "  PREDICT churn_0d FOR customers\n"
+     "          ^^^^^^^^\n"
+     "  hint: write the target in plain PQL, or DEFINE it"),
     ("PREDICT next_tier FOR customers",
      "line 1, column 9: next_tier: no timed table links 'customers' to 'tier'\n"
      "  PREDICT next_tier FOR customers\n"
