@@ -233,16 +233,20 @@ def unlisted_entities(bq: BoundQuery, prediction: pa.Table, *, shown: int = 5) -
     values = bq.entity.values
     if values is None:
         return []
-    keys = list(bq.entity.key)
-    found = set(zip(*(prediction.column(k).to_pylist() for k in keys)))
-    wanted = [v if isinstance(v, tuple) else (v,) for v in values]
-    missing = [v for v in dict.fromkeys(wanted) if v not in found]
+    found = set(zip(*(prediction.column(k).to_pylist() for k in bq.entity.key)))
+    wanted, missing, named = _listed_missing(values, found, shown)
     if not missing:
         return []
-    names = ", ".join(repr(v[0]) if len(v) == 1 else repr(v) for v in missing[:shown])
-    more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
     return [f"{len(missing)} of the {len(wanted)} listed {bq.entity.table} keys {'has' if len(missing) == 1 else 'have'} no row to predict "
-            f"({names}{more}): not in the table, not yet created at the prediction time, or excluded by WHERE"]
+            f"({named}): not in the table, not yet created at the prediction time, or excluded by WHERE"]
+
+
+def _listed_missing(values, found: set, shown: int) -> tuple[list[tuple], list[tuple], str]:
+    """The listed key tuples, those not in ``found``, and the first ``shown`` of these in words."""
+    wanted = [v if isinstance(v, tuple) else (v,) for v in values]
+    missing = [v for v in dict.fromkeys(wanted) if v not in found]
+    names = ", ".join(repr(v[0]) if len(v) == 1 else repr(v) for v in missing[:shown])
+    return wanted, missing, names + (f" and {len(missing) - shown} more" if len(missing) > shown else "")
 
 
 def null_keys(con, bq: BoundQuery) -> list[str]:
@@ -401,11 +405,8 @@ def listed_keys_not_in_table(con, bq: BoundQuery, *, shown: int = 5) -> list[str
         where = exp.In(this=exp.Tuple(expressions=keys),
                        expressions=[exp.Tuple(expressions=[literal(x) for x in v]) for v in wanted])
     query = exp.select(*keys).distinct().from_(exp.Table(this=ident(bq.entity.table))).where(where)
-    found = set(con.sql(query.sql("duckdb")).fetchall())
-    missing = [v for v in dict.fromkeys(wanted) if v not in found]
+    wanted, missing, named = _listed_missing(values, set(con.sql(query.sql("duckdb")).fetchall()), shown)
     if not missing:
         return []
-    names = ", ".join(repr(v[0]) if len(v) == 1 else repr(v) for v in missing[:shown])
-    more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
     return [f"{len(missing)} of the {len(wanted)} listed {bq.entity.table} keys {'is' if len(missing) == 1 else 'are'} "
-            f"not in the table ({names}{more}): no row to predict for {'it' if len(missing) == 1 else 'them'}"]
+            f"not in the table ({named}): no row to predict for {'it' if len(missing) == 1 else 'them'}"]
