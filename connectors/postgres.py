@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 from sqlglot import exp
