@@ -43,7 +43,7 @@ CASES = [  # (query, message start, the text the caret underlines)
      "EVALUATE reports metrics and writes no predictions", "INTO"),
     ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers USING customers, ordrs",
      "unknown table 'ordrs'; did you mean 'orders'?", "ordrs"),
-    ("PREDICT churn_0d FOR customers", "window start 0 must be before its end 0 (", "churn_0d"),
+    ("PREDICT churn_0d FOR customers", "churn_0d: a template's window must be at least 1", "churn_0d"),
 ]
 
 
