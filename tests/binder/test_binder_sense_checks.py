@@ -4,7 +4,8 @@ import pytest
 import pql
 from pql.binder import bind, bind_script
 from pql.bound import TaskType
-from pql.errors import PQLBindError, PQLErrorGroup
+from pql.errors import PQLBindError
+from tests.binder.first_error import first_bind_error
 
 CASES = [  # (query, message start, the text the caret underlines)
     ("PREDICT COUNT(targeted.* WHERE targeted.channel > 5, 0, 30) > 0 FOR EACH customers",
@@ -49,10 +50,7 @@ CASES = [  # (query, message start, the text the caret underlines)
 
 @pytest.mark.parametrize("query,message,underlined", CASES, ids=[f"case{i}" for i in range(len(CASES))])
 def test_refused_where_written(retail_db, query, message, underlined):
-    with pytest.raises((PQLBindError, PQLErrorGroup)) as info:
-        bind(pql.parse(query)[0], retail_db)
-    errors = info.value.errors if isinstance(info.value, PQLErrorGroup) else (info.value,)
-    first = errors[0]
+    first = first_bind_error(query, retail_db)
     assert first.message.startswith(message), first.message
     assert query[first.span.start:first.span.end] == underlined
 

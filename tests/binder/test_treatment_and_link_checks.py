@@ -5,7 +5,7 @@ import pytest
 import pql
 from pql.binder import bind
 from pql.bound import TaskType
-from pql.errors import PQLBindError, PQLErrorGroup
+from tests.binder.first_error import first_bind_error
 
 CASES = [  # (query, message start, the text the caret underlines)
     ("PREDICT COUNT(orders.*, 0, 30) > 0 FOR EACH customers ASSUMING COUNT(targeted.*, 0, 60) > 0",
@@ -39,10 +39,7 @@ CASES = [  # (query, message start, the text the caret underlines)
 
 @pytest.mark.parametrize("query,message,underlined", CASES, ids=[f"case{i}" for i in range(len(CASES))])
 def test_refused_where_written(retail_db, query, message, underlined):
-    with pytest.raises((PQLBindError, PQLErrorGroup)) as info:
-        bind(pql.parse(query)[0], retail_db)
-    errors = info.value.errors if isinstance(info.value, PQLErrorGroup) else (info.value,)
-    first = errors[0]
+    first = first_bind_error(query, retail_db)
     assert first.message.startswith(message), first.message
     assert first.hint
     assert query[first.span.start:first.span.end] == underlined
